@@ -1,0 +1,1 @@
+"""Self-contained HTML reports rendered from a finished run's tables."""
