@@ -1,0 +1,316 @@
+"""Validation of a parsed framework document, collecting every problem before raising.
+
+Each problem is one line: `[code] path: what is wrong; what was expected`. Codes are stable so
+that tests and evaluators can rely on them: duplicate_code, missing_key, unknown_key,
+unknown_table, unknown_column, missing_parent, cycle, negative_weight, no_definition,
+bad_value (an enumeration typo or a value of the wrong type), no_root.
+"""
+from __future__ import annotations
+
+import difflib
+
+from indicators.contract import TABLES, UNIT_KINDS, LEVELS
+from indicators.errors import FrameworkError
+from indicators.framework import (
+    ALERT_KEYS, ALERT_KINDS, ALERT_LEVELS, MEASURES, OPERATORS, SCOPES, SMALL_DENOMINATOR,
+    Condition, Definition, Framework, Grade, Node, Veto,
+)
+from indicators.lifecycle import Lifecycle
+
+TOP_KEYS = {"framework", "methods", "lifecycle", "dimension", "indicator", "grade", "veto",
+            "alert", "uncertainty", "model"}
+NODE_KEYS = {"code", "parent", "name_zh", "name_en", "weight", "aggregate", "description"}
+INDICATOR_KEYS = NODE_KEYS | {
+    "direction", "unit", "kinds", "levels", "normalise", "goalposts", "source",
+    "table", "measure", "where", "numerator", "column", "denominator_column", "start", "end",
+    "weight_column", "weights", "per", "scale", "date", "window", "min_denominator",
+    "small_denominator", "scope",
+}
+DEFAULT_METHODS = {
+    "treat": "none", "impute": "none", "normalise": "minmax:0,100", "aggregate": "arithmetic",
+    "data_threshold": 0.5, "normalise_over": "pooled", "peer_group": "kind",
+}
+DEFAULT_UNCERTAINTY = {"replications": 1000, "weight_noise": 0.25}
+DEFAULT_MODEL = {"event_categories": ["dishonest_debtor", "judgment_unperformed"], "event_severity": 3}
+
+
+def _closest(value: str, options) -> str:
+    near = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return f"expected one of {', '.join(map(str, options))}{hint}"
+
+
+class Checker:
+    def __init__(self, doc: dict, source: str, sha256: str):
+        self.doc, self.source, self.sha256 = doc, source, sha256
+        self.problems: list[str] = []
+
+    def problem(self, code: str, path: str, message: str) -> None:
+        self.problems.append(f"[{code}] {path}: {message}")
+
+    def enum(self, path: str, value, options) -> bool:
+        if value not in options:
+            self.problem("bad_value", path, f"{value!r} is not allowed; {_closest(value, options)}")
+            return False
+        return True
+
+    def number(self, path: str, value, default=None):
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem("bad_value", path, f"{value!r} is not a number")
+            return default
+        return float(value)
+
+    def keys(self, path: str, entry: dict, allowed: set, required: tuple) -> None:
+        for k in required:
+            if k not in entry:
+                self.problem("missing_key", f"{path}.{k}", "required key is missing")
+        for k in entry:
+            if k not in allowed:
+                self.problem("unknown_key", f"{path}.{k}", f"unknown key; {_closest(k, sorted(allowed))}")
+
+    # -- parts ---------------------------------------------------------------------------
+    def conditions(self, path: str, table: str | None, raw) -> tuple[Condition, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem("bad_value", path, "expected a list of conditions")
+            return ()
+        out = []
+        cols = TABLES[table].column_names if table in TABLES else None
+        for i, c in enumerate(raw):
+            p = f"{path}[{i}]"
+            if not isinstance(c, dict) or "column" not in c or len(c) != 2:
+                self.problem("bad_value", p, "expected {column = NAME, <operator> = VALUE}")
+                continue
+            column = c["column"]
+            (op, value), = [(k, v) for k, v in c.items() if k != "column"]
+            if cols is not None and column not in cols:
+                self.problem("unknown_column", f"{p}.column", f"table {table!r} has no column {column!r}; {_closest(column, cols)}")
+            if not self.enum(f"{p}.{op}", op, OPERATORS):
+                continue
+            if op.endswith("_column") and cols is not None and value not in cols:
+                self.problem("unknown_column", f"{p}.{op}", f"table {table!r} has no column {value!r}; {_closest(value, cols)}")
+            if op in ("in", "not_in"):
+                if not isinstance(value, list):
+                    self.problem("bad_value", f"{p}.{op}", "expected a list")
+                    continue
+                enum = TABLES[table].column(column).enum if cols is not None and column in cols else None
+                for v in value if enum else ():
+                    self.enum(f"{p}.{op}", v, enum)
+                value = tuple(value)
+            elif op in ("eq", "ne") and cols is not None and column in cols:
+                enum = TABLES[table].column(column).enum
+                if enum:
+                    self.enum(f"{p}.{op}", value, enum)
+            out.append(Condition(column, op, value))
+        return tuple(out)
+
+    def definition(self, path: str, e: dict) -> Definition | None:
+        table, measure = e.get("table"), e.get("measure")
+        if table is None and measure is None:
+            return None
+        ok = True
+        if table not in TABLES:
+            self.problem("unknown_table", f"{path}.table", f"unknown table {table!r}; {_closest(table, list(TABLES))}")
+            ok = False
+        if not self.enum(f"{path}.measure", measure, MEASURES):
+            ok = False
+        cols = TABLES[table].column_names if table in TABLES else ()
+        for key in ("column", "denominator_column", "start", "end", "weight_column", "date"):
+            v = e.get(key)
+            if v is not None and cols and v not in cols:
+                self.problem("unknown_column", f"{path}.{key}", f"table {table!r} has no column {v!r}; {_closest(v, cols)}")
+        need = {"sum": ("column",), "mean": ("column",), "ratio": ("column", "denominator_column"),
+                "median_days": ("start", "end"), "weighted_count": ("weight_column", "weights"),
+                "share": ("numerator",), "value": ("column",)}.get(measure, ())
+        for k in need:
+            if k not in e:
+                self.problem("missing_key", f"{path}.{k}", f"measure {measure!r} needs {k!r}")
+        per = e.get("per")
+        if per is not None and per not in TABLES["unit_stats"].column_names[2:]:
+            self.problem("unknown_column", f"{path}.per", f"unit_stats has no column {per!r}; {_closest(per, TABLES['unit_stats'].column_names[2:])}")
+        window = e.get("window", 1)
+        if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+            self.problem("bad_value", f"{path}.window", f"{window!r} is not a whole number of years >= 1")
+            window = 1
+        if "small_denominator" in e:
+            self.enum(f"{path}.small_denominator", e["small_denominator"], SMALL_DENOMINATOR)
+        if "scope" in e:
+            self.enum(f"{path}.scope", e["scope"], SCOPES)
+        weights = e.get("weights", {})
+        if not isinstance(weights, dict):
+            self.problem("bad_value", f"{path}.weights", "expected a table of value = weight")
+            weights = {}
+        if not ok:
+            return None
+        date = e.get("date") or TABLES[table].date_column or TABLES[table].year_column
+        return Definition(
+            table=table, measure=measure,
+            where=self.conditions(f"{path}.where", table, e.get("where")),
+            numerator=self.conditions(f"{path}.numerator", table, e.get("numerator")),
+            column=e.get("column"), denominator_column=e.get("denominator_column"),
+            start=e.get("start"), end=e.get("end"), weight_column=e.get("weight_column"),
+            weights=tuple(sorted((str(k), self.number(f"{path}.weights.{k}", v, 0.0)) for k, v in weights.items())),
+            per=per, scale=self.number(f"{path}.scale", e.get("scale"), 1.0),
+            date=date, window=window,
+            min_denominator=self.number(f"{path}.min_denominator", e.get("min_denominator"), 0.0),
+            small_denominator=e.get("small_denominator", "missing"), scope=e.get("scope", "region"),
+        )
+
+    def node(self, path: str, e: dict, indicator: bool) -> Node | None:
+        if not isinstance(e, dict):
+            self.problem("bad_value", path, "expected a table")
+            return None
+        code = e.get("code")
+        self.keys(f"{path} ({code})" if isinstance(code, str) else path, e, INDICATOR_KEYS if indicator else NODE_KEYS,
+                  ("code", "name_zh", "name_en") + (("parent",) if not indicator else ()))
+        if not isinstance(code, str) or not code or not (code[0].isalpha() and code.replace("_", "").isalnum()):
+            self.problem("bad_value", f"{path}.code", f"{code!r} is not a code (letters, digits, _; starting with a letter)")
+            return None
+        path = f"{path} ({code})"
+        weight = self.number(f"{path}.weight", e.get("weight"), 1.0)
+        if weight is not None and weight < 0:
+            self.problem("negative_weight", f"{path}.weight", f"weight {weight:g} is negative; weights must be >= 0")
+        definition = self.definition(path, e) if indicator else None
+        if indicator and definition is None and not any(p.startswith(f"[unknown_table] {path}") or p.startswith(f"[bad_value] {path}.measure") for p in self.problems):
+            self.problem("no_definition", path, "an indicator needs a definition (table and measure)")
+        direction = e.get("direction", 1)
+        if indicator and direction not in (1, -1):
+            self.problem("bad_value", f"{path}.direction", f"{direction!r} is not allowed; expected 1 or -1")
+        kinds = tuple(e.get("kinds", UNIT_KINDS))
+        levels = tuple(e.get("levels", LEVELS))
+        for k in kinds:
+            self.enum(f"{path}.kinds", k, UNIT_KINDS)
+        for lv in levels:
+            self.enum(f"{path}.levels", lv, LEVELS)
+        goalposts = e.get("goalposts")
+        if goalposts is not None:
+            if not (isinstance(goalposts, list) and len(goalposts) == 2 and all(isinstance(g, (int, float)) for g in goalposts) and goalposts[0] != goalposts[1]):
+                self.problem("bad_value", f"{path}.goalposts", "expected [worst, best], two different numbers")
+                goalposts = None
+            else:
+                goalposts = (float(goalposts[0]), float(goalposts[1]))
+        return Node(
+            code=code, parent=e.get("parent"), name_zh=str(e.get("name_zh", code)), name_en=str(e.get("name_en", code)),
+            weight=weight if weight is not None else 1.0, direction=direction if direction in (1, -1) else 1,
+            unit=str(e.get("unit", "")), definition=definition, kinds=kinds, levels=levels,
+            normalise=e.get("normalise"), goalposts=goalposts, aggregate=e.get("aggregate"),
+            source=str(e.get("source", "")), description=str(e.get("description", "")),
+        )
+
+    def hierarchy(self, root: Node, dims: list[Node], inds: list[Node]) -> tuple[tuple[Node, ...], tuple[Node, ...]]:
+        nodes = [root, *dims, *[n for n in inds if n.parent is not None]]
+        auxiliary = tuple(n for n in inds if n.parent is None)
+        by_code: dict[str, Node] = {}
+        for n in nodes + list(auxiliary):
+            if n.code in by_code:
+                self.problem("duplicate_code", n.code, "code used more than once")
+            by_code[n.code] = n
+        for n in nodes[1:]:
+            if n.parent not in by_code:
+                self.problem("missing_parent", f"{n.code}.parent", f"parent {n.parent!r} does not exist")
+            elif by_code[n.parent].is_indicator:
+                self.problem("missing_parent", f"{n.code}.parent", f"parent {n.parent!r} is an indicator, not a dimension")
+        reported = set()
+        for n in nodes[1:]:  # cycles: walk up from every node, report each loop once
+            path, cur = [n.code], n
+            while cur.parent in by_code and cur.parent != root.code:
+                cur = by_code[cur.parent]
+                if cur.code in path:
+                    loop = path[path.index(cur.code):]
+                    start = loop.index(min(loop))
+                    loop = loop[start:] + loop[:start]
+                    if tuple(loop) not in reported:
+                        reported.add(tuple(loop))
+                        self.problem("cycle", f"{loop[0]}.parent", "parents form a cycle: " + " -> ".join(loop + loop[:1]))
+                    break
+                path.append(cur.code)
+        for d in dims:
+            if not any(m.parent == d.code for m in nodes):
+                self.problem("no_definition", d.code, "a dimension without children: give it indicators or remove it")
+        if self.problems:
+            return tuple(nodes), auxiliary
+        order, frontier = [root], [root.code]
+        while frontier:  # breadth-first, file order within a parent
+            frontier = [m.code for p in frontier for m in nodes if m.parent == p and not order.append(m)]
+        return tuple(order), auxiliary
+
+    def build(self) -> Framework:
+        d = self.doc
+        for k in d:
+            if k not in TOP_KEYS:
+                self.problem("unknown_key", k, f"unknown section; {_closest(k, sorted(TOP_KEYS))}")
+        head = d.get("framework", {})
+        self.keys("framework", head, {"code", "name_zh", "name_en", "version", "description"}, ("code", "name_zh", "name_en"))
+        root = Node(code=str(head.get("code", "INDEX")), parent=None, name_zh=str(head.get("name_zh", "")),
+                    name_en=str(head.get("name_en", "")), aggregate=(d.get("methods") or {}).get("aggregate"))
+        dims = [n for i, e in enumerate(d.get("dimension", [])) if (n := self.node(f"dimension[{i}]", e, False))]
+        inds = [n for i, e in enumerate(d.get("indicator", [])) if (n := self.node(f"indicator[{i}]", e, True))]
+        if not any(n.parent == root.code for n in dims + inds):
+            self.problem("no_root", "framework.code", f"nothing has the index {root.code!r} as parent")
+        nodes, auxiliary = self.hierarchy(root, dims, inds)
+        methods = {**DEFAULT_METHODS, **d.get("methods", {})}
+        self.keys("methods", methods, set(DEFAULT_METHODS) | {"levels"}, ())
+        self.enum("methods.normalise_over", methods["normalise_over"], ("pooled", "year"))
+        self.enum("methods.peer_group", methods["peer_group"], ("kind", "all"))
+        grades = self.grades(d.get("grade", []))
+        vetoes = self.vetoes(d.get("veto", []), {n.code for n in nodes + auxiliary if n.is_indicator}, {g.code for g in grades})
+        alerts = self.alerts(d.get("alert", []), {n.code for n in nodes + auxiliary})
+        lc = d.get("lifecycle", {})
+        self.keys("lifecycle", lc, set(Lifecycle.__dataclass_fields__), ())
+        lifecycle = Lifecycle(**{k: v for k, v in lc.items() if k in Lifecycle.__dataclass_fields__})
+        if not 0 <= self.number("lifecycle.rectified_weight", lifecycle.rectified_weight, 0.0) <= 1:
+            self.problem("bad_value", "lifecycle.rectified_weight", "expected a number between 0 and 1")
+        if self.problems:
+            raise FrameworkError(f"{self.source}: {len(self.problems)} problem(s) in the framework", self.problems)
+        return Framework(
+            code=root.code, name_zh=root.name_zh, name_en=root.name_en, version=str(head.get("version", "")),
+            nodes=nodes, auxiliary=auxiliary, methods=methods, grades=grades, vetoes=vetoes, alerts=alerts,
+            lifecycle=lifecycle, uncertainty={**DEFAULT_UNCERTAINTY, **d.get("uncertainty", {})},
+            model={**DEFAULT_MODEL, **d.get("model", {})}, sha256=self.sha256, source=self.source,
+        )
+
+    def grades(self, raw: list) -> tuple[Grade, ...]:
+        out = []
+        for i, g in enumerate(raw):
+            self.keys(f"grade[{i}]", g, {"code", "min", "name_zh", "name_en"}, ("code", "min"))
+            out.append(Grade(str(g.get("code")), self.number(f"grade[{i}].min", g.get("min"), 0.0),
+                             str(g.get("name_zh", g.get("code"))), str(g.get("name_en", g.get("code")))))
+        if not out:
+            self.problem("missing_key", "grade", "the framework needs a grade scale ([[grade]] entries)")
+        return tuple(sorted(out, key=lambda g: -g.min))
+
+    def vetoes(self, raw: list, indicators: set, grades: set) -> tuple[Veto, ...]:
+        out = []
+        for i, v in enumerate(raw):
+            p = f"veto[{i}]"
+            self.keys(p, v, {"code", "indicator", "op", "value", "cap", "reason_zh", "reason_en"}, ("code", "indicator", "op", "value", "cap"))
+            if v.get("indicator") not in indicators:
+                self.problem("unknown_column", f"{p}.indicator", f"unknown indicator {v.get('indicator')!r}; {_closest(v.get('indicator'), sorted(indicators))}")
+            self.enum(f"{p}.op", v.get("op"), ("gt", "ge", "lt", "le", "eq"))
+            self.enum(f"{p}.cap", v.get("cap"), sorted(grades))
+            out.append(Veto(str(v.get("code")), str(v.get("indicator")), str(v.get("op")), self.number(f"{p}.value", v.get("value"), 0.0),
+                            str(v.get("cap")), str(v.get("reason_zh", "")), str(v.get("reason_en", ""))))
+        return tuple(out)
+
+    def alerts(self, raw: list, codes: set) -> tuple[dict, ...]:
+        for i, a in enumerate(raw):
+            p = f"alert[{i}]"
+            if not self.enum(f"{p}.kind", a.get("kind"), ALERT_KINDS):
+                continue
+            for k in ("code",) + ALERT_KEYS[a["kind"]]:
+                if k not in a:
+                    self.problem("missing_key", f"{p}.{k}", f"alert kind {a['kind']!r} needs {k!r}")
+            for key in ("indicator", "target"):
+                if key in a and a[key] not in codes:
+                    self.problem("unknown_column", f"{p}.{key}", f"unknown indicator or aggregate {a[key]!r}; {_closest(a[key], sorted(codes))}")
+            if "level" in a:
+                self.enum(f"{p}.level", a["level"], ALERT_LEVELS)
+            for j, b in enumerate(a.get("bands", [])):
+                self.enum(f"{p}.bands[{j}].level", b.get("level"), ALERT_LEVELS)
+                self.number(f"{p}.bands[{j}].min", b.get("min"))
+            if "table" in a and a["table"] not in TABLES:
+                self.problem("unknown_table", f"{p}.table", f"unknown table {a['table']!r}; {_closest(a['table'], list(TABLES))}")
+        return tuple(dict(a) for a in raw)

@@ -1,0 +1,198 @@
+"""The `rating` command line: wires the stages and maps every engine error to one line and an
+exit code (see the README). No traceback reaches the user unless --debug is given."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+from indicators.errors import EngineError
+
+EPILOG = "Exit codes: 0 ok; 1 data cannot be rated (validate); 2 usage; 3 input; 4 framework; 5 output; 6 method."
+
+
+def _years(text: str) -> tuple[int, int]:
+    a, _, b = text.partition("-")
+    try:
+        lo, hi = int(a), int(b or a)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year range like 2019-2025") from None
+    if lo > hi:
+        raise argparse.ArgumentTypeError(f"{text!r}: the first year is after the last")
+    return lo, hi
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
+    p.add_argument("--framework", type=Path, help="framework TOML file (default: the shipped Guangdong framework)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the uncertainty analysis and models (default 0)")
+    p.add_argument("--force", action="store_true", help="replace an existing run in --out")
+    p.add_argument("--as-of", type=_date, help="run date for date checks (default: today)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
+    p.add_argument("--audience", choices=("internal", "public"), default="internal",
+                   help="internal: everything; public: what a third party publishes")
+    p.add_argument("--replications", type=int, help="uncertainty replications (default: the framework's)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rating", description="Government integrity (政务诚信) rating and risk early warning.", epilog=EPILOG)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--quiet", action="store_true", help="only errors")
+    p.add_argument("--verbose", action="store_true", help="log every stage")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("demo", help="generate the default synthetic Guangdong world and rate it",
+                       description="Generate the embedded default data set (synthetic Guangdong world, demo scale) "
+                                   "into OUT/data and run the whole pipeline on it.")
+    _run_options(d)
+    d.add_argument("--data", type=Path, default=Path("data/demo"), help="where to write the generated data (default: data/demo)")
+
+    r = sub.add_parser("run", help="rate a data folder", description="Validate, compute indicators, rate, warn and report.")
+    r.add_argument("data", type=Path, help="data folder in the input contract")
+    _run_options(r)
+
+    s = sub.add_parser("synth", help="generate a synthetic Guangdong world",
+                       description="Write a data folder in the input contract plus _truth/ with the generator's ground truth.")
+    s.add_argument("--out", type=Path, required=True, help="data folder to write")
+    s.add_argument("--seed", type=int, default=2017)
+    s.add_argument("--years", type=_years, default=(2019, 2025), help="year range, e.g. 2019-2025")
+    s.add_argument("--scale", choices=("demo", "province", "large"), default="demo")
+    s.add_argument("--complaints", type=int, help="total complaint rows (default: by scale)")
+    s.add_argument("--format", choices=("csv", "parquet"), help="file format (default: csv at demo scale, else parquet)")
+
+    v = sub.add_parser("validate", help="check a data folder and summarise what would be rated",
+                       description="Run only the input stage; exit 0 when the data can be rated, 1 when it cannot.")
+    v.add_argument("data", type=Path)
+    v.add_argument("--as-of", type=_date)
+    v.add_argument("--out", type=Path, help="also write quarantined rows to OUT/quarantine/")
+
+    e = sub.add_parser("explain", help="show an indicator value and the records behind it",
+                       description="Print the value, numerator and denominator of one indicator and list its records.")
+    e.add_argument("unit_id")
+    e.add_argument("indicator")
+    e.add_argument("--year", type=int, required=True)
+    e.add_argument("--data", type=Path, required=True, help="data folder")
+    e.add_argument("--framework", type=Path)
+    e.add_argument("--as-of", type=_date)
+    e.add_argument("--limit", type=int, default=50, help="records to list (default 50; 0 = all)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    level = logging.WARNING if args.quiet else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except EngineError as err:
+        if args.debug:
+            raise
+        print(f"rating: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("rating: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_demo(args) -> int:
+    from indicators.synth import generate
+    import rating
+
+    generate(args.data, scale="demo")
+    result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
+                        lang=args.lang, audience=args.audience, replications=args.replications)
+    _summary(result)
+    return 0
+
+
+def cmd_run(args) -> int:
+    import rating
+
+    result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
+                        lang=args.lang, audience=args.audience, replications=args.replications)
+    _summary(result)
+    return 0
+
+
+def _summary(result) -> None:
+    s = result.tables["scores"]
+    latest = s["year"].max()
+    grades = s.filter(s["year"] == latest)["grade"].value_counts(sort=True)
+    dist = ", ".join(f"{g}: {n}" for g, n in sorted(grades.iter_rows(), key=lambda r: str(r[0])))
+    print(f"rated {s['unit_id'].n_unique()} units over {s['year'].n_unique()} years; {latest}: {dist}; "
+          f"{result.tables['alerts'].height} alerts -> {result.out}/index.html")
+
+
+def cmd_synth(args) -> int:
+    from indicators.synth import generate
+
+    summary = generate(args.out, seed=args.seed, years=args.years, scale=args.scale,
+                       complaints=args.complaints, fmt=args.format)
+    rows = ", ".join(f"{t} {n:,}" for t, n in summary.get("rows", {}).items())
+    print(f"wrote {args.out}: {rows}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    import duckdb
+    from indicators.errors import InputError
+    from indicators.load import load, summary_table, write_quarantine
+
+    con = duckdb.connect()
+    try:
+        loaded = load(args.data, con, as_of=args.as_of or dt.date.today())
+    except InputError as err:
+        print(f"rating: cannot rate {args.data}:\n{err}", file=sys.stderr)
+        return 1
+    print(summary_table(loaded))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_quarantine(loaded, args.out)
+    return 0
+
+
+def cmd_explain(args) -> int:
+    import duckdb
+    import polars as pl
+    from indicators.compute import compute_indicators
+    from indicators.explain import records_behind
+    from indicators.framework import load_framework
+    from indicators.load import load
+
+    fw = load_framework(args.framework)
+    try:
+        node = fw.node(args.indicator)
+    except KeyError:
+        raise EngineError(f"unknown indicator {args.indicator!r}; see the framework for the codes") from None
+    con = duckdb.connect()
+    loaded = load(args.data, con, as_of=args.as_of or dt.date.today(), lifecycle=fw.lifecycle)
+    ind = compute_indicators(con, fw, set(loaded.present), years=[args.year])
+    row = ind.filter((pl.col("unit_id") == args.unit_id) & (pl.col("indicator") == args.indicator))
+    if row.is_empty():
+        raise EngineError(f"{args.unit_id} {args.year}: indicator {args.indicator!r} does not apply or the unit is unknown")
+    r = row.row(0, named=True)
+    d = node.definition
+    print(f"{args.unit_id} {args.year} {node.code} ({node.name_zh} / {node.name_en})")
+    print(f"  value       {r['value']}")
+    print(f"  numerator   {r['numerator']}    ({d.measure} over {d.table})")
+    print(f"  denominator {r['denominator']}    ({'unit_stats.' + d.per if d.per else 'records'}; scale {d.scale:g})")
+    recs = records_behind(con, fw, set(loaded.present), args.unit_id, args.indicator, args.year)
+    print(f"  records: {recs.height}")
+    with pl.Config(tbl_rows=args.limit if args.limit else -1, tbl_cols=-1, tbl_width_chars=200):
+        print(recs.head(args.limit) if args.limit else recs)
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "run": cmd_run, "synth": cmd_synth, "validate": cmd_validate, "explain": cmd_explain}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Grades, vetoes, honours eligibility and ranks: the rating an evaluator signs.
+
+The raw score is never overwritten: a veto caps the grade and records its reason beside it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from indicators.framework import Framework
+
+OPS = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal, "eq": np.equal}
+
+
+def grade_of(score: np.ndarray, framework: Framework) -> np.ndarray:
+    """The grade band of each score (grades are sorted best first); None where the score is missing."""
+    out = np.full(score.shape, None, dtype=object)
+    for g in reversed(framework.grades):  # worst first, better bands overwrite
+        out[(score >= g.min) & ~np.isnan(score)] = g.code
+    return out
+
+
+def ranks(df: pl.DataFrame, score: str = "score", by=("year", "kind", "level")) -> pl.Series:
+    """Rank 1 = best within each peer group (same year, kind and level); ties share the lowest rank."""
+    return df.select(
+        pl.col(score).fill_nan(None).rank(method="min", descending=True).over(list(by)).cast(pl.Int64)
+    ).to_series()
+
+
+def apply_vetoes(scores: pl.DataFrame, auxiliary: pl.DataFrame, framework: Framework) -> pl.DataFrame:
+    """Cap grades where a veto rule holds; adds `grade_uncapped` and `veto` (codes and reasons)."""
+    order = {g.code: i for i, g in enumerate(framework.grades)}  # 0 = best
+    df = scores.with_columns(pl.col("grade").alias("grade_uncapped"), pl.lit(None, pl.String).alias("veto"))
+    for v in framework.vetoes:
+        hits = auxiliary.filter(pl.col("indicator") == v.indicator).select("unit_id", "year", pl.col("value").alias("_v"))
+        df = df.join(hits, on=["unit_id", "year"], how="left")
+        hit = OPS[v.op](df["_v"].fill_null(np.nan).to_numpy(), v.value)
+        cap_rank = order[v.cap]
+        worse = np.array([g is not None and order[g] < cap_rank for g in df["grade"].to_list()])
+        capped = hit & worse
+        reason = f"{v.code}: {v.reason_zh} / {v.reason_en}"
+        df = df.with_columns(
+            pl.when(pl.Series(capped)).then(pl.lit(v.cap)).otherwise(pl.col("grade")).alias("grade"),
+            pl.when(pl.Series(hit)).then(
+                pl.when(pl.col("veto").is_null()).then(pl.lit(reason)).otherwise(pl.col("veto") + " | " + reason)
+            ).otherwise(pl.col("veto")).alias("veto"),
+        ).drop("_v")
+    return df
+
+
+def honours(scores: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Eligibility for honours (粤府〔2017〕140号 二(五)): any counting failure record in the year
+    makes a unit ineligible. Uses the severity-weighted count's numerator (counting records only)."""
+    rec = (indicators.filter(pl.col("indicator") == "failure_weighted_per_100_staff")
+           .select("unit_id", "year", pl.col("numerator").alias("_n")))
+    df = scores.join(rec, on=["unit_id", "year"], how="left")
+    return df.with_columns(
+        pl.when(pl.col("_n").is_null()).then(None).otherwise(pl.col("_n") == 0).alias("honours_eligible"),
+        pl.when(pl.col("_n") > 0).then(pl.lit("counting failure record(s) in the year"))
+        .when(pl.col("_n").is_null()).then(pl.lit("no failure-record data"))
+        .otherwise(pl.lit("")).alias("honours_reason"),
+    ).drop("_n")

@@ -1,0 +1,196 @@
+"""The Python API entry: run the whole pipeline on a data folder and return its tables.
+
+Wires the stages (indicators -> rating -> models -> reports) and holds no logic of its own
+beyond the order of the stages and what each gets.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from indicators.compute import compute_indicators
+from indicators.framework import Framework, load_framework
+from indicators.load import load, write_quarantine
+from indicators.mask import mask_column
+from models import risk as risk_model
+from models import rules
+from rating import __version__
+from rating.grade import apply_vetoes, grade_of, honours, ranks
+from rating.outputs import atomic_dir, write_csv, write_duckdb, write_json
+from rating.score import indicator_table, score
+from rating.uncertainty import weight_noise_ranks
+
+log = logging.getLogger("rating")
+OUTPUT_TABLES = ("scores", "indicators", "alerts", "risk")
+
+
+@dataclass
+class Result:
+    """A finished run: its tables as polars frames, its manifest, and where it was written."""
+
+    tables: dict[str, pl.DataFrame]
+    manifest: dict
+    framework: Framework | None = None
+    out: Path | None = None
+    timings: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def sql(self, query: str) -> pl.DataFrame:
+        """Query the run's tables with DuckDB SQL; returns a polars frame."""
+        con = duckdb.connect()
+        for name, df in self.tables.items():
+            con.register(name, df.to_arrow())
+        return con.sql(query).pl()
+
+    @classmethod
+    def load(cls, out: str | Path) -> "Result":
+        """Reopen a finished run from its output folder."""
+        import json
+
+        out = Path(out)
+        con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        tables = {n: con.sql(f'SELECT * FROM "{n}"').pl() for n in names}
+        con.close()
+        return cls(tables=tables, manifest=json.loads((out / "manifest.json").read_text(encoding="utf-8")), out=out)
+
+
+class _Timer:
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+
+    def stage(self, name: str):
+        timer = self
+
+        class _Ctx:
+            def __enter__(self):
+                log.info("%s ...", name)
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = round(time.perf_counter() - self.t0, 3)
+
+        return _Ctx()
+
+
+def build_scores(scored, framework: Framework, ind: pl.DataFrame, seed: int, replications: int) -> pl.DataFrame:
+    """scores.csv: ids, score, rank, rank interval, grade (capped by vetoes), dimension columns."""
+    root = framework.code
+    aggs = dict(zip(scored.aggregate_codes, scored.aggregates.T))
+    df = scored.keys.with_columns(pl.Series("score", aggs[root]).fill_nan(None))
+    df = df.with_columns(ranks(df).alias("rank"))
+    grades = grade_of(df["score"].fill_null(np.nan).to_numpy(), framework)
+    df = df.with_columns(pl.Series("grade", grades, dtype=pl.String))
+    unc = weight_noise_ranks(scored, framework, replications=replications,
+                             noise=float(framework.uncertainty["weight_noise"]), seed=seed)
+    df = df.join(unc, on=["unit_id", "year"], how="left")
+    aux = ind.filter(pl.col("indicator").is_in([n.code for n in framework.computed]))
+    df = apply_vetoes(df, aux, framework)
+    df = honours(df, ind)
+    dims = [c for c in scored.aggregate_codes if c != root]
+    df = df.with_columns([pl.Series(c, aggs[c]).fill_nan(None) for c in dims])
+    cols = ["unit_id", "year", "score", "rank", "rank_low", "rank_high", "grade", "rank_median",
+            "score_low", "score_high", "grade_uncapped", "veto", "honours_eligible", "honours_reason", *dims]
+    return df.select(cols).sort("unit_id", "year")
+
+
+def run(data: str | Path, framework: str | Path | Framework | None = None, seed: int = 0,
+        out: str | Path | None = None, *, as_of: dt.date | None = None, force: bool = False,
+        lang: str = "zh", audience: str = "internal", replications: int | None = None) -> Result:
+    """Rate every unit of the data folder `data`; write the run outputs to `out` if given.
+
+    Examples
+    --------
+    >>> import rating, tempfile, pathlib
+    >>> from indicators.synth import generate
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "data"
+    >>> _ = generate(d, seed=1, years=(2022, 2024), complaints=20_000)
+    >>> result = rating.run(d, replications=20)
+    >>> result.scores.columns[:7]
+    ['unit_id', 'year', 'score', 'rank', 'rank_low', 'rank_high', 'grade']
+    """
+    data = Path(data)
+    fw = framework if isinstance(framework, Framework) else load_framework(framework)
+    as_of = as_of or dt.date.today()
+    reps = int(replications if replications is not None else fw.uncertainty["replications"])
+    timer = _Timer()
+    con = duckdb.connect()
+    with timer.stage("load"):
+        loaded = load(data, con, as_of=as_of, lifecycle=fw.lifecycle)
+    with timer.stage("indicators"):
+        ind = compute_indicators(con, fw, set(loaded.present))
+    units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()
+    with timer.stage("rating"):
+        scored = score(ind, units, fw)
+        scores = build_scores(scored, fw, ind, seed, reps)
+        ind_table = indicator_table(scored).join(
+            ind.select("unit_id", "year", "indicator", "numerator", "denominator"),
+            on=["unit_id", "year", "indicator"], how="left")
+        aux = ind.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
+            "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"), "numerator", "denominator")
+        indicators = pl.concat([ind_table, aux]).sort("unit_id", "year", "indicator")
+    with timer.stage("early_warning"):
+        alerts = rules.evaluate(ind, fw)
+        events = risk_model.serious_events(con, fw)
+        dims = [c for c in scored.aggregate_codes]
+        feat = scores.select("unit_id", "year", *[c for c in dims if c in scores.columns], "score")
+        risk = risk_model.predict_out_of_time(feat, events, [c for c in feat.columns if c not in ("unit_id", "year")], seed=seed)
+    records = records_table(con, loaded.present)
+    manifest = {
+        "software": "integrity-rating", "version": __version__, "seed": seed,
+        "framework": {"path": fw.source, "sha256": fw.sha256, "code": fw.code, "version": fw.version},
+        "parameters": {"as_of": as_of.isoformat(), "replications": reps, "lang": lang, "audience": audience},
+        "inputs": {t: {"file": loaded.files[t].name, "sha256": loaded.sha256[t], "encoding": loaded.encodings.get(t),
+                       "rows_read": loaded.counts[t].read, "rows_accepted": loaded.counts[t].accepted,
+                       "rows_quarantined": loaded.counts[t].quarantined} for t in loaded.present},
+        "outputs": {"units": units.height, "unit_years": scores.height, "indicators": len(fw.indicators),
+                    "alerts": alerts.height},
+    }
+    tables = {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": units}
+    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings)
+    if out is not None:
+        result.out = Path(out)
+        write_run(result, loaded, records, timer, lang=lang, audience=audience, force=force)
+    con.close()
+    return result
+
+
+def records_table(con: duckdb.DuckDBPyConnection, present) -> pl.DataFrame:
+    """Failure records with their lifecycle flags, for evidence in the reports."""
+    if "failure_records" not in present:
+        return pl.DataFrame()
+    return mask_column(con.sql(
+        "SELECT record_id, unit_id, category, severity, occurred_on, amount, status, status_changed_on, "
+        "description, counting, pending, weight FROM stg_failure_records ORDER BY unit_id, occurred_on, record_id"
+    ).pl())
+
+
+def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, lang: str, audience: str, force: bool) -> None:
+    """All run outputs into a temporary folder that replaces OUT when complete."""
+    from reports.render import render
+
+    with atomic_dir(result.out, force=force) as tmp:
+        for name in OUTPUT_TABLES:
+            cols = {"alerts": ["unit_id", "year", "level", "source", "rule", "message"],
+                    "indicators": ["unit_id", "year", "indicator", "value", "normalised"]}.get(name)
+            df = result.tables[name]
+            write_csv(df.select(cols) if cols else df, tmp / f"{name}.csv")
+        write_quarantine(loaded, tmp)
+        with timer.stage("reports"):
+            render(tmp, framework=result.framework, units=result.tables["units"], scores=result.tables["scores"],
+                   indicators=result.tables["indicators"], alerts=result.tables["alerts"], risk=result.tables["risk"],
+                   records=records, manifest=result.manifest, lang=lang, audience=audience)
+        write_duckdb(result.tables, tmp / "results.duckdb")
+        write_json({**result.manifest, "timings": timer.timings}, tmp / "manifest.json")
