@@ -123,6 +123,7 @@ class Framework:
     lifecycle: Lifecycle
     uncertainty: dict
     model: dict
+    honours: dict  # {indicator, reason_zh, reason_en}: a value above zero makes a unit ineligible
     sha256: str
     source: str = field(default="", compare=False)
 

@@ -18,7 +18,7 @@ from indicators.framework import (
 from indicators.lifecycle import Lifecycle
 
 TOP_KEYS = {"framework", "methods", "lifecycle", "dimension", "indicator", "grade", "veto",
-            "alert", "uncertainty", "model"}
+            "alert", "uncertainty", "model", "honours"}
 NODE_KEYS = {"code", "parent", "name_zh", "name_en", "weight", "aggregate", "description"}
 INDICATOR_KEYS = NODE_KEYS | {
     "direction", "unit", "kinds", "levels", "normalise", "goalposts", "source",
@@ -258,6 +258,10 @@ class Checker:
         grades = self.grades(d.get("grade", []))
         vetoes = self.vetoes(d.get("veto", []), {n.code for n in nodes + auxiliary if n.is_indicator}, {g.code for g in grades})
         alerts = self.alerts(d.get("alert", []), {n.code for n in nodes + auxiliary})
+        honours = dict(d.get("honours", {}))
+        self.keys("honours", honours, {"indicator", "reason_zh", "reason_en"}, ("indicator",) if honours else ())
+        if honours and honours.get("indicator") not in {n.code for n in nodes + auxiliary}:
+            self.problem("unknown_column", "honours.indicator", f"unknown indicator {honours.get('indicator')!r}")
         lc = d.get("lifecycle", {})
         self.keys("lifecycle", lc, set(Lifecycle.__dataclass_fields__), ())
         lifecycle = Lifecycle(**{k: v for k, v in lc.items() if k in Lifecycle.__dataclass_fields__})
@@ -269,7 +273,7 @@ class Checker:
             code=root.code, name_zh=root.name_zh, name_en=root.name_en, version=str(head.get("version", "")),
             nodes=nodes, auxiliary=auxiliary, methods=methods, grades=grades, vetoes=vetoes, alerts=alerts,
             lifecycle=lifecycle, uncertainty={**DEFAULT_UNCERTAINTY, **d.get("uncertainty", {})},
-            model={**DEFAULT_MODEL, **d.get("model", {})}, sha256=self.sha256, source=self.source,
+            model={**DEFAULT_MODEL, **d.get("model", {})}, honours=honours, sha256=self.sha256, source=self.source,
         )
 
     def grades(self, raw: list) -> tuple[Grade, ...]:

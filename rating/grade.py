@@ -48,15 +48,18 @@ def apply_vetoes(scores: pl.DataFrame, auxiliary: pl.DataFrame, framework: Frame
     return df
 
 
-def honours(scores: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
-    """Eligibility for honours (粤府〔2017〕140号 二(五)): any counting failure record in the year
-    makes a unit ineligible. Uses the severity-weighted count's numerator (counting records only)."""
-    rec = (indicators.filter(pl.col("indicator") == "failure_weighted_per_100_staff")
-           .select("unit_id", "year", pl.col("numerator").alias("_n")))
+def honours(scores: pl.DataFrame, indicators: pl.DataFrame, framework: Framework) -> pl.DataFrame:
+    """Eligibility for honours (粤府〔2017〕140号 二(五)): a value above zero of the framework's
+    honours indicator (counting failure records) in the year makes a unit ineligible."""
+    h = framework.honours
+    if not h:
+        return scores.with_columns(pl.lit(None, pl.Boolean).alias("honours_eligible"),
+                                   pl.lit(None, pl.String).alias("honours_reason"))
+    rec = (indicators.filter(pl.col("indicator") == h["indicator"])
+           .select("unit_id", "year", pl.col("value").alias("_n")))
     df = scores.join(rec, on=["unit_id", "year"], how="left")
+    reason = f"{h.get('reason_zh', '')} / {h.get('reason_en', '')}".strip(" /")
     return df.with_columns(
         pl.when(pl.col("_n").is_null()).then(None).otherwise(pl.col("_n") == 0).alias("honours_eligible"),
-        pl.when(pl.col("_n") > 0).then(pl.lit("counting failure record(s) in the year"))
-        .when(pl.col("_n").is_null()).then(pl.lit("no failure-record data"))
-        .otherwise(pl.lit("")).alias("honours_reason"),
+        pl.when(pl.col("_n") > 0).then(pl.lit(reason)).otherwise(pl.lit(None, pl.String)).alias("honours_reason"),
     ).drop("_n")

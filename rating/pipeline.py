@@ -98,7 +98,7 @@ def build_scores(scored, framework: Framework, ind: pl.DataFrame, seed: int, rep
     df = df.join(unc, on=["unit_id", "year"], how="left")
     aux = ind.filter(pl.col("indicator").is_in([n.code for n in framework.computed]))
     df = apply_vetoes(df, aux, framework)
-    df = honours(df, ind)
+    df = honours(df, ind, framework)
     dims = [c for c in scored.aggregate_codes if c != root]
     df = df.with_columns([pl.Series(c, aggs[c]).fill_nan(None) for c in dims])
     cols = ["unit_id", "year", "score", "rank", "rank_low", "rank_high", "grade", "rank_median",

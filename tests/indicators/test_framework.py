@@ -91,8 +91,9 @@ def test_negative_weight(doc):
 
 def test_leaf_without_definition(doc):
     d = copy.deepcopy(doc)
+    i = len(d["indicator"])
     d["indicator"].append({"code": "hand_waved", "parent": "lawful", "name_zh": "无定义", "name_en": "No definition"})
-    assert "[no_definition] indicator[27] (hand_waved): an indicator needs a definition (table and measure)" in problems(d)
+    assert f"[no_definition] indicator[{i}] (hand_waved): an indicator needs a definition (table and measure)" in problems(d)
 
 
 def test_enumeration_typo(doc):
