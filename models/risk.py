@@ -40,12 +40,13 @@ def serious_events(con: duckdb.DuckDBPyConnection, framework: Framework) -> pl.D
 
 
 def features(scores: pl.DataFrame, feature_cols: list[str]) -> pl.DataFrame:
-    """Features of year t: the scores and their change from t-1 (missing filled with the column median)."""
+    """Features of year t: the scores and their change from t-1. A missing feature is filled with
+    the median of the same year (never of later years, which would leak the future)."""
     df = scores.sort("unit_id", "year")
     changes = [(pl.col(c) - pl.col(c).shift(1).over("unit_id")).alias(f"d_{c}") for c in feature_cols]
     df = df.with_columns(changes)
     cols = feature_cols + [f"d_{c}" for c in feature_cols]
-    return df.with_columns([pl.col(c).fill_nan(None).fill_null(pl.col(c).median()).fill_null(0.0) for c in cols]), cols
+    return df.with_columns([pl.col(c).fill_nan(None).fill_null(pl.col(c).fill_nan(None).median().over("year")).fill_null(0.0) for c in cols]), cols
 
 
 def predict_out_of_time(scores: pl.DataFrame, events: pl.DataFrame, feature_cols: list[str], seed: int = 0) -> pl.DataFrame:
