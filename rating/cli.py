@@ -10,7 +10,7 @@ from pathlib import Path
 
 from indicators.errors import EngineError
 
-EPILOG = "Exit codes: 0 ok; 1 data cannot be rated (validate); 2 usage; 3 input; 4 framework; 5 output; 6 method."
+EPILOG = "Exit codes: 0 ok; 1 data cannot be rated (validate); 2 usage; 3 input; 4 framework; 5 output; 6 method; 70 internal error."
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rating: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not bad input: say so in one line
+        if args.debug:
+            raise
+        print(f"rating: internal error: {type(err).__name__}: {err} (rerun with --debug for the traceback)", file=sys.stderr)
+        return 70
 
 
 def cmd_demo(args) -> int:
