@@ -75,6 +75,22 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--as-of", type=_date)
     v.add_argument("--out", type=Path, help="also write quarantined rows to OUT/quarantine/")
 
+    c = sub.add_parser("score", help="score indicator tables in COINr's iData/iMeta format",
+                       description="Treat, impute, normalise, weight and aggregate iData through the hierarchy of iMeta "
+                                   "(COINr's format); iMeta columns Normalise/Aggregate/Impute override per indicator or group.")
+    c.add_argument("idata", type=Path, help="iData (CSV or XLSX): uCode, optional uName and Time, one column per indicator")
+    c.add_argument("imeta", type=Path, help="iMeta (CSV or XLSX): iCode, iName, Level, Parent, Weight, Direction, Type")
+    c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--force", action="store_true", help="replace an existing result in --out")
+    c.add_argument("--normalise", default="minmax:0,100", metavar="METHOD[:PARAMS]",
+                   help="minmax:L,U (default minmax:0,100), zscore:M,S, rank, prank, borda, fracmax, dist2max, goalposts, dist2targ, none")
+    c.add_argument("--aggregate", default="arithmetic", metavar="METHOD[:PARAMS]",
+                   help="arithmetic (default), geometric, harmonic, generalised:P, median, copeland, mpi, topsis")
+    c.add_argument("--treat", default="none", help="none (default) or winsorise (COINr's skew/kurtosis rule)")
+    c.add_argument("--impute", default="none", help="none, mean, median, group-mean:COL, group-median:COL")
+    c.add_argument("--weights", default="imeta", help="imeta (default), equal, entropy, critic, pca, ahp:FILE")
+    c.add_argument("--data-threshold", type=float, metavar="FRACTION", help="minimum share of available children")
+
     e = sub.add_parser("explain", help="show an indicator value and the records behind it",
                        description="Print the value, numerator and denominator of one indicator and list its records.")
     e.add_argument("unit_id")
@@ -197,7 +213,20 @@ def cmd_explain(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "run": cmd_run, "synth": cmd_synth, "validate": cmd_validate, "explain": cmd_explain}
+def cmd_score(args) -> int:
+    from rating.coinr import read_idata, read_imeta, score_tables, write_score_outputs
+    from rating.outputs import atomic_dir
+
+    result = score_tables(read_idata(args.idata), read_imeta(args.imeta), normalise=args.normalise,
+                          aggregate=args.aggregate, treat=args.treat, impute=args.impute, weights=args.weights,
+                          data_threshold=args.data_threshold)
+    with atomic_dir(args.out, force=args.force, mark="scores.csv") as tmp:
+        write_score_outputs(result, tmp)
+    print(f"scored {result.scores.height} units -> {args.out}/scores.csv")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "score": cmd_score, "run": cmd_run, "synth": cmd_synth, "validate": cmd_validate, "explain": cmd_explain}
 
 if __name__ == "__main__":
     sys.exit(main())

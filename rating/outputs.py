@@ -40,26 +40,27 @@ def clean_stale(parent: Path, name: str) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool, mark: str = MARK) -> None:
     if not out.exists():
         return
     if not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
     if not any(out.iterdir()):
         return
-    if not (out / MARK).is_file():
+    if not (out / mark).is_file():
         raise OutputError(f"{out}: folder exists and does not hold a rating run; refusing to replace it")
     if not force:
         raise OutputError(f"{out}: holds an earlier run; pass --force to replace it")
 
 
 @contextmanager
-def atomic_dir(out: Path, force: bool = False):
-    """Yield a temporary folder; on success it replaces `out` in one rename."""
+def atomic_dir(out: Path, force: bool = False, mark: str = MARK):
+    """Yield a temporary folder; on success it replaces `out` in one rename. `mark` is the file
+    that shows an existing `out` holds an earlier result of the same command."""
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out.parent, out.name)
-    check_target(out, force)
+    check_target(out, force, mark)
     tmp = out.parent / f"{TMP_PREFIX}{out.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
