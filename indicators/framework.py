@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -21,13 +21,23 @@ OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null",
              "lt_column", "le_column", "gt_column", "ge_column")
 SMALL_DENOMINATOR = ("missing", "shrink")
 SCOPES = ("unit", "region")
-ALERT_KINDS = ("band", "threshold", "event")
+ALERT_KINDS = ("band", "threshold", "event", "trend", "peer", "spike", "overdue")
 ALERT_LEVELS = ("red", "orange", "yellow", "blue")
-# Keys each alert kind requires besides code/kind.
+# Keys of each alert kind besides code, kind, level, message_zh, message_en and description:
+# the required ones, and the optional ones with their defaults (None: no default).
+# docs/early-warning.md describes every kind and key.
 ALERT_KEYS = {
-    "band": ("indicator", "bands"),
-    "threshold": ("indicator", "op", "value", "level"),
-    "event": ("indicator", "level"),
+    "band": {"required": ("indicator", "bands"), "optional": {}},
+    "threshold": {"required": ("indicator", "op", "value", "level"), "optional": {}},
+    "event": {"required": ("level",),
+              "optional": {"indicator": None, "where": None, "value": 0, "scope": "region"}},
+    "trend": {"required": ("target", "level"), "optional": {"fall": None, "fall_sd": None, "notches": None}},
+    "peer": {"required": ("target", "level"),
+             "optional": {"quantile": 0.1, "periods": 2, "min_peers": 10}},
+    "spike": {"required": ("level",),
+              "optional": {"z": 3.5, "history": 24, "min_history": 12, "min_tickets": 10}},
+    "overdue": {"required": ("share", "level"),
+                "optional": {"where": None, "days": 0, "scope": "region"}},
 }
 DEFAULT_PATH = "default_framework.toml"
 
@@ -148,6 +158,33 @@ class Framework:
 
     def children(self, code: str) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.parent == code)
+
+    def with_weights(self, weights: dict[str, float]) -> "Framework":
+        """A copy with other node weights, e.g. `fw.with_weights({"fiscal": 0.4})`.
+
+        >>> fw = load_framework()
+        >>> fw.with_weights({"fiscal": 0.4}).node("fiscal").weight
+        0.4
+        """
+        unknown = set(weights) - {n.code for n in self.nodes}
+        if unknown:
+            raise FrameworkError(f"unknown node(s) {sorted(unknown)}; weights apply to dimensions and indicators")
+        if any(w < 0 for w in weights.values()):
+            raise FrameworkError("weights must be >= 0")
+        nodes = tuple(replace(n, weight=float(weights[n.code])) if n.code in weights else n for n in self.nodes)
+        return self._derived(nodes=nodes)
+
+    def with_methods(self, **methods) -> "Framework":
+        """A copy with other methods, e.g. `fw.with_methods(aggregate="geometric")`."""
+        unknown = set(methods) - set(self.methods)
+        if unknown:
+            raise FrameworkError(f"unknown method setting(s) {sorted(unknown)}; expected some of {sorted(self.methods)}")
+        return self._derived(methods={**self.methods, **methods})
+
+    def _derived(self, **changes) -> "Framework":
+        fw = replace(self, **changes)
+        digest = hashlib.sha256(repr((fw.nodes, sorted(fw.methods.items()), self.sha256)).encode("utf-8")).hexdigest()
+        return replace(fw, sha256=digest, source=f"{self.source} (modified)")
 
     def depth(self, code: str) -> int:
         """0 for the index, 1 for its children, ..."""

@@ -6,6 +6,7 @@ beyond the order of the stages and what each gets.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -40,12 +41,27 @@ class Result:
     framework: Framework | None = None
     out: Path | None = None
     timings: dict = field(default_factory=dict)
+    staged: "Staged | None" = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> pl.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+    def rerun(self, framework: str | Path | Framework | None = None, *, seed: int | None = None,
+              out: str | Path | None = None, **options) -> "Result":
+        """Run again with another framework, seed or option, from the first stage the change
+        affects: records are re-read and indicators recomputed only when indicator definitions
+        or lifecycle rules changed; weights, methods, grades and alerts reuse them.
+        """
+        if self.staged is None:
+            raise ValueError("this result was loaded from disk: call rating.run on its data folder")
+        fw = framework if framework is not None else self.framework
+        p = self.manifest["parameters"]
+        kw = {"as_of": self.staged.as_of, "lang": p["lang"], "audience": p["audience"],
+              "replications": p["replications"], **options}
+        return run(self.staged.data, fw, self.manifest["seed"] if seed is None else seed, out, _staged=self.staged, **kw)
 
     def sql(self, query: str) -> pl.DataFrame:
         """Query the run's tables with DuckDB SQL; returns a polars frame."""
@@ -106,9 +122,81 @@ def build_scores(scored, framework: Framework, ind: pl.DataFrame, seed: int, rep
     return df.select(cols).sort("unit_id", "year")
 
 
+def definitions_key(fw: Framework) -> str:
+    """What the record stage depends on: indicator definitions, applicability and lifecycle.
+    Weights, methods, grades, vetoes and alerts can change without recomputing indicators."""
+    parts = [(n.code, n.definition, n.kinds, n.levels) for n in fw.computed] + [fw.lifecycle, fw.model]
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Staged:
+    """The record stage's outcome, reusable while the indicator definitions stay the same."""
+
+    data: Path
+    as_of: dt.date
+    key: str
+    loaded: object
+    indicators: pl.DataFrame
+    units: pl.DataFrame
+    events: pl.DataFrame
+    records: pl.DataFrame
+
+
+def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer") -> Staged:
+    """Validate and load the data folder into DuckDB and compute every indicator."""
+    con = duckdb.connect()
+    try:
+        with timer.stage("load"):
+            loaded = load(data, con, as_of=as_of, lifecycle=fw.lifecycle)
+        with timer.stage("indicators"):
+            ind = compute_indicators(con, fw, set(loaded.present))
+            units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()
+            events = risk_model.serious_events(con, fw)
+            records = records_table(con, loaded.present)
+    finally:
+        con.close()
+    return Staged(data=data, as_of=as_of, key=definitions_key(fw), loaded=loaded, indicators=ind,
+                  units=units, events=events, records=records)
+
+
+def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer") -> dict[str, pl.DataFrame]:
+    """Rating and early warning over staged indicators: every output table."""
+    ind = st.indicators
+    with timer.stage("rating"):
+        scored = score(ind, st.units, fw)
+        scores = build_scores(scored, fw, ind, seed, reps)
+        ind_table = indicator_table(scored).join(
+            ind.select("unit_id", "year", "indicator", "numerator", "denominator"),
+            on=["unit_id", "year", "indicator"], how="left")
+        aux = ind.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
+            "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"), "numerator", "denominator")
+        indicators = pl.concat([ind_table, aux]).sort("unit_id", "year", "indicator")
+    with timer.stage("early_warning"):
+        alerts = rules.evaluate(ind, fw)
+        feat = scores.select("unit_id", "year", *[c for c in scored.aggregate_codes if c in scores.columns], "score")
+        risk = risk_model.predict_out_of_time(feat, st.events, [c for c in feat.columns if c not in ("unit_id", "year")], seed=seed)
+    return {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units}
+
+
+def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int, lang: str, audience: str) -> dict:
+    loaded = st.loaded
+    return {
+        "software": "integrity-rating", "version": __version__, "seed": seed,
+        "framework": {"path": fw.source, "sha256": fw.sha256, "code": fw.code, "version": fw.version},
+        "parameters": {"as_of": st.as_of.isoformat(), "replications": reps, "lang": lang, "audience": audience},
+        "inputs": {t: {"file": loaded.files[t].name, "sha256": loaded.sha256[t], "encoding": loaded.encodings.get(t),
+                       "rows_read": loaded.counts[t].read, "rows_accepted": loaded.counts[t].accepted,
+                       "rows_quarantined": loaded.counts[t].quarantined} for t in loaded.present},
+        "outputs": {"units": tables["units"].height, "unit_years": tables["scores"].height,
+                    "indicators": len(fw.indicators), "alerts": tables["alerts"].height},
+    }
+
+
 def run(data: str | Path, framework: str | Path | Framework | None = None, seed: int = 0,
         out: str | Path | None = None, *, as_of: dt.date | None = None, force: bool = False,
-        lang: str = "zh", audience: str = "internal", replications: int | None = None) -> Result:
+        lang: str = "zh", audience: str = "internal", replications: int | None = None,
+        _staged: Staged | None = None) -> Result:
     """Rate every unit of the data folder `data`; write the run outputs to `out` if given.
 
     Examples
@@ -121,49 +209,19 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     >>> result.scores.columns[:7]
     ['unit_id', 'year', 'score', 'rank', 'rank_low', 'rank_high', 'grade']
     """
-    data = Path(data)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     as_of = as_of or dt.date.today()
     reps = int(replications if replications is not None else fw.uncertainty["replications"])
     timer = _Timer()
-    con = duckdb.connect()
-    with timer.stage("load"):
-        loaded = load(data, con, as_of=as_of, lifecycle=fw.lifecycle)
-    with timer.stage("indicators"):
-        ind = compute_indicators(con, fw, set(loaded.present))
-    units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()
-    with timer.stage("rating"):
-        scored = score(ind, units, fw)
-        scores = build_scores(scored, fw, ind, seed, reps)
-        ind_table = indicator_table(scored).join(
-            ind.select("unit_id", "year", "indicator", "numerator", "denominator"),
-            on=["unit_id", "year", "indicator"], how="left")
-        aux = ind.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
-            "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"), "numerator", "denominator")
-        indicators = pl.concat([ind_table, aux]).sort("unit_id", "year", "indicator")
-    with timer.stage("early_warning"):
-        alerts = rules.evaluate(ind, fw)
-        events = risk_model.serious_events(con, fw)
-        dims = [c for c in scored.aggregate_codes]
-        feat = scores.select("unit_id", "year", *[c for c in dims if c in scores.columns], "score")
-        risk = risk_model.predict_out_of_time(feat, events, [c for c in feat.columns if c not in ("unit_id", "year")], seed=seed)
-    records = records_table(con, loaded.present)
-    manifest = {
-        "software": "integrity-rating", "version": __version__, "seed": seed,
-        "framework": {"path": fw.source, "sha256": fw.sha256, "code": fw.code, "version": fw.version},
-        "parameters": {"as_of": as_of.isoformat(), "replications": reps, "lang": lang, "audience": audience},
-        "inputs": {t: {"file": loaded.files[t].name, "sha256": loaded.sha256[t], "encoding": loaded.encodings.get(t),
-                       "rows_read": loaded.counts[t].read, "rows_accepted": loaded.counts[t].accepted,
-                       "rows_quarantined": loaded.counts[t].quarantined} for t in loaded.present},
-        "outputs": {"units": units.height, "unit_years": scores.height, "indicators": len(fw.indicators),
-                    "alerts": alerts.height},
-    }
-    tables = {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": units}
-    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings)
+    reuse = _staged is not None and _staged.key == definitions_key(fw) and _staged.as_of == as_of \
+        and _staged.data == Path(data)
+    st = _staged if reuse else stage(Path(data), fw, as_of, timer)
+    tables = rate(st, fw, seed, reps, timer)
+    manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience)
+    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st)
     if out is not None:
         result.out = Path(out)
-        write_run(result, loaded, records, timer, lang=lang, audience=audience, force=force)
-    con.close()
+        write_run(result, st.loaded, st.records, timer, lang=lang, audience=audience, force=force)
     return result
 
 
