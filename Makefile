@@ -6,17 +6,25 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
+NODE_STAMP := $(VENV)/node/.installed
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# jsdom drives the report scripts in tests (the browser test uses Debian's chromium).
+$(NODE_STAMP):
+	@command -v npm >/dev/null || { echo "make test needs Node.js and npm (apt-get install nodejs npm)"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node jsdom@24
+	touch $(NODE_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/rating demo --out out --force
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+test: $(STAMP) $(NODE_STAMP)
+	NODE_PATH=$(CURDIR)/$(VENV)/node/node_modules $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

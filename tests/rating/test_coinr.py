@@ -424,7 +424,7 @@ def test_idata_problems():
 
 
 def test_read_xlsx(tmp_path, asem):
-    pytest.importorskip("openpyxl")
+    import openpyxl  # noqa: F401  (a core dependency)
     import openpyxl
 
     idata, imeta = asem

@@ -1,0 +1,163 @@
+"""Formatting of values for display: numbers, shares, dates and bilingual texts.
+
+Every function maps a missing value (None or NaN) to the dash "—" so that templates never see
+a null.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+DASH = "—"
+
+
+def missing(x) -> bool:
+    """None or NaN (NaN is the only value not equal to itself)."""
+    return x is None or x != x
+
+
+def num(x, digits: int = 1) -> str:
+    """A number with fixed decimals and thousands separators.
+
+    Examples
+    --------
+    >>> num(81.234)
+    '81.2'
+    >>> num(None)
+    '—'
+    >>> num(12345.0, 0)
+    '12,345'
+    """
+    if missing(x):
+        return DASH
+    return f"{x:,.{digits}f}"
+
+
+def signed(x, digits: int = 1) -> str:
+    """A change with its sign: '+1.5', '−0.3', '0.0'.
+
+    Examples
+    --------
+    >>> signed(1.46)
+    '+1.5'
+    >>> signed(-0.34)
+    '−0.3'
+    """
+    if missing(x):
+        return DASH
+    text = f"{abs(x):,.{digits}f}"
+    if text.strip("0.,") == "":
+        return text
+    return ("+" if x > 0 else "−") + text
+
+
+def pct(x, digits: int = 0) -> str:
+    """A share (0..1) as a percentage."""
+    if missing(x):
+        return DASH
+    return f"{100 * x:.{digits}f}%"
+
+
+def integer(x) -> str:
+    if missing(x):
+        return DASH
+    return f"{int(x):,d}"
+
+
+def interval(low, high, digits: int | None = None) -> str:
+    """'3–7' for ranks, '71.2–80.5' for scores; the dash when either end is missing."""
+    if missing(low) or missing(high):
+        return DASH
+    if digits is None:
+        return f"{int(low)}–{int(high)}"
+    return f"{low:.{digits}f}–{high:.{digits}f}"
+
+
+def date(x) -> str:
+    if missing(x):
+        return DASH
+    if isinstance(x, (dt.date, dt.datetime)):
+        return x.isoformat()[:10]
+    return str(x)
+
+
+def text(x) -> str:
+    return DASH if missing(x) or x == "" else str(x)
+
+
+def bilingual(value: str | None, lang: str) -> str:
+    """Pick one side of a 'CODE: 中文 / English' text; the whole text when it has no ' / '.
+
+    Examples
+    --------
+    >>> bilingual("V1: 列为失信被执行人 / Listed as a debtor", "en")
+    'V1: Listed as a debtor'
+    >>> bilingual("V1: 列为失信被执行人 / Listed as a debtor", "zh")
+    'V1: 列为失信被执行人'
+    """
+    if missing(value) or value == "":
+        return DASH
+    code, sep, rest = str(value).partition(": ")
+    body = rest if sep else code
+    zh, slash, en = body.partition(" / ")
+    if not slash:
+        return str(value)
+    chosen = zh if lang == "zh" else en
+    return f"{code}: {chosen}" if sep else chosen
+
+
+def split_vetoes(value: str | None, lang: str) -> list[dict]:
+    """The veto column holds several vetoes joined by ' | '; returns [{code, reason}]."""
+    if missing(value) or value == "":
+        return []
+    out = []
+    for part in str(value).split(" | "):
+        code, sep, _ = part.partition(": ")
+        out.append({"code": code if sep else "", "reason": bilingual(part, lang)})
+    return out
+
+
+def evidence(value) -> list[tuple[str, str]]:
+    """An alert's evidence (JSON text) as (key, value) pairs for display; raw text if not JSON."""
+    if missing(value) or value == "":
+        return []
+    try:
+        doc = json.loads(value)
+    except (TypeError, ValueError):
+        return [("", str(value))]
+    if not isinstance(doc, dict):
+        return [("", json.dumps(doc, ensure_ascii=False))]
+    out = []
+    for k in sorted(doc):
+        v = doc[k]
+        if isinstance(v, float):
+            shown = f"{v:.4g}"
+        elif isinstance(v, (dict, list)):
+            shown = json.dumps(v, ensure_ascii=False, sort_keys=True)
+        else:
+            shown = DASH if v is None else str(v)
+        out.append((str(k), shown))
+    return out
+
+
+def measure(x, unit: str) -> str:
+    """An indicator's raw value by its unit of measure: shares as percentages, ratios with
+    three decimals, counts and rates with two.
+
+    Examples
+    --------
+    >>> measure(0.4286, "share")
+    '42.9%'
+    >>> measure(2.1934, "ratio")
+    '2.193'
+    >>> measure(3.0, "records")
+    '3.0'
+    """
+    u = (unit or "").lower()
+    if u.startswith("share"):
+        return pct(x, 1)
+    if u == "ratio":
+        return num(x, 3)
+    if u in ("records", "days"):
+        return num(x, 1)
+    return num(x, 2)

@@ -1,0 +1,258 @@
+"""Context of methodology.html: the framework (hierarchy, definitions, weights and effective
+weights, grades, vetoes, alert rules), the methods, data coverage, inputs and quarantine, the
+run manifest, and optional sections (uncertainty, audit, sensitivity, model card) that appear
+only when there is something to show.
+"""
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import polars as pl
+
+from reports import charts, fmt, weights
+from reports.embed import figure_svg
+from reports.i18n import (METHOD_EXPLAIN, METHOD_TEXT, alert_label, kind_label, level_label, lookup, message,
+                          node_label, unit_text)
+from reports.tables import KIND_ORDER, LEVEL_ORDER, Inputs
+
+OPS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "eq": "=", "ne": "≠"}
+
+
+def _name(path) -> str:
+    """Only the file name of a path: reports never show where files lay on a machine."""
+    return PurePath(str(path)).name if path else fmt.DASH
+
+
+def definition_text(n) -> str:
+    d = n.definition
+    if d is None:
+        return ""
+    parts = [f"{d.table} · {d.measure}"]
+    if d.column:
+        parts.append(d.column + (f" / {d.denominator_column}" if d.denominator_column else ""))
+    if d.per:
+        parts.append(f"÷ {d.per}" + (f" × {d.scale:g}" if d.scale != 1 else ""))
+    if d.window > 1:
+        parts.append(f"window {d.window}")
+    return "; ".join(parts)
+
+
+def scope_text(n, lang: str) -> str:
+    from indicators.contract import LEVELS, UNIT_KINDS
+
+    kinds = "" if set(n.kinds) == set(UNIT_KINDS) else "/".join(kind_label(k, lang) for k in n.kinds)
+    levels = "" if set(n.levels) == set(LEVELS) else "/".join(level_label(lv, lang) for lv in n.levels)
+    return " · ".join(x for x in (kinds, levels) if x) or fmt.DASH
+
+
+def hierarchy(inp: Inputs) -> list[dict]:
+    fw, lang = inp.framework, inp.lang
+    share, eff = weights.within_parent(fw), weights.effective(fw)
+    rows = []
+    for n in list(fw.nodes):
+        method = weights.method_of(fw, n) if not n.is_indicator else None
+        norm = n.normalise or (fw.methods.get("normalise") if n.is_indicator else None)
+        if n.goalposts:
+            norm = f"{norm} ({n.goalposts[0]:g} → {n.goalposts[1]:g})"
+        rows.append({
+            "code": n.code, "label": node_label(n, lang), "depth": fw.depth(n.code), "indicator": n.is_indicator,
+            "weight": f"{n.weight:g}", "share": fmt.pct(share[n.code], 1), "eff": fmt.pct(eff[n.code], 1),
+            "direction": "" if not n.is_indicator else inp.t["direction_pos" if n.direction > 0 else "direction_neg"],
+            "unit": unit_text(n.unit, lang), "scope": scope_text(n, lang),
+            "method": norm if n.is_indicator else lookup(METHOD_TEXT, method, lang),
+            "definition": n.description or "", "formula": definition_text(n),
+        })
+    return rows
+
+
+def auxiliary(inp: Inputs) -> list[dict]:
+    return [{"code": n.code, "label": node_label(n, inp.lang), "unit": unit_text(n.unit, inp.lang),
+             "scope": scope_text(n, inp.lang), "definition": n.description or "", "formula": definition_text(n)}
+            for n in inp.framework.auxiliary]
+
+
+def rules(inp: Inputs) -> dict:
+    fw, lang = inp.framework, inp.lang
+
+    def label(code):
+        try:
+            return node_label(fw.node(code), lang)
+        except KeyError:
+            return code or fmt.DASH
+
+    grades = [{"code": g.code, "label": node_label(g, lang), "min": f"{g.min:g}"} for g in fw.grades]
+    vetoes = [{"code": v.code, "indicator": label(v.indicator), "condition": f"{OPS.get(v.op, v.op)} {v.value:g}",
+               "cap": v.cap, "reason": v.reason_zh if lang == "zh" else v.reason_en} for v in fw.vetoes]
+    alerts = []
+    for a in fw.alerts:
+        if a.get("kind") == "band":
+            cond = "; ".join(f"≥ {b['min']:g} → {alert_label(b['level'], lang)}" for b in a.get("bands", []))
+        elif a.get("kind") == "threshold":
+            cond = f"{OPS.get(a.get('op'), a.get('op'))} {a.get('value')} → {alert_label(a.get('level'), lang)}"
+        else:
+            cond = f"> {a.get('value', 0)} → {alert_label(a.get('level'), lang)}"
+        alerts.append({"code": a.get("code", ""), "indicator": label(a.get("indicator")), "condition": cond,
+                       "message": a.get("message_zh" if lang == "zh" else "message_en", "")})
+    return {"grades": grades, "vetoes": vetoes, "alerts": alerts}
+
+
+def methods(inp: Inputs) -> dict:
+    fw, t, lang = inp.framework, inp.t, inp.lang
+    m = fw.methods
+
+    def text(v):
+        return lookup(METHOD_TEXT, v, lang) if v in METHOD_TEXT else fmt.text(v)
+
+    def explain(spec):
+        name = str(spec or "").split(":", 1)[0].strip().lower()
+        return lookup(METHOD_EXPLAIN, name, lang) if name in METHOD_EXPLAIN else ""
+
+    rows = [(t["method_treat"], text(m.get("treat")), explain(m.get("treat"))),
+            (t["method_impute"], text(m.get("impute")),
+             explain("impute-none" if str(m.get("impute") or "none") == "none" else m.get("impute"))),
+            (t["method_normalise"], text(m.get("normalise")), explain(m.get("normalise")))]
+    if any(n.goalposts for n in fw.indicators):
+        rows.append((t["normalisation"] + " (goalposts)", "goalposts", explain("goalposts")))
+    rows += [(t["method_aggregate"], text(m.get("aggregate")), explain(m.get("aggregate"))),
+             (t["method_threshold"], fmt.pct(m.get("data_threshold")), explain("threshold")),
+             (t["method_over"], text(m.get("normalise_over")), ""),
+             (t["method_peer"], text(m.get("peer_group")), "")]
+    lc = fw.lifecycle
+    yes, no = t["yes"], t["no"]
+    life = [(t["lc_rectified_weight"], f"{lc.rectified_weight:g}"),
+            (t["lc_count_repaired_after_repair"], yes if lc.count_repaired_after_repair else no),
+            (t["lc_count_under_objection"], yes if lc.count_under_objection else no),
+            (t["lc_count_revoked"], yes if lc.count_revoked else no)]
+    return {"rows": [{"label": a, "value": b, "explain": c} for a, b, c in rows],
+            "lifecycle": [{"label": a, "value": b} for a, b in life]}
+
+
+def coverage(inp: Inputs) -> list[dict]:
+    """Per indicator, in the latest year: units it applies to, units with a value, the share."""
+    if inp.year is None:
+        return []
+    latest = inp.scores.filter(pl.col("year") == inp.year).select("unit_id", "kind", "level")
+    have = (inp.indicators.filter((pl.col("year") == inp.year) & pl.col("value").is_not_null())
+            .join(latest, on="unit_id", how="inner").group_by("indicator", "kind", "level").len())
+    have_d = {(r["indicator"], r["kind"], r["level"]): r["len"] for r in have.iter_rows(named=True)}
+    sizes = {(r["kind"], r["level"]): r["len"] for r in latest.group_by("kind", "level").len().iter_rows(named=True)}
+    rows = []
+    for n in inp.framework.computed:
+        keys = [(k, lv) for (k, lv) in sizes if k in n.kinds and lv in n.levels]
+        app = sum(sizes[k] for k in keys)
+        got = sum(have_d.get((n.code, *k), 0) for k in keys)
+        rows.append({"code": n.code, "label": node_label(n, inp.lang), "applicable": fmt.integer(app),
+                     "with_value": fmt.integer(got), "share": fmt.pct(got / app, 1) if app else fmt.DASH})
+    return rows
+
+
+def manifest(inp: Inputs) -> dict:
+    man = inp.manifest
+    fw = man.get("framework") or {}
+    inputs = [{"table": name, "file": _name(v.get("file")), "sha256": fmt.text(v.get("sha256")),
+               "read": fmt.integer(v.get("rows_read")), "accepted": fmt.integer(v.get("rows_accepted")),
+               "quarantined": fmt.integer(v.get("rows_quarantined"))}
+              for name, v in sorted((man.get("inputs") or {}).items()) if isinstance(v, dict)]
+    timings = [{"stage": k, "seconds": fmt.num(v, 2)} for k, v in (man.get("timings") or {}).items()]
+    return {"software": fmt.text(man.get("software")), "version": fmt.text(man.get("version")),
+            "seed": fmt.text(man.get("seed")), "framework_file": _name(fw.get("path")),
+            "framework_sha256": fmt.text(fw.get("sha256") or inp.framework.sha256),
+            "inputs": inputs, "timings": timings}
+
+
+def uncertainty(inp: Inputs) -> dict | None:
+    u = inp.framework.uncertainty or {}
+    if inp.year is None or "replications" not in u:
+        return None
+    latest = inp.scores.filter((pl.col("year") == inp.year) & pl.col("rank_low").is_not_null())
+    if latest.is_empty():
+        return None
+    widths = (latest.group_by("kind", "level").agg((pl.col("rank_high") - pl.col("rank_low")).median().alias("w"),
+                                                    pl.len())
+              .with_columns(pl.col("kind").replace_strict(KIND_ORDER, default=9, return_dtype=pl.Int64).alias("_k"),
+                            pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=pl.Int64).alias("_l"))
+              .sort("_k", "_l"))
+    text = message("uncertainty_text", inp.lang, noise=f"{u.get('weight_noise', 0):g}", n=u["replications"])
+    rows = [{"group": f"{level_label(r['level'], inp.lang)} · {kind_label(r['kind'], inp.lang)}",
+             "n": r["len"], "width": fmt.num(r["w"], 1)} for r in widths.iter_rows(named=True)]
+    return {"text": text, "rows": rows}
+
+
+def frame_table(df: pl.DataFrame | None) -> dict | None:
+    """Any small frame as a table of display strings (optional sections passed by the caller)."""
+    if df is None or df.is_empty():
+        return None
+    cells = [[fmt.num(v, 3) if isinstance(v, float) else fmt.text(v) for v in row] for row in df.iter_rows()]
+    return {"columns": df.columns, "rows": cells}
+
+
+def _heatmap(df: pl.DataFrame, a: str, b: str, v: str, inp: Inputs, salt: str):
+    """A symmetric matrix (pairs a, b with value v) drawn as a heatmap with node labels."""
+    labels = list(dict.fromkeys(df[a].to_list() + df[b].to_list()))
+    pos = {c: i for i, c in enumerate(labels)}
+    m = [[1.0 if i == j else None for j in range(len(labels))] for i in range(len(labels))]
+    for x, y, val in df.select(a, b, v).iter_rows():
+        m[pos[x]][pos[y]] = m[pos[y]][pos[x]] = val
+    names = []
+    for code in labels:
+        try:
+            names.append(node_label(inp.framework.node(code), inp.lang))
+        except KeyError:
+            names.append(str(code))
+    fig = charts.correlation_heatmap(names, m, title=inp.t["audit"])
+    desc = inp.t["audit_heatmap_desc"]
+    return figure_svg(fig, title=inp.t["audit"], desc=desc, salt=salt)
+
+
+def audit_section(audit, inp: Inputs) -> dict | None:
+    """Audit results: a frame, or frames by name (e.g. correlations, cronbach, pca_variance,
+    correlation_flags). Pairwise values (`a, b, r`, or `row, col, value`) are drawn as a heatmap
+    of the indicators; every other frame is shown as a table."""
+    frames = audit if isinstance(audit, dict) else {"audit": audit}
+    frames = {k: v for k, v in frames.items() if isinstance(v, pl.DataFrame) and not v.is_empty()}
+    if not frames:
+        return None
+    svg, tables = None, []
+    for name, df in frames.items():
+        cols = set(df.columns)
+        if svg is None and ({"a", "b", "r"} <= cols or {"row", "col", "value"} <= cols):
+            a, b, v = ("a", "b", "r") if "r" in cols else ("row", "col", "value")
+            if {"level_a", "level_b"} <= cols:
+                df = df.filter((pl.col("level_a") == 1) & (pl.col("level_b") == 1))
+            svg = _heatmap(df, a, b, v, inp, salt=f"audit-{len(tables)}")
+        else:
+            tables.append({"caption": name, "table": frame_table(df)})
+    return {"svg": svg, "tables": tables}
+
+
+def model_card(inp: Inputs, card: dict | None) -> dict | None:
+    """The early-warning model, internal edition only: its target from the framework, what it
+    predicted, and whatever the caller's model card says."""
+    if not inp.internal or (inp.risk.is_empty() and not card):
+        return None
+    mdl = inp.framework.model or {}
+    rows = []
+    if mdl:
+        from reports.i18n import CATEGORY
+
+        cats = "/".join(lookup(CATEGORY, c, inp.lang) for c in mdl.get("event_categories", []))
+        rows.append((inp.t["model_target"], message("model_target_text", inp.lang,
+                                                     severity=mdl.get("event_severity", ""), categories=cats)))
+    if not inp.risk.is_empty():
+        years = sorted(set(inp.risk["year"].drop_nulls().to_list()))
+        rows.append((inp.t["model_predictions"], fmt.integer(inp.risk.height)))
+        rows.append((inp.t["model_years"], ", ".join(str(y) for y in years)))
+    for k, v in (card or {}).items():
+        rows.append((str(k), fmt.text(v) if not isinstance(v, float) else fmt.num(v, 3)))
+    return {"rows": [{"label": a, "value": b} for a, b in rows]}
+
+
+def methodology_context(inp: Inputs, *, audit=None, sensitivity=None, card=None) -> dict:
+    fw = inp.framework
+    return {
+        "framework": {"name": node_label(fw, inp.lang), "code": fw.code, "version": fw.version, "sha256": fw.sha256},
+        "hierarchy": hierarchy(inp), "auxiliary": auxiliary(inp), "rules": rules(inp), "methods": methods(inp),
+        "coverage": coverage(inp), "manifest": manifest(inp), "uncertainty": uncertainty(inp),
+        "audit": audit_section(audit, inp), "sensitivity": frame_table(sensitivity),
+        "model_card": model_card(inp, card),
+    }

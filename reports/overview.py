@@ -1,0 +1,232 @@
+"""Context of the overview page (index.html): grade distribution, the ranking of all units,
+movers, scores with rank intervals, comparisons of regions and of departments, what-if weights.
+
+Shows the latest rated year. Columns the run did not produce (e.g. outlook) show the dash.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from reports import charts, fmt, whatif
+from reports.embed import figure_svg, script_json
+from reports.i18n import alert_label, kind_label, level_label, node_label
+from reports.tables import ALERT_ORDER, KIND_ORDER, LEVEL_ORDER, Inputs, sort_units
+
+MOVERS = 10
+
+
+def unit_href(uid: str, inp: Inputs, prefix: str = "") -> str | None:
+    return f"{prefix}units/{uid}.html" if uid in inp.paged else None
+
+
+def grade_info(framework, colours) -> dict[str, dict]:
+    return {g.code: {"idx": i, "colour": colours[g.code]} for i, g in enumerate(framework.grades)}
+
+
+def score_cells(row: dict, inp: Inputs, grades: dict) -> dict:
+    """The display cells shared by every table of units: score, rank, interval, grade."""
+    g = grades.get(row.get("grade"))
+    return {
+        "id": row["unit_id"], "href": unit_href(row["unit_id"], inp), "label": row["label"],
+        "score": fmt.num(row["score"]), "score_v": "" if fmt.missing(row["score"]) else f"{row['score']:.4f}",
+        "bar": None if fmt.missing(row["score"]) else f"{max(0.0, min(100.0, row['score'])):.1f}",
+        "rank": fmt.integer(row["rank"]), "rank_v": "" if fmt.missing(row["rank"]) else int(row["rank"]),
+        "interval": fmt.interval(row["rank_low"], row["rank_high"]),
+        "interval_v": "" if fmt.missing(row["rank_low"]) else int(row["rank_low"]),
+        "grade": row.get("grade") or "", "grade_text": row.get("grade") or fmt.DASH,
+        "grade_idx": "" if g is None else g["idx"],
+        "kind_label": kind_label(row["kind"], inp.lang), "level_label": level_label(row["level"], inp.lang),
+    }
+
+
+def ranking(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> list[dict]:
+    rows = []
+    for r in latest.iter_rows(named=True):
+        cell = score_cells(r, inp, grades)
+        alert = r.get("alert")
+        cell.update({
+            "kind": r["kind"] or "", "level": r["level"] or "", "city": r["city_id"] or "",
+            "city_label": cities.get(r["city_id"], fmt.DASH),
+            "outlook": fmt.text(r.get("outlook")),
+            "alert": alert or "", "alert_label": alert_label(alert, inp.lang) if alert else fmt.DASH,
+            "alert_v": "" if alert is None else ALERT_ORDER.get(alert, 9),
+            "yoy": fmt.signed(r["yoy"]), "yoy_v": "" if fmt.missing(r["yoy"]) else f"{r['yoy']:.4f}",
+        })
+        rows.append(cell)
+    return rows
+
+
+def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
+    """The ranking of every earlier year, compact, for the page's year selector: a table of
+    units (id, link, label, kind, level, city and their labels) and per year one row per unit
+    [unit index, score, rank, rank_low, rank_high, grade, outlook, alert, change on year]."""
+    years = sorted({y for y in inp.scores["year"].drop_nulls().to_list() if y != inp.year}, reverse=True)
+    if inp.year is None or not years:
+        return None
+    df = sort_units(inp.scores.filter(pl.col("year").is_in(years)))
+    units, index, rows = [], {}, {str(y): [] for y in years}
+
+    def num(x, digits=4):
+        return None if fmt.missing(x) else round(float(x), digits)
+
+    for r in df.iter_rows(named=True):
+        uid = r["unit_id"]
+        if uid not in index:
+            index[uid] = len(units)
+            units.append([uid, unit_href(uid, inp), r["label"], r["kind"] or "", r["level"] or "", r["city_id"] or "",
+                          kind_label(r["kind"], inp.lang), level_label(r["level"], inp.lang),
+                          cities.get(r["city_id"], fmt.DASH)])
+        rows[str(r["year"])].append([index[uid], num(r["score"]), num(r["rank"], 0), num(r["rank_low"], 0),
+                                     num(r["rank_high"], 0), r["grade"], r.get("outlook"), r.get("alert"),
+                                     num(r["yoy"])])
+    return {"latest": str(inp.year), "units": units, "years": rows,
+            "grades": {g: v["idx"] for g, v in grades.items()},
+            "alerts": {lv: alert_label(lv, inp.lang) for lv in ALERT_ORDER}, "order": ALERT_ORDER}
+
+
+def filters(latest: pl.DataFrame, inp: Inputs, cities: dict) -> dict:
+    levels = [lv for lv in ("province", "city", "county", "township") if lv in set(latest["level"].to_list())]
+    kinds = [k for k in ("region", "department") if k in set(latest["kind"].to_list())]
+    city_ids = sorted({c for c in latest["city_id"].to_list() if c})
+    return {
+        "levels": [{"value": lv, "label": level_label(lv, inp.lang)} for lv in levels],
+        "kinds": [{"value": k, "label": kind_label(k, inp.lang)} for k in kinds],
+        "cities": [{"value": c, "label": cities.get(c, c)} for c in city_ids],
+        "grades": [{"value": g.code, "label": f"{g.code} {node_label(g, inp.lang)}"} for g in inp.framework.grades],
+    }
+
+
+def distribution(latest: pl.DataFrame, inp: Inputs, colours) -> dict:
+    """Counts of units per grade within each peer group, as a table and a chart."""
+    grades = [{"code": g.code, "label": f"{g.code} {node_label(g, inp.lang)}", "colour": colours[g.code]}
+              for g in inp.framework.grades]
+    counts = latest.group_by("kind", "level", "grade").len()
+    table, groups = [], []
+    for kind in ("region", "department"):
+        for level in ("province", "city", "county", "township"):
+            sub = counts.filter((pl.col("kind") == kind) & (pl.col("level") == level))
+            if sub.is_empty():
+                continue
+            c = {r["grade"]: r["len"] for r in sub.iter_rows(named=True)}
+            label = f"{level_label(level, inp.lang)}{kind_label(kind, inp.lang)}" if inp.lang == "zh" \
+                else f"{level_label(level, inp.lang)} {kind_label(kind, inp.lang).lower()}s"
+            known = {g["code"] for g in grades}
+            miss = sum(n for g, n in c.items() if g not in known)
+            groups.append({"label": label, "counts": c, "missing": miss})
+            table.append({"label": label, "counts": [c.get(g["code"], 0) for g in grades], "missing": miss,
+                          "total": sum(c.values())})
+    t = inp.t
+    fig = charts.grade_distribution(groups, grades, missing_label=t["insufficient_data"], xlabel=t["share_of_units"])
+    desc = "; ".join(f"{grp['label']}: " + ", ".join(f"{g['code']} {grp['counts'].get(g['code'], 0)}" for g in grades)
+                     for grp in groups)
+    return {"grades": grades, "rows": table,
+            "svg": figure_svg(fig, title=t["grade_distribution"], desc=desc, salt="gd")}
+
+
+def intervals_chart(latest: pl.DataFrame, inp: Inputs, colours) -> object | None:
+    df = latest.filter(pl.col("score").is_not_null() & pl.col("rank").is_not_null())
+    if df.is_empty():
+        return None
+    panels = []
+    parts = df.partition_by("kind", "level", as_dict=True)
+    for (kind, level), sub in sorted(parts.items(), key=lambda kv: (KIND_ORDER.get(kv[0][0], 9),
+                                                                    LEVEL_ORDER.get(kv[0][1], 9))):
+        sub = sub.with_columns(pl.coalesce("rank_low", "rank").alias("_lo"),
+                               pl.coalesce("rank_high", "rank").alias("_hi"))
+        series = []
+        for g in [g.code for g in inp.framework.grades] + [None]:
+            part = sub.filter(pl.col("grade") == g) if g is not None else sub.filter(
+                ~pl.col("grade").is_in(list(colours)) | pl.col("grade").is_null())
+            if part.is_empty():
+                continue
+            series.append({"colour": colours.get(g, charts.MISSING_COLOUR), "score": part["score"].to_list(),
+                           "rank": part["rank"].to_list(), "low": part["_lo"].to_list(), "high": part["_hi"].to_list()})
+        panels.append({"title": f"{level_label(level, inp.lang)} · {kind_label(kind, inp.lang)}",
+                       "n": int(sub["_hi"].max()), "series": series})
+    t = inp.t
+    fig = charts.score_rank_intervals(panels, xlabel=t["score"], ylabel=t["rank"])
+    return figure_svg(fig, title=t["scores_intervals"], desc=t["scores_intervals_desc"], salt="sri")
+
+
+def movers(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict:
+    df = latest.filter(pl.col("yoy").is_not_null())
+
+    def rows(sub):
+        out = []
+        for r in sub.iter_rows(named=True):
+            c = score_cells(r, inp, grades)
+            c.update({"prev": fmt.num(r["prev_score"]), "yoy": fmt.signed(r["yoy"]),
+                      "prev_grade": r["prev_grade"] or fmt.DASH})
+            out.append(c)
+        return out
+
+    up = df.filter(pl.col("yoy") > 0).sort("yoy", "unit_id", descending=[True, False]).head(MOVERS)
+    down = df.filter(pl.col("yoy") < 0).sort("yoy", "unit_id").head(MOVERS)
+    return {"any": not df.is_empty(),
+            "tables": [{"caption": inp.t["risers"], "rows": rows(up)},
+                       {"caption": inp.t["fallers"], "rows": rows(down)}]}
+
+
+def comparisons(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> dict:
+    """Cities, the counties of a selected city, and departments of one kind across regions."""
+    dims = [{"code": d, "label": node_label(inp.framework.node(d), inp.lang)} for d in inp.dims
+            if inp.framework.node(d).parent == inp.framework.nodes[0].code]
+
+    def rows(sub, **extra):
+        out = []
+        for r in sub.sort("score", "unit_id", descending=[True, False], nulls_last=True).iter_rows(named=True):
+            c = score_cells(r, inp, grades)
+            c["dims"] = [fmt.num(r[d["code"]]) for d in dims]
+            c.update({k: (f(r) if callable(f) else f) for k, f in extra.items()})
+            out.append(c)
+        return out
+
+    region = latest.filter(pl.col("kind") == "region")
+    city_rows = rows(region.filter(pl.col("level") == "city"))
+    counties = region.filter((pl.col("level") == "county") & pl.col("city_id").is_not_null())
+    county_cities = sorted(set(counties["city_id"].to_list()))
+    first_city = county_cities[0] if county_cities else None
+    county_rows = rows(counties, city=lambda r: r["city_id"], hidden=lambda r: r["city_id"] != first_city)
+    depts = latest.filter((pl.col("kind") == "department") & pl.col("dept_code").is_not_null())
+    units = inp.units.select("unit_id", "label")
+    labels = dict(zip(units["unit_id"].to_list(), units["label"].to_list()))
+    options, first_dept = [], None
+    if not depts.is_empty():
+        by_code = depts.sort("level", "unit_id").group_by("dept_code", maintain_order=True).agg(
+            pl.col("label").first(), pl.len())
+        by_code = by_code.sort("dept_code")
+        options = [{"value": r["dept_code"], "label": f"{r['dept_code']} · {r['label']} ({r['len']})"}
+                   for r in by_code.iter_rows(named=True)]
+        first_dept = options[0]["value"]
+    region_of = dict(zip(inp.units["unit_id"].to_list(), inp.units["region_id"].to_list()))
+    dept_rows = rows(depts, dept=lambda r: r["dept_code"], hidden=lambda r: r["dept_code"] != first_dept,
+                     region=lambda r: labels.get(region_of.get(r["unit_id"]), fmt.DASH))
+    return {
+        "dims": dims, "cities": city_rows, "counties": county_rows,
+        "city_options": [{"value": c, "label": cities.get(c, c)} for c in county_cities],
+        "departments": dept_rows, "dept_options": options,
+    }
+
+
+def overview(inp: Inputs, colours: dict) -> dict:
+    """Everything index.html displays, as plain data."""
+    latest = sort_units(inp.scores.filter(pl.col("year") == inp.year)) if inp.year is not None \
+        else inp.scores.clear()
+    grades = grade_info(inp.framework, colours)
+    units = inp.units.select("unit_id", "label")
+    cities = dict(zip(units["unit_id"].to_list(), units["label"].to_list()))
+    data = whatif.whatif_data(inp.framework, latest, inp.lang)
+    years = earlier_years(inp, grades, cities)
+    return {
+        "years": [str(inp.year)] + sorted(years["years"], reverse=True) if years else [],
+        "years_json": script_json(years) if years else None,
+        "n_units": latest.height,
+        "distribution": distribution(latest, inp, colours),
+        "ranking": ranking(latest, inp, grades, cities),
+        "filters": filters(latest, inp, cities),
+        "movers": movers(latest, inp, grades),
+        "intervals_svg": intervals_chart(latest, inp, colours),
+        "compare": comparisons(latest, inp, grades, cities),
+        "whatif": whatif.controls(data),
+        "whatif_json": script_json(data) if data else None,
+    }

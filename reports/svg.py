@@ -1,0 +1,89 @@
+"""Geometry of the small per-unit charts, drawn by SVG templates (_partials/_svg_*.html).
+
+These functions compute coordinates only; the templates place the shapes. Scores are on the
+0-100 scale of the index.
+"""
+from __future__ import annotations
+
+from reports.fmt import missing, num
+
+BAR = {"width": 640, "label": 200, "plot": 330, "row": 24, "top": 22}
+TREND = {"width": 640, "height": 210, "left": 44, "right": 16, "top": 14, "bottom": 30}
+
+
+def _c(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def dimension_bars(rows: list[dict], *, colour: str, title: str, desc: str, legend: dict) -> dict:
+    """Horizontal bars (the unit's score) with a tick for the peer median, one row per dimension.
+
+    rows: [{label, value, median}] with values on 0-100 (None when missing).
+    """
+    x0, plot, step, top = BAR["label"], BAR["plot"], BAR["row"], BAR["top"]
+    out = []
+    for i, r in enumerate(rows):
+        y = top + i * step
+        v, m = r["value"], r["median"]
+        out.append({
+            "y": _c(y), "ty": _c(y + step * 0.62), "label": r["label"],
+            "w": None if missing(v) else _c(max(0.0, min(100.0, v)) / 100 * plot),
+            "mx": None if missing(m) else _c(x0 + max(0.0, min(100.0, m)) / 100 * plot),
+            "my1": _c(y + 1), "my2": _c(y + step - 3), "h": _c(step - 6), "by": _c(y + 3),
+            "text": num(v), "vx": _c(x0 + plot + 8),
+        })
+    height = top + len(rows) * step + 6
+    return {"width": BAR["width"], "height": height, "x0": x0, "lx": x0 - 8, "plot": plot, "rows": out,
+            "colour": colour,
+            "title": title, "desc": desc, "legend": legend, "axis_y": _c(height - 4),
+            "grid": [{"x": _c(x0 + k / 100 * plot), "label": str(k)} for k in (0, 50, 100)]}
+
+
+def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> dict:
+    """A line of the score over years with its interval as a band, and grade thresholds.
+
+    points: [{year, score, low, high, colour}] sorted by year; grades: [{code, min}].
+    """
+    w, h = TREND["width"], TREND["height"]
+    left, right, top, bottom = TREND["left"], TREND["right"], TREND["top"], TREND["bottom"]
+    pw, ph = w - left - right, h - top - bottom
+    n = len(points)
+
+    def x(i: int) -> float:
+        return left + (pw / 2 if n == 1 else i * pw / (n - 1))
+
+    def y(v: float) -> float:
+        return top + (100.0 - max(0.0, min(100.0, v))) / 100 * ph
+
+    lines, bands, line, upper, lower, dots, whiskers = [], [], [], [], [], [], []
+    for i, p in enumerate(points):
+        if missing(p["score"]):
+            if line:
+                lines.append(" ".join(line))
+            line = []
+        else:
+            line.append(f"{_c(x(i))},{_c(y(p['score']))}")
+            dots.append({"cx": _c(x(i)), "cy": _c(y(p["score"])), "colour": p["colour"],
+                         "title": f"{p['year']}: {num(p['score'])}"})
+        if missing(p["low"]) or missing(p["high"]):
+            if upper:
+                bands.append(" ".join(upper + lower[::-1]))
+            upper, lower = [], []
+        else:
+            whiskers.append({"x": _c(x(i)), "y1": _c(y(p["high"])), "y2": _c(y(p["low"]))})
+            upper.append(f"{_c(x(i))},{_c(y(p['high']))}")
+            lower.append(f"{_c(x(i))},{_c(y(p['low']))}")
+    if line:
+        lines.append(" ".join(line))
+    if upper:
+        bands.append(" ".join(upper + lower[::-1]))
+    ticks = [{"y": _c(y(g["min"])), "label": f"{g['code']} {g['min']:g}"} for g in grades if 0 < g["min"] < 100]
+    return {
+        "width": w, "height": h, "left": left, "ylx": left - 6, "right": _c(w - right), "top": top,
+        "bottom": _c(top + ph),
+        "lines": lines, "bands": [b for b in bands if b.count(",") > 2], "dots": dots, "ticks": ticks,
+        "whiskers": whiskers,
+        "years": [{"x": _c(x(i)), "label": str(p["year"])} for i, p in enumerate(points)],
+        "ylabels": [{"y": _c(y(v)), "label": str(v)} for v in (0, 50, 100)],
+        "xlabel_y": _c(h - 10), "title": title, "desc": desc,
+    }

@@ -1,0 +1,195 @@
+"""Prepared inputs of the reports: the run's frames with their columns ensured, ids validated,
+and the per-row facts every page needs (labels, city, peer group, alert level, change on year).
+
+Everything here is vectorised over whole frames; pages then group the prepared rows once.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import polars as pl
+
+from indicators.errors import InputError
+from reports.i18n import catalogue, check_lang
+
+UNIT_ID = re.compile(r"^[0-9]{6}(-[A-Z][A-Z0-9_]{0,31})?$")
+AUDIENCES = ("internal", "public")
+LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "township": 3}
+KIND_ORDER = {"region": 0, "department": 1}
+ALERT_ORDER = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
+
+S, INT, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "units": {"unit_id": S, "name": S, "name_en": S, "kind": S, "level": S, "parent_id": S, "region_id": S},
+    "scores": {"unit_id": S, "year": INT, "score": F, "rank": F, "rank_low": F, "rank_median": F, "rank_high": F,
+               "score_low": F, "score_high": F, "grade": S, "grade_uncapped": S, "veto": S,
+               "honours_eligible": B, "honours_reason": S, "outlook": S},
+    "indicators": {"unit_id": S, "year": INT, "indicator": S, "value": F, "normalised": F,
+                   "numerator": F, "denominator": F},
+    "alerts": {"unit_id": S, "year": INT, "level": S, "source": S, "rule": S, "message": S, "message_en": S,
+               "evidence": S},
+    "risk": {"unit_id": S, "year": INT, "probability": F},
+    "records": {"record_id": S, "unit_id": S, "category": S, "severity": INT, "occurred_on": pl.Date,
+                "amount": F, "status": S, "status_changed_on": pl.Date, "description": S,
+                "counting": B, "pending": B, "weight": F},
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The frames of a run, prepared for the pages of one language and audience."""
+
+    framework: object
+    units: pl.DataFrame  # + label, city_id, dept_code
+    scores: pl.DataFrame  # + kind, level, label, city_id, dept_code, alert, yoy, prev_score, peers
+    indicators: pl.DataFrame
+    alerts: pl.DataFrame
+    risk: pl.DataFrame
+    records: pl.DataFrame
+    manifest: dict
+    dims: tuple[str, ...]  # aggregates below the index, framework order
+    year: int | None  # the latest rated year
+    lang: str
+    audience: str
+    paged: frozenset  # unit ids that get a page
+    t: dict  # the message catalogue of `lang`
+
+    @property
+    def internal(self) -> bool:
+        return self.audience == "internal"
+
+
+def ensure(df: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The frame with every column of `schema` (missing ones added as nulls); dates parsed from
+    text and the key columns cast to the schema's type. Extra columns are kept."""
+    if df is None:
+        df = pl.DataFrame()
+    add = [pl.lit(None, dtype=t).alias(c) for c, t in schema.items() if c not in df.columns]
+    if add:
+        df = df.with_columns(add) if df.width else pl.DataFrame(schema=schema)
+    casts = []
+    for c, t in schema.items():
+        have = df.schema[c]
+        if have == t:
+            continue
+        if t == pl.Date and have == pl.String:
+            casts.append(pl.col(c).str.to_date(strict=False))
+        elif t == pl.Date and isinstance(have, pl.Datetime):
+            casts.append(pl.col(c).dt.date())
+        elif t in (S, INT, F, B) or t == pl.Date:
+            casts.append(pl.col(c).cast(t, strict=False))
+    return df.with_columns(casts) if casts else df
+
+
+def validate_ids(ids) -> None:
+    """Refuse unit ids that could not safely name a file."""
+    bad = sorted({str(i) for i in ids if i is None or not UNIT_ID.match(str(i))})
+    if bad:
+        shown = ", ".join(repr(b) for b in bad[:10]) + (" ..." if len(bad) > 10 else "")
+        raise InputError(f"reports: {len(bad)} unit id(s) do not match {UNIT_ID.pattern}: {shown}")
+
+
+def city_ids(units: pl.DataFrame) -> dict[str, str | None]:
+    """The city each unit lies in: itself for a city, walking up parents (and a department's
+    region) otherwise; None for the province and for units without a city above them."""
+    info = {r[0]: (r[1], r[2], r[3], r[4]) for r in
+            units.select("unit_id", "kind", "level", "parent_id", "region_id").iter_rows()}
+
+    def up(uid: str) -> str | None:
+        seen = set()
+        while uid is not None and uid not in seen:
+            seen.add(uid)
+            kind, level, parent, region = info.get(uid, (None, None, None, None))
+            if kind == "region" and level == "city":
+                return uid
+            if kind == "department" and region and region != uid:
+                uid = region
+            else:
+                uid = parent
+        return None
+
+    return {uid: up(uid) for uid in info}
+
+
+def prepare_units(units: pl.DataFrame, lang: str) -> pl.DataFrame:
+    name = pl.col("name") if lang == "zh" else pl.coalesce(pl.col("name_en"), pl.col("name"))
+    cities = city_ids(units)
+    return units.with_columns(
+        pl.coalesce(name, pl.col("name"), pl.col("unit_id")).alias("label"),
+        pl.Series("city_id", [cities.get(u) for u in units["unit_id"].to_list()], dtype=S),
+        pl.when(pl.col("kind") == "department")
+        .then(pl.col("unit_id").str.extract(r"-([A-Z][A-Z0-9_]*)$", 1)).otherwise(None).alias("dept_code"),
+    )
+
+
+def max_alert(alerts: pl.DataFrame) -> pl.DataFrame:
+    """unit_id, year, alert: the most severe alert level of each unit-year."""
+    return (alerts.with_columns(pl.col("level").replace_strict(ALERT_ORDER, default=9, return_dtype=INT).alias("_o"))
+            .group_by("unit_id", "year").agg(pl.col("_o").min())
+            .with_columns(pl.col("_o").replace_strict({v: k for k, v in ALERT_ORDER.items()}, default=None,
+                                                      return_dtype=S).alias("alert"))
+            .drop("_o"))
+
+
+def prepare_scores(scores: pl.DataFrame, units: pl.DataFrame, alerts: pl.DataFrame, dims) -> pl.DataFrame:
+    info = units.select("unit_id", "kind", "level", "label", "city_id", "dept_code")
+    df = scores.drop([c for c in info.columns if c != "unit_id" and c in scores.columns])
+    df = df.join(info, on="unit_id", how="left").with_columns(pl.coalesce("label", "unit_id").alias("label"))
+    prev = df.select("unit_id", (pl.col("year") + 1).alias("year"), pl.col("score").alias("prev_score"),
+                     pl.col("grade").alias("prev_grade"))
+    group = ["year", "kind", "level"]
+    df = (df.join(prev, on=["unit_id", "year"], how="left")
+          .join(max_alert(alerts), on=["unit_id", "year"], how="left")
+          .with_columns((pl.col("score") - pl.col("prev_score")).alias("yoy"),
+                        pl.col("score").count().over(group).alias("peers"),
+                        *[pl.col(d).median().over(group).alias(f"{d}__median") for d in dims]))
+    return df.sort("year", "unit_id")
+
+
+def prepare(framework, *, units, scores, indicators, alerts, risk, records, manifest,
+            lang: str, audience: str) -> Inputs:
+    """Check the options and ids, ensure every column, and derive the shared facts."""
+    check_lang(lang)
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}, got {audience!r}")
+    root = framework.nodes[0].code
+    dims = tuple(a.code for a in framework.aggregates if a.code != root)
+    score_schema = {**SCHEMAS["scores"], **{d: F for d in dims}}
+    units = ensure(units, SCHEMAS["units"])
+    scores = ensure(scores, score_schema)
+    indicators = ensure(indicators, SCHEMAS["indicators"])
+    alerts = ensure(alerts, SCHEMAS["alerts"])
+    risk = ensure(risk, SCHEMAS["risk"])
+    records = ensure(records, SCHEMAS["records"])
+    validate_ids(scores["unit_id"].unique().to_list())
+    validate_ids(units["unit_id"].to_list())
+    if audience == "public":
+        # the public edition has no model internals and no record-level evidence
+        alerts = alerts.filter(pl.col("source") == "rule").with_columns(pl.lit(None, dtype=S).alias("evidence"))
+        risk, records = risk.clear(), records.clear()
+    units = prepare_units(units, lang)
+    scores = prepare_scores(scores, units, alerts, dims)
+    years = scores["year"].drop_nulls()
+    return Inputs(
+        framework=framework, units=units, scores=scores, indicators=indicators, alerts=alerts, risk=risk,
+        records=records, manifest=dict(manifest or {}), dims=dims,
+        year=int(years.max()) if len(years) else None, lang=lang, audience=audience,
+        paged=frozenset(scores["unit_id"].to_list()), t=catalogue(lang),
+    )
+
+
+def group_rows(df: pl.DataFrame, key: str = "unit_id") -> dict[str, list[dict]]:
+    """The rows of `df` as dicts, grouped by `key` in one pass (row order kept)."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    for row in df.iter_rows(named=True):
+        out[row[key]].append(row)
+    return out
+
+
+def sort_units(df: pl.DataFrame) -> pl.DataFrame:
+    """Regions before departments, higher levels first, then by rank and id."""
+    return (df.with_columns(pl.col("kind").replace_strict(KIND_ORDER, default=9, return_dtype=INT).alias("_k"),
+                            pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=INT).alias("_l"))
+            .sort("_k", "_l", "rank", "unit_id", nulls_last=True).drop("_k", "_l"))

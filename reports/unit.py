@@ -1,0 +1,227 @@
+"""Contexts of the unit pages (units/<unit_id>.html).
+
+Every frame is prepared for all units at once (joins and window expressions over whole frames)
+and grouped by unit in one pass; the per-unit loop only picks its rows and formats them.
+A unit page shows the latest year the unit was rated in, and its trend over all years.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import polars as pl
+
+from reports import fmt, records as rec, svg, weights
+from reports.i18n import (CATEGORY, SEVERITY, STATUS, alert_label, kind_label, level_label, lookup,
+                          message, node_label, source_label, unit_text)
+from reports.tables import ALERT_ORDER, Inputs, group_rows
+
+STRONG = 3  # strengths and weaknesses listed
+
+
+class Prepared:
+    """The per-unit row groups every page draws from (built once)."""
+
+    def __init__(self, inp: Inputs):
+        fw, s = inp.framework, inp.scores
+        current = s.group_by("unit_id").agg(pl.col("year").max())
+        cur = s.join(current, on=["unit_id", "year"], how="semi")
+        years = sorted(set(current["year"].drop_nulls().to_list()))
+        ind = inp.indicators.join(current, on=["unit_id", "year"], how="semi")
+        carried = weights.carried(fw, ind, cur, inp.dims).rename({"code": "indicator"})
+        pct = weights.percentiles(inp.indicators, s, years)
+        ind = (ind.join(carried.select("unit_id", "year", "indicator", "eff", "contribution"),
+                        on=["unit_id", "year", "indicator"], how="left")
+               .join(pct, on=["unit_id", "year", "indicator"], how="left"))
+        self.current = dict(zip(current["unit_id"].to_list(), current["year"].to_list()))
+        self.scores = group_rows(s.sort("unit_id", "year"))
+        self.indicators = {u: {r["indicator"]: r for r in rows} for u, rows in group_rows(ind).items()}
+        self.dim_eff = {(r["unit_id"], r["indicator"]): r["eff"] for r in
+                        carried.filter(pl.col("indicator").is_in(list(inp.dims))).iter_rows(named=True)}
+        lvl = pl.col("level").replace_strict(ALERT_ORDER, default=9, return_dtype=pl.Int64)
+        self.alerts = group_rows(inp.alerts.sort(pl.col("year"), lvl, "rule", descending=[True, False, False]))
+        self.risk = group_rows(inp.risk.join(current, on=["unit_id", "year"], how="semi"))
+        units = inp.units
+        self.units = {r["unit_id"]: r for r in units.iter_rows(named=True)}
+        if inp.internal and not inp.records.is_empty():
+            self.behind = group_rows(rec.behind_deductions(inp.records, units, fw, current), key="target")
+            self.pending = group_rows(rec.pending(inp.records, units), key="target")
+        else:
+            self.behind, self.pending = {}, {}
+        by_code = {n.code: n for n in fw.nodes + fw.auxiliary}
+        self.info = {}
+        for n in fw.nodes + fw.auxiliary:
+            top, depth = n, 0
+            while top.parent is not None and top.parent != fw.nodes[0].code:
+                top, depth = by_code[top.parent], depth + 1
+            self.info[n.code] = {"label": node_label(n, inp.lang), "unit": n.unit,
+                                 "unit_text": unit_text(n.unit, inp.lang), "top": top.code,
+                                 "depth": depth + (n.parent is not None)}
+        self._layouts: dict = {}
+
+    def layout(self, fw, kind, level) -> list:
+        """The index indicators that apply to a kind and level (all when unknown), in order."""
+        key = (kind, level)
+        if key not in self._layouts:
+            self._layouts[key] = [n.code for n in fw.indicators
+                                  if kind is None or (kind in n.kinds and level in n.levels)]
+        return self._layouts[key]
+
+
+def link(uid, inp: Inputs, units: dict) -> dict | None:
+    if not uid:
+        return None
+    u = units.get(uid)
+    return {"label": u["label"] if u else uid, "href": f"{uid}.html" if uid in inp.paged else None, "id": uid}
+
+
+def header(uid: str, inp: Inputs, p: Prepared) -> dict:
+    u = p.units.get(uid) or {"label": uid, "name": None, "name_en": None, "kind": None, "level": None,
+                             "parent_id": None, "region_id": None, "city_id": None}
+    other = u.get("name_en") if inp.lang == "zh" else u.get("name")
+    region = u.get("region_id") if u.get("region_id") not in (None, uid, u.get("parent_id")) else None
+    return {"id": uid, "label": u["label"], "other_name": other if other and other != u["label"] else None,
+            "kind": kind_label(u.get("kind"), inp.lang), "level": level_label(u.get("level"), inp.lang),
+            "parent": link(u.get("parent_id"), inp, p.units), "region": link(region, inp, p.units)}
+
+
+def summary(row: dict, inp: Inputs, p: Prepared, grades: dict) -> dict:
+    t, fw = inp.t, inp.framework
+    g, gu = row.get("grade"), row.get("grade_uncapped")
+    names = {x.code: node_label(x, inp.lang) for x in fw.grades}
+    override = message("capped_from", inp.lang, before=gu, after=g) if g and gu and g != gu else None
+    honours = row.get("honours_eligible")
+    risk = p.risk.get(row["unit_id"], [])
+    return {
+        "year": row["year"], "score": fmt.num(row["score"]), "scored": not fmt.missing(row["score"]),
+        "score_interval": fmt.interval(row["score_low"], row["score_high"], 1),
+        "rank": fmt.integer(row["rank"]), "peers": fmt.integer(row.get("peers")),
+        "rank_interval": fmt.interval(row["rank_low"], row["rank_high"]),
+        "rank_median": fmt.integer(row["rank_median"]),
+        "grade": g or fmt.DASH, "grade_name": names.get(g, ""), "grade_idx": grades.get(g, ""),
+        "grade_uncapped": gu or fmt.DASH, "override": override,
+        "vetoes": fmt.split_vetoes(row.get("veto"), inp.lang),
+        "honours": fmt.DASH if honours is None else (t["eligible"] if honours else t["not_eligible"]),
+        "honours_reason": fmt.bilingual(row.get("honours_reason"), inp.lang) if row.get("honours_reason") else "",
+        "outlook": fmt.text(row.get("outlook")),
+        "alert": row.get("alert") or "", "alert_label": alert_label(row.get("alert"), inp.lang),
+        "risk": fmt.pct(risk[0]["probability"], 1) if risk and inp.internal else None,
+    }
+
+
+def dimensions(row: dict, inp: Inputs, p: Prepared, colour: str) -> dict:
+    t = inp.t
+    rows = []
+    for d in inp.dims:
+        v, m = row.get(d), row.get(f"{d}__median")
+        rows.append({"code": d, "label": p.info[d]["label"], "depth": p.info[d]["depth"],
+                     "value": fmt.num(v), "median": fmt.num(m),
+                     "diff": fmt.signed(None if fmt.missing(v) or fmt.missing(m) else v - m),
+                     "eff": fmt.pct(p.dim_eff.get((row["unit_id"], d)), 1), "_v": v, "_m": m})
+    top = [r for r in rows if r["depth"] == 1]
+    desc = "; ".join(f"{r['label']}: {r['value']} ({t['peer_median']} {r['median']})" for r in top)
+    chart = svg.dimension_bars([{"label": r["label"], "value": r["_v"], "median": r["_m"]} for r in top],
+                               colour=colour, title=t["dimensions_vs_peers"], desc=desc,
+                               legend={"unit": t["score"], "median": t["peer_median"]}) if top else None
+    return {"rows": rows, "chart": chart}
+
+
+def trend(rows: list[dict], inp: Inputs, colours: dict) -> dict:
+    t, fw = inp.t, inp.framework
+    table = [{"year": r["year"], "score": fmt.num(r["score"]),
+              "score_interval": fmt.interval(r["score_low"], r["score_high"], 1),
+              "rank": fmt.integer(r["rank"]), "rank_interval": fmt.interval(r["rank_low"], r["rank_high"]),
+              "grade": r.get("grade") or fmt.DASH, "yoy": fmt.signed(r.get("yoy"))} for r in rows]
+    points = [{"year": r["year"], "score": r["score"], "low": r["score_low"], "high": r["score_high"],
+               "colour": colours.get(r.get("grade"), "#757575")} for r in rows]
+    desc = "; ".join(f"{x['year']}: {x['score']} {x['grade']}" for x in table)
+    chart = svg.trend(points, grades=[{"code": g.code, "min": g.min} for g in fw.grades],
+                      title=t["trend"], desc=desc)
+    return {"rows": table, "chart": chart}
+
+
+def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list[dict], list[dict]]:
+    """Rows of the index's indicators (grouped under their dimension) and of the auxiliary ones."""
+    fw, info = inp.framework, p.info
+    have = p.indicators.get(uid, {})
+    groups: dict[str, dict] = {}
+    empty: dict = {}
+    for code in p.layout(fw, unit.get("kind"), unit.get("level")):
+        r, i = have.get(code, empty), info[code]
+        x, eff, c = r.get("normalised"), r.get("eff"), r.get("contribution")
+        lost = None if x is None or eff is None or c is None else (100 - x) * eff
+        grp = groups.get(i["top"])
+        if grp is None:
+            grp = groups[i["top"]] = {"label": info[i["top"]]["label"], "rows": []}
+        grp["rows"].append({
+            "code": code, "label": i["label"], "unit": i["unit_text"],
+            "value": fmt.measure(r.get("value"), i["unit"]), "normalised": fmt.num(x),
+            "eff": fmt.pct(eff, 1), "contribution": fmt.num(c, 2), "lost": fmt.num(lost, 2),
+            "percentile": fmt.num(r.get("percentile"), 0), "_pct": r.get("percentile"),
+        })
+    aux = [{"code": n.code, "label": info[n.code]["label"], "unit": info[n.code]["unit_text"],
+            "value": fmt.measure(have[n.code].get("value"), n.unit)}
+           for n in fw.auxiliary if n.code in have]
+    return list(groups.values()), aux
+
+
+def strengths(groups: list[dict]) -> tuple[list[dict], list[dict]]:
+    rows = [r for g in groups for r in g["rows"] if not fmt.missing(r["_pct"])]
+    rows.sort(key=lambda r: (-r["_pct"], r["code"]))
+    good = [r for r in rows if r["_pct"] >= 50][:STRONG]
+    bad = [r for r in reversed(rows) if r["_pct"] < 50][:STRONG]
+    return good, bad
+
+
+def alert_rows(rows: list[dict], inp: Inputs) -> list[dict]:
+    en = inp.lang == "en"
+    return [{"year": r["year"], "level": r["level"] or "", "level_label": alert_label(r["level"], inp.lang),
+             "source": source_label(r["source"], inp.lang), "rule": fmt.text(r["rule"]),
+             "message": fmt.text((r["message_en"] or r["message"]) if en else (r["message"] or r["message_en"])),
+             "evidence": fmt.evidence(r["evidence"]) if inp.internal else []} for r in rows]
+
+
+def record_row(r: dict, uid: str, inp: Inputs, p: Prepared) -> dict:
+    lang = inp.lang
+    against = link(r["unit_id"], inp, p.units) if r["unit_id"] != uid else None
+    return {"id": fmt.text(r["record_id"]), "against": against,
+            "category": lookup(CATEGORY, r["category"], lang), "severity": lookup(SEVERITY, r["severity"], lang),
+            "occurred_on": fmt.date(r["occurred_on"]), "status": lookup(STATUS, r["status"], lang),
+            "status_changed_on": fmt.date(r["status_changed_on"]), "amount": fmt.num(r["amount"], 0),
+            "weight": fmt.num(r["weight"], 2), "description": fmt.text(r["description"])}
+
+
+def record_groups(uid: str, inp: Inputs, p: Prepared, groups: list[dict]) -> list[dict]:
+    shown = {r["code"]: r for g in groups for r in g["rows"]}
+    out: dict[str, dict] = {}
+    for r in p.behind.get(uid, []):
+        code = r["indicator"]
+        if code not in out:
+            row = shown.get(code)
+            out[code] = {"code": code, "label": p.info[code]["label"] if code in p.info else code,
+                         "value": row["value"] if row else fmt.DASH,
+                         "lost": row["lost"] if row else fmt.DASH, "records": []}
+        out[code]["records"].append(record_row(r, uid, inp, p))
+    return list(out.values())
+
+
+def unit_contexts(inp: Inputs, colours: dict) -> Iterator[tuple[str, dict]]:
+    """(unit_id, context) for every unit with scores, in unit id order."""
+    p = Prepared(inp)
+    grades = {g.code: i for i, g in enumerate(inp.framework.grades)}
+    for uid in sorted(inp.paged):
+        years = p.scores.get(uid, [])
+        row = next((r for r in years if r["year"] == p.current.get(uid)), years[-1] if years else None)
+        if row is None:
+            continue
+        unit = p.units.get(uid, {})
+        groups, aux = indicator_rows(uid, unit, inp, p)
+        good, bad = strengths(groups)
+        colour = colours.get(row.get("grade"), "#757575")
+        yield uid, {
+            "unit": header(uid, inp, p), "summary": summary(row, inp, p, grades),
+            "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours),
+            "indicator_groups": groups, "auxiliary": aux, "strengths": good, "weaknesses": bad,
+            "alerts": alert_rows(p.alerts.get(uid, []), inp),
+            "record_groups": record_groups(uid, inp, p, groups) if inp.internal else [],
+            "pending": [record_row(r, uid, inp, p) for r in p.pending.get(uid, [])] if inp.internal else [],
+        }

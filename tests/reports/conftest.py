@@ -1,0 +1,70 @@
+"""Fixtures of the report tests: small run tables built here (no pipeline), including a unit
+whose name and records carry markup and quote payloads."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+# The suite imports test modules by path (importlib mode): make this folder's helper modules
+# (synthetic_run, htmlcheck) importable by name.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic_run import HOSTILE, PAYLOAD, make_run, make_units  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def framework():
+    from indicators.framework import load_framework
+
+    return load_framework()
+
+
+@pytest.fixture(scope="session")
+def run(framework) -> dict:
+    """Two cities with two counties each, two departments per region, two years; plus a hostile
+    county of city 1 and records exercising every status."""
+    units = make_units(2, 2, 2)
+    units = pl.concat([units, pl.DataFrame([{
+        "unit_id": HOSTILE, "name": f"恶意{PAYLOAD}", "name_en": f"Evil {PAYLOAD}", "kind": "region",
+        "level": "county", "parent_id": "440100", "region_id": HOSTILE}])])
+    tables = make_run(framework, units)
+    d = dt.date
+    extra = pl.DataFrame([
+        ("X1", HOSTILE, "judgment_lost", 2, d(2023, 3, 1), 1000.0, "active", None, f"描述{PAYLOAD}", True, False, 1.0),
+        ("X2", HOSTILE, "dishonest_debtor", 3, d(2023, 4, 1), None, "under_objection", None,
+         f"异议{PAYLOAD}", False, True, 0.0),
+        ("X3", HOSTILE, "administrative_penalty", 1, d(2023, 5, 1), 5.0, "revoked", d(2023, 6, 1), "撤销", False,
+         False, 0.0),
+        ("X4", "440100-D00", "judgment_lost", 2, d(2023, 2, 1), None, "rectified", d(2023, 3, 1), "部门记录", True,
+         False, 0.5),
+    ], schema=tables["records"].schema, orient="row")
+    tables["records"] = pl.concat([tables["records"], extra])
+    alerts = tables["alerts"]
+    tables["alerts"] = pl.concat([alerts, pl.DataFrame([
+        (HOSTILE, 2023, "red", "rule", "dishonest_debtor", f"消息{PAYLOAD}", f"Message {PAYLOAD}",
+         '{"indicator": "dishonest_debtor_listings", "value": 1, "note": "</script><b>"}'),
+        (HOSTILE, 2023, "orange", "model", "risk_model", "模型预警", "Model alert", '{"probability": 0.4}'),
+    ], schema=alerts.schema, orient="row")])
+    return tables
+
+
+@pytest.fixture(scope="session")
+def rendered(framework, run, tmp_path_factory):
+    """The internal Chinese edition."""
+    from reports.render import render
+
+    out = tmp_path_factory.mktemp("report_zh")
+    return out, render(out, framework=framework, **run)
+
+
+@pytest.fixture(scope="session")
+def rendered_public_en(framework, run, tmp_path_factory):
+    """The public English edition."""
+    from reports.render import render
+
+    out = tmp_path_factory.mktemp("report_en")
+    return out, render(out, framework=framework, lang="en", audience="public", **run)

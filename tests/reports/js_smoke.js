@@ -1,0 +1,74 @@
+/* Drives the overview page's script in jsdom: sorting, filtering, what-if, reset, other years.
+   Usage: node js_smoke.js index.html            checks, one JSON line
+          node js_smoke.js index.html dump [YEAR]  the ranking rows (after selecting YEAR)
+   Needs the jsdom package. */
+'use strict';
+const fs = require('fs');
+const { JSDOM, VirtualConsole } = require('jsdom');
+
+const errors = [];
+const vc = new VirtualConsole();
+vc.on('jsdomError', (e) => errors.push(String(e.message || e)));
+vc.on('error', (e) => errors.push(String(e)));
+const dom = new JSDOM(fs.readFileSync(process.argv[2], 'utf8'), { runScripts: 'dangerously', virtualConsole: vc });
+const d = dom.window.document;
+const fire = (el, type) => el.dispatchEvent(new dom.window.Event(type));
+const rows = () => Array.from(d.querySelectorAll('#ranking tbody tr'));
+const column = (i) => rows().map((r) => r.cells[i].getAttribute('data-value')).filter((v) => v !== '').map(Number);
+const snapshot = () => rows().map((r) => [r.getAttribute('data-unit'), r.querySelector('td.c-score').textContent,
+  r.querySelector('td.c-rank').textContent, r.querySelector('td.c-grade').textContent].join('|')).sort().join(',');
+const dump = () => rows().map((r) => [r.getAttribute('data-unit'), r.getAttribute('data-level'),
+  r.getAttribute('data-kind'), r.getAttribute('data-city'), r.getAttribute('data-grade')]
+  .concat(Array.from(r.cells).map((c) => c.textContent.trim() + '#' + (c.getAttribute('data-value') || '')))
+  .concat(Array.from(r.querySelectorAll('a, span')).map((e) => e.outerHTML)).join('|'));
+if (process.argv[3] === 'dump') {
+  if (process.argv[4]) {
+    const sel = d.getElementById('year-select');
+    sel.value = process.argv[4];
+    fire(sel, 'change');
+  }
+  process.stdout.write(JSON.stringify({ rows: dump(), errors }) + '\n');
+  process.exit(0);
+}
+const out = {};
+
+const heading = d.querySelectorAll('#ranking th[data-sort]')[4];
+heading.click();
+let v = column(4);
+out.ascending = v.every((x, i) => i === 0 || v[i - 1] <= x) && heading.getAttribute('aria-sort') === 'ascending';
+heading.click();
+v = column(4);
+out.descending = v.every((x, i) => i === 0 || v[i - 1] >= x) && heading.getAttribute('aria-sort') === 'descending';
+
+const kind = d.getElementById('filter-kind');
+kind.value = 'department';
+fire(kind, 'change');
+out.filtered = rows().filter((r) => !r.hidden).every((r) => r.getAttribute('data-kind') === 'department');
+out.shown = Number(d.getElementById('rows-shown').textContent);
+kind.value = '';
+fire(kind, 'change');
+
+const published = snapshot();
+const input = d.querySelector('input[data-weight]');
+const weight = input.value;
+input.value = '5';
+fire(input, 'input');
+out.whatifChanges = snapshot() !== published && !d.getElementById('whatif-status').hidden;
+d.getElementById('reset-weights').click();
+out.resetRestores = snapshot() === published && d.getElementById('whatif-status').hidden && input.value === weight;
+input.value = String(Number(weight) * (1 + 1e-9));
+fire(input, 'input');
+out.recomputeMatchesPublished = snapshot() === published;
+input.value = weight;
+fire(input, 'input');
+const years = d.getElementById('year-select');
+if (years && years.options.length > 1) {
+  years.value = years.options[1].value;
+  fire(years, 'change');
+  out.otherYear = rows().length > 0 && input.disabled && d.getElementById('ranking-year').textContent === years.value;
+  years.value = years.options[0].value;
+  fire(years, 'change');
+  out.backToLatest = snapshot() === published && !input.disabled;
+}
+out.errors = errors;
+process.stdout.write(JSON.stringify(out) + '\n');
