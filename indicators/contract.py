@@ -10,6 +10,16 @@ from dataclasses import dataclass, field
 #: unit_id of a region (6-digit GB/T 2260 code) or a department (`<region>-<DEPT>`).
 UNIT_ID_PATTERN = r"^[0-9]{6}(-[A-Z][A-Z0-9_]{0,31})?$"
 
+#: File formats a table may come in, as `<table>.<format>`.
+FILE_FORMATS = ("csv", "parquet", "xlsx")
+#: Encodings a CSV file may use (GBK is read as its superset GB18030).
+CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
+#: Event dates (and years of yearly tables) lie in [EARLIEST_DATE, run date].
+EARLIEST_DATE = "1990-01-01"
+#: Accepted spellings of a boolean, compared case-insensitively after trimming.
+BOOLEAN_TRUE = ("true", "t", "1", "yes", "y", "是")
+BOOLEAN_FALSE = ("false", "f", "0", "no", "n", "否")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -19,6 +29,13 @@ class Column:
     enum: tuple[str, ...] | None = None
     event_date: bool = False  # when something happened: must lie in [1990, run date]
     money: bool = False  # yuan, never negative
+    pattern: str | None = None  # regular expression the text must match in full
+    min_value: float | None = None  # inclusive bounds of a number
+    max_value: float | None = None
+    positive: bool = False  # a number that must be > 0
+    not_before: str | None = None  # a date/timestamp that may not precede this other column
+    required_if: tuple[str, tuple[str, ...]] | None = None  # (column, values): required then
+    refers_to: str | None = None  # "unit" or "region": must name an accepted unit of that kind
 
 
 @dataclass(frozen=True)
@@ -67,13 +84,15 @@ TABLES: dict[str, Table] = {
         Table(
             "units",
             (
-                C("unit_id", "VARCHAR"),
+                C("unit_id", "VARCHAR", pattern=UNIT_ID_PATTERN),
                 C("name", "VARCHAR"),
                 C("name_en", "VARCHAR", required=False),
                 C("kind", "VARCHAR", enum=UNIT_KINDS),
                 C("level", "VARCHAR", enum=LEVELS),
-                C("parent_id", "VARCHAR", required=False),
-                C("region_id", "VARCHAR"),
+                C(
+                    "parent_id", "VARCHAR", required=False, pattern=UNIT_ID_PATTERN, refers_to="unit"
+                ),
+                C("region_id", "VARCHAR", pattern=UNIT_ID_PATTERN, refers_to="region"),
             ),
             key=("unit_id",),
             required=True,
@@ -81,7 +100,7 @@ TABLES: dict[str, Table] = {
         Table(
             "unit_stats",
             (
-                C("unit_id", "VARCHAR"),
+                C("unit_id", "VARCHAR", pattern=UNIT_ID_PATTERN, refers_to="unit"),
                 C("year", "BIGINT"),
                 C("population", "DOUBLE", required=False),
                 C("staff", "DOUBLE", required=False),
@@ -95,13 +114,19 @@ TABLES: dict[str, Table] = {
             "failure_records",
             (
                 C("record_id", "VARCHAR"),
-                C("unit_id", "VARCHAR"),
+                C("unit_id", "VARCHAR", pattern=UNIT_ID_PATTERN, refers_to="unit"),
                 C("category", "VARCHAR", enum=FAILURE_CATEGORIES),
-                C("severity", "BIGINT"),
+                C("severity", "BIGINT", min_value=1, max_value=3),
                 C("occurred_on", "DATE", event_date=True),
                 C("amount", "DOUBLE", required=False, money=True),
                 C("status", "VARCHAR", enum=FAILURE_STATUSES),
-                C("status_changed_on", "DATE", required=False, event_date=True),
+                C(
+                    "status_changed_on",
+                    "DATE",
+                    required=False,
+                    event_date=True,
+                    required_if=("status", ("rectified", "repaired", "revoked")),
+                ),
                 C("description", "VARCHAR", required=False),
             ),
             key=("record_id",),
@@ -111,12 +136,18 @@ TABLES: dict[str, Table] = {
             "complaints",
             (
                 C("ticket_id", "VARCHAR"),
-                C("unit_id", "VARCHAR"),
+                C("unit_id", "VARCHAR", pattern=UNIT_ID_PATTERN, refers_to="unit"),
                 C("received_at", "TIMESTAMP", event_date=True),
                 C("kind", "VARCHAR", enum=TICKET_KINDS),
                 C("topic", "VARCHAR", required=False),
                 C("due_at", "TIMESTAMP", required=False),
-                C("resolved_at", "TIMESTAMP", required=False, event_date=True),
+                C(
+                    "resolved_at",
+                    "TIMESTAMP",
+                    required=False,
+                    event_date=True,
+                    not_before="received_at",
+                ),
                 C("satisfaction", "VARCHAR", required=False, enum=SATISFACTION),
                 C("repeat", "BOOLEAN"),
             ),
@@ -126,11 +157,11 @@ TABLES: dict[str, Table] = {
         Table(
             "debt",
             (
-                C("unit_id", "VARCHAR"),
+                C("unit_id", "VARCHAR", pattern=UNIT_ID_PATTERN, refers_to="region"),
                 C("year", "BIGINT"),
                 C("debt_balance", "DOUBLE", money=True),
                 C("debt_limit", "DOUBLE", required=False, money=True),
-                C("fiscal_capacity", "DOUBLE", money=True),
+                C("fiscal_capacity", "DOUBLE", money=True, positive=True),
                 C("debt_service", "DOUBLE", required=False, money=True),
                 C("overdue_amount", "DOUBLE", required=False, money=True),
                 C("disclosure_due", "DATE", required=False),
@@ -143,7 +174,7 @@ TABLES: dict[str, Table] = {
             "contracts",
             (
                 C("contract_id", "VARCHAR"),
-                C("unit_id", "VARCHAR"),
+                C("unit_id", "VARCHAR", pattern=UNIT_ID_PATTERN, refers_to="unit"),
                 C("kind", "VARCHAR", enum=CONTRACT_KINDS),
                 C("signed_on", "DATE", event_date=True),
                 C("due_on", "DATE", required=False),

@@ -23,6 +23,7 @@ from indicators.mask import mask_column
 from models import risk as risk_model
 from models import rules
 from rating import __version__
+from rating.audit import audit_tables
 from rating.grade import apply_vetoes, grade_of, honours, ranks
 from rating.outputs import atomic_dir, write_csv, write_duckdb, write_json
 from rating.score import indicator_table, score
@@ -176,7 +177,24 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer") -> di
         alerts = rules.evaluate(ind, fw)
         feat = scores.select("unit_id", "year", *[c for c in scored.aggregate_codes if c in scores.columns], "score")
         risk = risk_model.predict_out_of_time(feat, st.events, [c for c in feat.columns if c not in ("unit_id", "year")], seed=seed)
-    return {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units}
+    audit = audit_of(scored, fw)
+    return {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units,
+            **{f"audit_{k}": v for k, v in audit.items()}}
+
+
+def audit_of(scored, fw: Framework) -> dict[str, pl.DataFrame]:
+    """The statistical audit (correlations, Cronbach's alpha, PCA, flags) on the latest year."""
+    latest = scored.keys["year"].max()
+    rows = (scored.keys["year"] == latest).to_numpy()
+    cols = {c: scored.normalised[rows, j] for j, c in enumerate(scored.codes)}
+    cols |= {c: scored.aggregates[rows, j] for j, c in enumerate(scored.aggregate_codes)}
+    values = pl.DataFrame(cols).fill_nan(None)
+    top = max(fw.depth(n.code) for n in fw.nodes)
+    structure = pl.DataFrame({
+        "iCode": [n.code for n in fw.nodes], "Parent": [n.parent for n in fw.nodes],
+        "Level": [1 if n.is_indicator else top - fw.depth(n.code) + 1 for n in fw.nodes],
+    })
+    return audit_tables(values, structure)
 
 
 def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int, lang: str, audience: str) -> dict:
@@ -240,6 +258,10 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
     from reports.render import render
 
     with atomic_dir(result.out, force=force) as tmp:
+        (tmp / "audit").mkdir()
+        for name, df in result.tables.items():
+            if name.startswith("audit_"):
+                write_csv(df, tmp / "audit" / f"{name.removeprefix('audit_')}.csv")
         for name in OUTPUT_TABLES:
             cols = {"alerts": ["unit_id", "year", "level", "source", "rule", "message"],
                     "indicators": ["unit_id", "year", "indicator", "value", "normalised"]}.get(name)
@@ -249,6 +271,7 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
         with timer.stage("reports"):
             render(tmp, framework=result.framework, units=result.tables["units"], scores=result.tables["scores"],
                    indicators=result.tables["indicators"], alerts=result.tables["alerts"], risk=result.tables["risk"],
-                   records=records, manifest=result.manifest, lang=lang, audience=audience)
+                   records=records, manifest=result.manifest, lang=lang, audience=audience,
+                   audit={k.removeprefix("audit_"): v for k, v in result.tables.items() if k.startswith("audit_")})
         write_duckdb(result.tables, tmp / "results.duckdb")
         write_json({**result.manifest, "timings": timer.timings}, tmp / "manifest.json")

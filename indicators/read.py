@@ -1,0 +1,397 @@
+"""Readers: find each table's file in a data folder and expose it to DuckDB as raw columns.
+
+A table comes as `<table>.csv`, `.parquet` or `.xlsx` (contract.FILE_FORMATS). Opening a file
+only reads what structural checks need (encoding sample, header, Parquet schema), so every
+structural problem of every table is known before any row is validated. `Source.prepare` then
+makes the file readable by DuckDB's CSV reader where needed: GBK/GB18030 CSV is transcoded to
+UTF-8 in streaming chunks and XLSX is streamed (openpyxl read-only) into a UTF-8 CSV, both in a
+temporary folder the caller owns. Row validation happens in SQL over `Source.scan_sql`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import charset_normalizer
+import duckdb
+
+from indicators import contract
+
+SAMPLE_BYTES = 1 << 20  # encoding detection looks at about 1 MB of text
+CHUNK_BYTES = 1 << 22  # streaming transcoding and hashing
+_WIDE_CHAR = re.compile("[\u0800-\uffff]")  # three-byte UTF-8: CJK and friends
+_CHINESE = {"gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950"}
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+class Unreadable(Exception):
+    """A file that cannot be read at all; the message completes '<file>: ...'."""
+
+
+def sql_literal(text: str) -> str:
+    """`text` as a SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    """`name` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def find_files(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """Map each contract table to its file in `data_dir`; list the structural problems.
+
+    A table with more than one file (say `units.csv` and `units.xlsx`) is a problem, not a
+    choice we make for the user; so is a missing required table. Other files are ignored.
+    """
+    files: dict[str, Path] = {}
+    problems: list[str] = []
+    for name, table in contract.TABLES.items():
+        found = [data_dir / f"{name}.{ext}" for ext in contract.FILE_FORMATS]
+        found = [p for p in found if p.is_file()]
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            problems.append(f"{names}: more than one file for table {name}; keep exactly one")
+        elif found:
+            files[name] = found[0]
+        elif table.required:
+            options = ", ".join(f"{name}.{ext}" for ext in contract.FILE_FORMATS)
+            problems.append(f"{name}: required table missing (no {options} in the data folder)")
+    return files, problems
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks so memory stays bounded."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _encoding_sample(fh) -> bytes:
+    """About SAMPLE_BYTES of the file, cut at line ends, skipping a leading all-ASCII stretch."""
+    head = fh.read(SAMPLE_BYTES)
+    sample = head
+    if head.isascii() and len(head) == SAMPLE_BYTES:
+        while chunk := fh.read(SAMPLE_BYTES):  # cheap: isascii runs at memory speed
+            if not chunk.isascii():
+                sample = chunk + fh.read(SAMPLE_BYTES)
+                sample = sample[sample.find(b"\n") + 1 :]
+                break
+    if len(sample) >= SAMPLE_BYTES and b"\n" in sample:
+        sample = sample[: sample.rfind(b"\n") + 1]  # never end inside a multi-byte character
+    return sample
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a CSV file: one of contract.CSV_ENCODINGS, else `Unreadable`.
+
+    UTF-8 is taken when the sample decodes as UTF-8, or nearly: a few bad bytes among many
+    three-byte characters are left to the row checks, which quarantine those rows as
+    `bad_encoding`. Otherwise charset-normalizer must
+    find GB18030 at least as coherent as its best guess overall; this keeps Latin-1, Shift-JIS
+    and Big5 text, which often decodes as GBK byte-wise, from being read as Chinese garbage.
+    """
+    with open(path, "rb") as fh:
+        sample = _encoding_sample(fh)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for bom, name in _WIDE_BOMS:
+        if sample.startswith(bom):
+            raise Unreadable(f"encoded as {name}; save it as UTF-8 (or GBK) and try again")
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    wide = len(_WIDE_CHAR.findall(text)) - bad  # GBK read as UTF-8 rarely yields these
+    if bad == 0 or wide >= 4 * bad:
+        return "utf-8"
+    text = sample.decode("gb18030", errors="replace")
+    bad = text.count("\ufffd")
+    if bad and len(_WIDE_CHAR.findall(text)) - bad >= 4 * bad:
+        sample = text.replace("\ufffd", "").encode("gb18030")  # judge the decodable rest
+    gb = charset_normalizer.from_bytes(sample, cp_isolation=["gb18030"]).best()
+    best = charset_normalizer.from_bytes(sample).best()
+    if gb is not None and (best is None or best.encoding in _CHINESE or gb.chaos <= best.chaos):
+        try:
+            sample.decode("gbk")
+            return "gbk"
+        except UnicodeDecodeError:
+            return "gb18030"
+    guess = f"; it looks like {best.encoding}" if best is not None else ""
+    raise Unreadable(f"cannot be decoded as UTF-8, GBK or GB18030{guess}; save it as UTF-8")
+
+
+def _csv_header(path: Path, encoding: str) -> list[str]:
+    """The header row of a CSV file (decoding errors replaced: they surface as bad names)."""
+    codec = "gb18030" if encoding in ("gbk", "gb18030") else "utf-8-sig"
+    with open(path, "rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    text = head.decode(codec, errors="replace")
+    row = next(csv.reader(io.StringIO(text, newline="")), None)
+    if row is None:
+        raise Unreadable("file is empty (no header row)")
+    return [name.strip() for name in row]
+
+
+def _cell_text(value) -> str:
+    """An Excel cell value as the text a CSV export would hold (ISO dates, plain numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(path: Path):
+    """Rows of the first sheet as lists of text, starting with the header row."""
+    import openpyxl  # imported here: only XLSX inputs pay for it
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise Unreadable(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})")
+    try:
+        if not book.worksheets:
+            raise Unreadable("the workbook has no sheet")
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield [_cell_text(v) for v in row]
+    except Unreadable:
+        raise
+    except Exception as exc:
+        raise Unreadable(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})")
+    finally:
+        book.close()
+
+
+def _xlsx_header(path: Path) -> list[str]:
+    rows = _xlsx_rows(path)
+    try:
+        for row in rows:
+            if any(cell.strip() for cell in row):
+                while row and not row[-1].strip():
+                    row.pop()
+                return [cell.strip() for cell in row]
+    finally:
+        rows.close()
+    raise Unreadable("the first sheet is empty (no header row)")
+
+
+def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_literal(path)})").fetchall()
+    except duckdb.Error as exc:
+        raise Unreadable(f"cannot be read as Parquet ({str(exc).splitlines()[0]})")
+    return {name: type_ for name, type_, *_ in rows}
+
+
+@dataclass
+class Source:
+    """One input file, opened for structural checks and, after `prepare`, for row checks."""
+
+    table: str
+    path: Path
+    format: str  # csv, parquet or xlsx
+    header: list[str]  # column names in file order
+    encoding: str | None = None  # CSV only
+    native_types: dict[str, str] = field(default_factory=dict)  # Parquet only
+    read_path: Path | None = None  # what DuckDB reads; set by prepare()
+
+    @property
+    def transcoded(self) -> bool:
+        """True when undecodable bytes were replaced by U+FFFD while transcoding."""
+        return self.encoding in ("gbk", "gb18030")
+
+    @property
+    def present(self) -> list[str]:
+        """Contract columns found in the file, in contract order."""
+        return [c for c in contract.TABLES[self.table].column_names if c in self.header]
+
+    @property
+    def extra_columns(self) -> list[str]:
+        known = set(contract.TABLES[self.table].column_names)
+        return [c for c in dict.fromkeys(self.header) if c and c not in known]
+
+    def source_type(self, column: str) -> str:
+        """DuckDB type of a column as the scan yields it (VARCHAR unless Parquet says else)."""
+        return self.native_types.get(column, "VARCHAR")
+
+    def problems(self) -> list[str]:
+        """Structural problems of the header: missing required or repeated contract columns."""
+        out = []
+        table = contract.TABLES[self.table]
+        if len(self.header) == 1 and any(sep in self.header[0] for sep in ";\t|"):
+            shown = self.header[0][:60]
+            return [
+                f"{self.path.name}: the header is a single column ('{shown}'); "
+                "fields must be separated by commas"
+            ]
+        lowered = {name.lower(): name for name in self.header}
+        for column in table.columns:
+            count = self.header.count(column.name)
+            if count > 1:
+                out.append(f"{self.path.name}: column {column.name} appears {count} times")
+            elif count == 0 and column.required:
+                hint = ""
+                if column.name in lowered:
+                    hint = f" (found '{lowered[column.name]}': names are case-sensitive)"
+                out.append(f"{self.path.name}: missing required column {column.name}{hint}")
+        return out
+
+    def prepare(self, workdir: Path) -> None:
+        """Make the file readable by DuckDB: transcode GB CSV, convert XLSX to UTF-8 CSV."""
+        if self.format == "csv" and self.transcoded:
+            self.read_path = workdir / f"{self.table}.utf8.csv"
+            decoder = codecs.getincrementaldecoder("gb18030")(errors="replace")
+            with open(self.path, "rb") as src, open(self.read_path, "wb") as dst:
+                while chunk := src.read(CHUNK_BYTES):
+                    dst.write(decoder.decode(chunk).encode("utf-8"))
+                dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        elif self.format == "xlsx":
+            self.read_path = workdir / f"{self.table}.xlsx.csv"
+            width = len(self.header)
+            rows = _xlsx_rows(self.path)
+            with open(self.read_path, "w", encoding="utf-8", newline="") as dst:
+                writer = csv.writer(dst, lineterminator="\n")
+                blank_run = 0  # blank rows are kept only when data follows them
+                header_seen = False
+                for row in rows:
+                    row = (row + [""] * width)[:width]
+                    if not any(cell.strip() for cell in row):
+                        blank_run += header_seen
+                        continue
+                    for _ in range(blank_run):
+                        writer.writerow([""] * width)
+                    blank_run, header_seen = 0, True
+                    writer.writerow(row)
+        else:
+            self.read_path = self.path
+
+    def scan_sql(self, rejects: str) -> str:
+        """A SELECT yielding `_n` (1-based ordinal of the row as read) and one raw column per
+        contract column (NULL when absent).
+
+        CSV is read as text with an explicit dialect; rows the CSV parser cannot split
+        (wrong field count, stray quotes, bad UTF-8) land in the temp table `rejects`.
+        Parquet is read natively, selecting the contract columns only.
+        """
+        table = contract.TABLES[self.table]
+        path = sql_literal(self.read_path or self.path)
+        if self.format == "parquet":
+            picks = [
+                sql_ident(c) if c in self.header else f"NULL::VARCHAR AS {sql_ident(c)}"
+                for c in table.column_names
+            ]
+            return f"SELECT file_row_number + 1 AS _n, {', '.join(picks)} FROM read_parquet({path}, file_row_number=true)"
+        position = {}
+        for i, name in enumerate(self.header):
+            position.setdefault(name, i)
+        spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(self.header)))
+        picks = [
+            f"c{position[c]} AS {sql_ident(c)}"
+            if c in position
+            else f"NULL::VARCHAR AS {sql_ident(c)}"
+            for c in table.column_names
+        ]
+        reader = (
+            f"read_csv({path}, header=true, auto_detect=false, delim=',', quote='\"', "
+            f"escape='\"', columns={{{spec}}}, store_rejects=true, "
+            f"rejects_table={sql_literal(rejects)}, rejects_scan={sql_literal(rejects + '_scan')}, "
+            "rejects_limit=0)"
+        )
+        # row_number() OVER () numbers rows in file order; the order of a table built from
+        # the scan is not a safe substitute (joins planned later may reorder rows).
+        return f"SELECT row_number() OVER () AS _n, {', '.join(picks)} FROM {reader}"
+
+
+#: White space trimmed from both ends of every value (SQL literal, and as code points).
+SPACE = "' \t\r\n\u3000\u00a0'"
+_SPACE_CODES = "(32, 9, 13, 10, 12288, 160)"
+_INT = r"[+-]?[0-9]+(\.0*)?"
+_NUM = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]00:00(:00(\.0+)?)?)?"
+_OFFSET = r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
+_TS = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?" + _OFFSET + "?)?"
+)
+_CST_MINUTES = 8 * 60  # timestamps with an offset are converted to China Standard Time
+
+
+def typed_sql(source: Source, column: contract.Column, i: int) -> tuple[str, str]:
+    """SQL for (r<i>, t<i>): the trimmed text (NULL when empty) and the value in the contract
+    type (NULL when it does not parse) of the raw column x<i>. docs/input.md, "Values"."""
+    if source.source_type(column.name) == column.type and column.type != "VARCHAR":
+        return f"x{i}", f"x{i}"  # Parquet already holds the contract type
+    x = f"x{i}" if source.source_type(column.name) == "VARCHAR" else f"CAST(x{i} AS VARCHAR)"
+    # trim only values that start or end with white space: trimming them all costs more than
+    # every check together
+    edge = f"ord({x}) IN {_SPACE_CODES} OR ord(right({x}, 1)) IN {_SPACE_CODES}"
+    r, v = f"CASE WHEN {edge} THEN NULLIF(trim({x}, {SPACE}), '') ELSE NULLIF({x}, '') END", f"r{i}"
+    if column.type == "BIGINT":
+        return r, f"CASE WHEN regexp_full_match({v}, '{_INT}') THEN TRY_CAST({v} AS BIGINT) END"
+    if column.type == "DOUBLE":
+        return r, f"CASE WHEN regexp_full_match({v}, '{_NUM}') THEN TRY_CAST({v} AS DOUBLE) END"
+    if column.type == "DATE":
+        return (
+            r,
+            f"CASE WHEN regexp_full_match({v}, '{_DATE}') THEN TRY_CAST(left({v}, 10) AS DATE) END",
+        )
+    if column.type == "BOOLEAN":
+        yes, no = (
+            ", ".join(map(sql_literal, w)) for w in (contract.BOOLEAN_TRUE, contract.BOOLEAN_FALSE)
+        )
+        return (
+            r,
+            f"CASE WHEN lower({v}) IN ({yes}) THEN true WHEN lower({v}) IN ({no}) THEN false END",
+        )
+    if column.type != "TIMESTAMP":
+        return r, v
+    off = f"regexp_extract({v}, '{_OFFSET}$')"
+    digits = f"replace(substr({off}, 2), ':', '')"
+    sign = f"CASE WHEN {off}[1] = '-' THEN -1 ELSE 1 END"
+    minutes = (
+        f"CAST({digits}[1:2] AS INTEGER) * 60 + COALESCE(TRY_CAST({digits}[3:4] AS INTEGER), 0)"
+    )
+    offset = f"CASE WHEN {off} = 'Z' THEN 0 ELSE {sign} * ({minutes}) END"
+    local = f"TRY_CAST(regexp_replace({v}, '{_OFFSET}$', '') AS TIMESTAMP) + to_minutes({_CST_MINUTES} - ({offset}))"
+    return r, (
+        f"CASE WHEN NOT regexp_full_match({v}, '{_TS}') THEN NULL"
+        f" WHEN regexp_matches({v}, ':[0-9]{{2}}(\\.[0-9]+)?{_OFFSET}$') THEN {local}"
+        f" ELSE TRY_CAST({v} AS TIMESTAMP) END"
+    )
+
+
+def open_source(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> Source:
+    """Open `path` for structural checks; raises `Unreadable` with a one-line reason."""
+    fmt = path.suffix.lstrip(".").lower()
+    try:
+        if path.stat().st_size == 0:
+            raise Unreadable("file is empty (no header row)")
+        if fmt == "csv":
+            encoding = detect_encoding(path)
+            return Source(table, path, fmt, _csv_header(path, encoding), encoding=encoding)
+        if fmt == "xlsx":
+            return Source(table, path, fmt, _xlsx_header(path))
+        types = _parquet_schema(con, path)
+        return Source(table, path, fmt, list(types), native_types=types)
+    except OSError as exc:
+        raise Unreadable(f"cannot be read ({exc.strerror or exc})")

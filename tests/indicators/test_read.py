@@ -1,0 +1,351 @@
+"""Readers and the load entry point: structural problems, encodings, formats, outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from indicators import contract, read
+from indicators.errors import FrameworkError, InputError
+from indicators.lifecycle import Lifecycle, staging_view_sql
+from indicators.load import TableCounts, load, summary_table, write_quarantine
+from indicators.validate import FLAG_CODES, checks
+
+ALL_TABLES = list(contract.TABLES)
+
+
+def table_rows(con, names) -> dict[str, list[tuple]]:
+    return {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in names}
+
+
+@pytest.fixture(scope="module")
+def clean_rows(tmp_path_factory, kit) -> dict[str, list[tuple]]:
+    """The clean world as loaded from plain UTF-8 CSV: what every other variant must equal."""
+    folder = kit.write_world(tmp_path_factory.mktemp("clean") / "data")
+    with duckdb.connect() as con:
+        load(folder, con, as_of=kit.AS_OF)
+        return table_rows(con, ALL_TABLES)
+
+
+# ---- the corpus -------------------------------------------------------------------------------
+
+
+def test_structural_case(structural_case, kit, tmp_path, con):
+    folder = kit.build_case(structural_case, tmp_path / "data")
+    with pytest.raises(InputError) as caught:
+        load(folder, con, as_of=kit.AS_OF)
+    error = caught.value
+    assert str(error).splitlines()[0] == f"data folder {folder} cannot be rated"
+    assert error.exit_code == 3
+    assert len(error.problems) == len(structural_case["expect"])
+    for expected, problem in zip(structural_case["expect"], error.problems):
+        assert problem.startswith(expected)
+        assert "\n" not in problem
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT temporary").fetchall() == [
+        (0,)
+    ]
+
+
+def test_variant_case(variant_case, kit, tmp_path, con, clean_rows):
+    case = {"tables": ALL_TABLES, **variant_case}
+    loaded = load(kit.build_case(case, tmp_path / "data"), con, as_of=kit.AS_OF)
+    assert {t: c.quarantined for t, c in loaded.counts.items()} == {t: 0 for t in ALL_TABLES}
+    for table, encoding in case.get("encodings", {}).items():
+        assert loaded.encodings[table] == encoding
+    rows = table_rows(con, ALL_TABLES)
+    if "units_gb18030" in str(case.get("corpus")):  # two names carry characters outside GBK
+        rows["units"] = [
+            clean_rows["units"][i] if i in (1, 3) else r for i, r in enumerate(rows["units"])
+        ]
+    assert rows == clean_rows
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "parquet-text", "xlsx"])
+def test_clean_world_validates_in_every_format(fmt, kit, tmp_path, con, clean_rows):
+    loaded = load(kit.write_world(tmp_path / "data", fmt=fmt), con, as_of=kit.AS_OF)
+    assert loaded.present == tuple(ALL_TABLES)
+    for table in ALL_TABLES:
+        n = len(kit.CLEAN[table])
+        assert loaded.counts[table] == TableCounts(read=n, accepted=n, quarantined=0)
+        assert loaded.quarantine[table].height == 0
+    assert table_rows(con, ALL_TABLES) == clean_rows
+    for table in ALL_TABLES:
+        described = con.execute(f"DESCRIBE {table}").fetchall()
+        assert [(c[0], c[1]) for c in described] == [
+            (c.name, c.type) for c in contract.TABLES[table].columns
+        ]
+
+
+# ---- encodings --------------------------------------------------------------------------------
+
+
+def test_chinese_text_after_a_long_ascii_stretch_is_detected(tmp_path):
+    path = tmp_path / "units.csv"
+    ascii_part = "unit_id,name\n" + "440100,Guangzhou\n" * 80_000  # ~1.4 MB
+    path.write_bytes(ascii_part.encode() + "440300,深圳市\n".encode("gbk") * 50)
+    assert read.detect_encoding(path) == "gbk"
+
+
+def test_transcoding_is_exact_across_chunk_boundaries(tmp_path, monkeypatch, kit):
+    text = "".join(f"{i},广州市{i}号𠀀\n" for i in range(300))
+    path = tmp_path / "x.csv"
+    path.write_bytes(text.encode("gb18030"))
+    monkeypatch.setattr(read, "CHUNK_BYTES", 7)
+    source = read.Source("units", path, "csv", ["unit_id", "name"], encoding="gb18030")
+    source.prepare(tmp_path)
+    assert source.read_path.read_text("utf-8") == text
+
+
+def test_bom_and_gbk_headers_are_clean(tmp_path, kit):
+    for encoding in ("utf-8-sig", "gbk"):
+        path = kit.write_csv(
+            tmp_path / f"units-{encoding}.csv",
+            kit.CLEAN["units"],
+            contract.TABLES["units"].column_names,
+            encoding,
+        )
+        with duckdb.connect() as con:
+            source = read.open_source(con, "units", path)
+        assert source.header == list(contract.TABLES["units"].column_names)
+        assert source.problems() == []
+
+
+# ---- values as written by people and spreadsheets ---------------------------------------------
+
+
+def test_spreadsheet_cells_of_any_type_are_read_as_the_contract_says(tmp_path, kit, con):
+    world = kit.copy_world()
+    world["unit_stats"][0]["year"] = 2022.0  # a float cell holding a whole number
+    world["units"][1]["unit_id"] = 440100  # an id typed as a number
+    world["contracts"][0]["signed_on"] = dt.datetime(2022, 3, 1)  # a date cell at midnight
+    world["complaints"][0]["repeat"] = "是"
+    folder = kit.write_world(tmp_path / "data", world, fmt="xlsx")
+    loaded = load(folder, con, as_of=kit.AS_OF)
+    assert sum(c.quarantined for c in loaded.counts.values()) == 0
+    assert con.execute("SELECT signed_on FROM contracts WHERE contract_id = 'C001'").fetchall() == [
+        (dt.date(2022, 3, 1),)
+    ]
+
+
+def test_timestamps_with_an_offset_are_converted_to_china_time(tmp_path, kit, con):
+    world = kit.copy_world()
+    rows = world["complaints"]
+    rows[0]["received_at"] = "2023-01-01T01:30:00Z"
+    rows[1]["received_at"] = "2023-02-02T09:30:01+08:00"
+    rows[2]["received_at"] = "2023-03-02T20:30:02-0500"
+    rows[3]["received_at"] = "2023-04-04 09:30"
+    kit.write_world(tmp_path / "data", world, tables=["units", "unit_stats", "complaints"])
+    load(tmp_path / "data", con, as_of=kit.AS_OF)
+    got = [
+        r[0]
+        for r in con.execute(
+            "SELECT received_at FROM complaints ORDER BY ticket_id LIMIT 4"
+        ).fetchall()
+    ]
+    assert got == [
+        dt.datetime(2023, 1, 1, 9, 30),
+        dt.datetime(2023, 2, 2, 9, 30, 1),
+        dt.datetime(2023, 3, 3, 9, 30, 2),
+        dt.datetime(2023, 4, 4, 9, 30),
+    ]
+
+
+def test_spaces_and_boolean_spellings(tmp_path, kit, con):
+    world = kit.copy_world()
+    world["failure_records"][0].update(status=" active\u3000", severity=" 2 ")
+    world["contracts"][1]["counterparty_sme"] = "否"
+    world["contracts"][2]["counterparty_sme"] = "Yes"
+    kit.write_world(
+        tmp_path / "data", world, tables=["units", "unit_stats", "failure_records", "contracts"]
+    )
+    loaded = load(tmp_path / "data", con, as_of=kit.AS_OF)
+    assert sum(c.quarantined for c in loaded.counts.values()) == 0
+    assert con.execute("SELECT status, severity FROM failure_records LIMIT 1").fetchall() == [
+        ("active", 2)
+    ]
+    assert con.execute("SELECT counterparty_sme FROM contracts").fetchall() == [
+        (True,),
+        (False,),
+        (True,),
+        (None,),
+    ]
+
+
+def test_extra_and_missing_optional_columns(tmp_path, kit, con):
+    folder = kit.write_world(tmp_path / "data", tables=["units", "unit_stats"])
+    columns = [c for c in contract.TABLES["contracts"].column_names if c != "arrears_amount"]
+    rows = [{**r, "remark": "备注"} for r in kit.CLEAN["contracts"]]
+    kit.write_csv(folder / "contracts.csv", rows, [*columns, "remark"])
+    kit.write_csv(folder / "debt.csv", [], contract.TABLES["debt"].column_names)  # header only
+    loaded = load(folder, con, as_of=kit.AS_OF)
+    assert loaded.extra_columns["contracts"] == ["remark"]
+    assert loaded.counts["debt"] == TableCounts(0, 0, 0)
+    assert con.execute("SELECT count(arrears_amount), count(*) FROM contracts").fetchall() == [
+        (0, 4)
+    ]
+    assert "remark" not in [c[0] for c in con.execute("DESCRIBE contracts").fetchall()]
+    assert loaded.present == ("units", "unit_stats", "debt", "contracts")
+
+
+def test_row_numbers_count_rows_the_parser_rejected(tmp_path, kit, con):
+    folder = kit.write_world(tmp_path / "data", tables=["units", "unit_stats"])
+    cols = contract.TABLES["failure_records"].column_names
+    good = [kit.as_text(v) for v in kit.CLEAN["failure_records"][0].values()]
+    lines = [",".join(cols)]
+    lines.append(",".join(["F1", *good[1:]]))
+    lines.append("F2,440100,too,few")
+    lines.append(",".join(["F3", *good[1:-1], '"two\nlines"']))
+    lines.append("F4,oops")
+    lines.append(",".join(["F5", *good[1:3], "9", *good[4:]]))
+    lines.append(",".join(["F1", *good[1:]]))
+    (folder / "failure_records.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = load(folder, con, as_of=kit.AS_OF)
+    frame = loaded.quarantine["failure_records"]
+    assert frame.select("row", "reason").rows() == [
+        (2, "malformed_row"),
+        (4, "malformed_row"),
+        (5, "out_of_range"),
+        (6, "duplicate_row"),
+    ]
+    assert "exact copy of row 1" in frame["detail"][3]
+    assert loaded.counts["failure_records"] == TableCounts(read=6, accepted=2, quarantined=4)
+
+
+# ---- outputs ----------------------------------------------------------------------------------
+
+
+def test_quarantine_files_summary_and_hashes(tmp_path, kit, con):
+    world = kit.copy_world()
+    world["complaints"][3]["kind"] = "praise"
+    world["complaints"][1]["satisfaction"] = "meh"
+    folder = kit.write_world(tmp_path / "data", world)
+    loaded = load(folder, con, as_of=kit.AS_OF)
+    written = write_quarantine(loaded, tmp_path / "out")
+    assert written == [tmp_path / "out" / "quarantine" / "complaints.csv"]
+    text = written[0].read_text("utf-8")
+    assert text.splitlines()[0] == ",".join(
+        ["row", *contract.TABLES["complaints"].column_names, "reason", "detail"]
+    )
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["2", "4"]
+    write_quarantine(loaded, tmp_path / "again")
+    assert (tmp_path / "again" / "quarantine" / "complaints.csv").read_text("utf-8") == text
+    summary = summary_table(loaded)
+    assert re.search(r"complaints\s+10\s+8\s+2", summary)
+    assert re.search(r"bad_enum\s+2", summary)
+    for table, path in loaded.files.items():
+        assert loaded.sha256[table] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_load_keeps_the_connection_settings_and_can_run_twice(kit, clean_dir, con):
+    con.execute("SET preserve_insertion_order = false")
+    load(clean_dir, con, as_of=kit.AS_OF)
+    loaded = load(clean_dir, con, as_of=kit.AS_OF)
+    assert loaded.counts["units"].accepted == len(kit.CLEAN["units"])
+    assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [
+        (False,)
+    ]
+    names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert names == set(ALL_TABLES)
+
+
+def test_not_a_folder(tmp_path, con, kit):
+    with pytest.raises(InputError, match="not a folder"):
+        load(tmp_path / "missing", con, as_of=kit.AS_OF)
+
+
+# ---- the staged failure records ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lifecycle", "expected"),
+    [
+        (
+            Lifecycle(),
+            {
+                "F002": (True, False, 0.5, None),
+                "F003": (True, False, 1.0, dt.date(2023, 1, 10)),
+                "F004": (False, True, 0.0, None),
+                "F005": (False, False, 0.0, None),
+            },
+        ),
+        (
+            Lifecycle(
+                rectified_weight=1.0,
+                count_repaired_after_repair=True,
+                count_under_objection=True,
+                count_revoked=True,
+            ),
+            {
+                "F002": (True, False, 1.0, None),
+                "F003": (True, False, 1.0, None),
+                "F004": (True, True, 1.0, None),
+                "F005": (True, False, 1.0, None),
+            },
+        ),
+    ],
+)
+def test_staged_failure_records(lifecycle, expected, kit, clean_dir, con):
+    load(clean_dir, con, as_of=kit.AS_OF, lifecycle=lifecycle)
+    rows = con.execute(
+        "SELECT record_id, counting, pending, weight, counts_until FROM stg_failure_records"
+    ).fetchall()
+    got = {r[0]: r[1:] for r in rows}
+    assert {k: got[k] for k in expected} == expected
+    assert got["F001"] == (True, False, 1.0, None)
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() "
+            "WHERE table_name = 'stg_failure_records'"
+        ).fetchall()
+    )
+    assert [types[c] for c in ("counting", "pending", "weight", "counts_until")] == [
+        "BOOLEAN",
+        "BOOLEAN",
+        "DOUBLE",
+        "DATE",
+    ]
+
+
+def test_a_discount_outside_0_1_is_refused():
+    with pytest.raises(FrameworkError, match="rectified_weight"):
+        staging_view_sql(Lifecycle(rectified_weight=1.5))
+
+
+# ---- documentation ----------------------------------------------------------------------------
+
+
+def test_every_reason_code_and_structural_message_is_documented(kit):
+    doc = (Path(__file__).parents[2] / "docs" / "input.md").read_text("utf-8")
+    codes = {"malformed_row", "bad_encoding", *FLAG_CODES}
+    for table in contract.TABLES:
+        header = list(contract.TABLES[table].column_names)
+        source = read.Source(table, Path(f"{table}.csv"), "csv", header, encoding="gbk")
+        codes |= {check.code for check in checks(source, kit.AS_OF)}
+    missing = sorted(code for code in codes if f"`{code}`" not in doc)
+    assert not missing, f"reason codes missing from docs/input.md: {missing}"
+    messages = [
+        "required table missing",
+        "more than one file",
+        "missing required column",
+        "appears",
+        "file is empty",
+        "encoded as UTF-16",
+        "cannot be decoded as UTF-8, GBK or GB18030",
+        "cannot be read as Parquet",
+        "cannot be read as an Excel workbook",
+    ]
+    assert [m for m in messages if m not in doc] == []
+
+
+def test_a_second_load_leaves_no_table_of_the_first(kit, clean_dir, tmp_path, con):
+    load(clean_dir, con, as_of=kit.AS_OF)
+    smaller = kit.write_world(tmp_path / "smaller", tables=["units", "unit_stats", "debt"])
+    load(smaller, con, as_of=kit.AS_OF)
+    names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    views = con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall()
+    assert names == {"units", "unit_stats", "debt"} and views == [(0,)]
