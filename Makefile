@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean system-deps
 
 NODE_STAMP := $(VENV)/node/.installed
 
@@ -23,8 +23,11 @@ $(NODE_STAMP):
 demo: $(STAMP)
 	$(BIN)/rating demo --out out --force
 
-test: $(STAMP) $(NODE_STAMP)
+test: system-deps $(STAMP) $(NODE_STAMP)
 	NODE_PATH=$(CURDIR)/$(VENV)/node/node_modules $(BIN)/python -m pytest
+
+system-deps:
+	@.ci/system-deps
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
