@@ -21,13 +21,23 @@ OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null",
              "lt_column", "le_column", "gt_column", "ge_column")
 SMALL_DENOMINATOR = ("missing", "shrink")
 SCOPES = ("unit", "region")
-ALERT_KINDS = ("band", "threshold", "event")
+ALERT_KINDS = ("band", "threshold", "event", "trend", "peer", "spike", "overdue")
 ALERT_LEVELS = ("red", "orange", "yellow", "blue")
-# Keys each alert kind requires besides code/kind.
+# Keys of each alert kind besides code, kind, level, message_zh, message_en and description:
+# the required ones, and the optional ones with their defaults (None: no default).
+# docs/early-warning.md describes every kind and key.
 ALERT_KEYS = {
-    "band": ("indicator", "bands"),
-    "threshold": ("indicator", "op", "value", "level"),
-    "event": ("indicator", "level"),
+    "band": {"required": ("indicator", "bands"), "optional": {}},
+    "threshold": {"required": ("indicator", "op", "value", "level"), "optional": {}},
+    "event": {"required": ("level",),
+              "optional": {"indicator": None, "where": None, "value": 0, "scope": "region"}},
+    "trend": {"required": ("target", "level"), "optional": {"fall": None, "fall_sd": None, "notches": None}},
+    "peer": {"required": ("target", "level"),
+             "optional": {"quantile": 0.1, "periods": 2, "min_peers": 10}},
+    "spike": {"required": ("level",),
+              "optional": {"z": 3.5, "history": 24, "min_history": 12, "min_tickets": 10}},
+    "overdue": {"required": ("share", "level"),
+                "optional": {"where": None, "days": 0, "scope": "region"}},
 }
 DEFAULT_PATH = "default_framework.toml"
 

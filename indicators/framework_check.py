@@ -28,7 +28,7 @@ INDICATOR_KEYS = NODE_KEYS | {
 }
 DEFAULT_METHODS = {
     "treat": "none", "impute": "none", "normalise": "minmax:0,100", "aggregate": "arithmetic",
-    "data_threshold": 0.5, "normalise_over": "pooled", "peer_group": "kind",
+    "data_threshold": 0.5, "normalise_over": "pooled", "peer_group": "kind", "outlook_change": 3.0,
 }
 DEFAULT_UNCERTAINTY = {"replications": 1000, "weight_noise": 0.25}
 DEFAULT_MODEL = {"event_categories": ["dishonest_debtor", "judgment_unperformed"], "event_severity": 3}
@@ -300,21 +300,160 @@ class Checker:
         return tuple(out)
 
     def alerts(self, raw: list, codes: set) -> tuple[dict, ...]:
+        """The `[[alert]]` entries, checked, with the defaults of their kind filled in and their
+        `where` conditions parsed (docs/early-warning.md)."""
+        common = {"code", "kind", "level", "message_zh", "message_en", "description"}
+        tables = {"event": "failure_records", "overdue": "contracts"}
+        out, seen = [], set()
+
+        def count(path, value, low, high=None, whole=True):
+            ok = (
+                not isinstance(value, bool)
+                and isinstance(value, int if whole else (int, float))
+                and value >= low
+                and (high is None or value <= high)
+            )
+            if not ok:
+                span = f">= {low:g}" if high is None else f"between {low:g} and {high:g}"
+                self.problem(
+                    "bad_value",
+                    path,
+                    f"{value!r} is not {'a whole number' if whole else 'a number'} {span}",
+                )
+
         for i, a in enumerate(raw):
             p = f"alert[{i}]"
+            if not isinstance(a, dict):
+                self.problem("bad_value", p, "expected a table")
+                continue
+            code = a.get("code")
+            if isinstance(code, str):
+                p = f"alert[{i}] ({code})"
             if not self.enum(f"{p}.kind", a.get("kind"), ALERT_KINDS):
                 continue
-            for k in ("code",) + ALERT_KEYS[a["kind"]]:
-                if k not in a:
-                    self.problem("missing_key", f"{p}.{k}", f"alert kind {a['kind']!r} needs {k!r}")
-            for key in ("indicator", "target"):
-                if key in a and a[key] not in codes:
-                    self.problem("unknown_column", f"{p}.{key}", f"unknown indicator or aggregate {a[key]!r}; {_closest(a[key], sorted(codes))}")
+            kind, spec = a["kind"], ALERT_KEYS[a["kind"]]
+            self.keys(
+                p,
+                a,
+                common | set(spec["required"]) | set(spec["optional"]),
+                ("code",) + spec["required"],
+            )
+            if "code" in a and not (
+                isinstance(code, str)
+                and code
+                and code[0].isalpha()
+                and code.replace("_", "").isalnum()
+            ):
+                self.problem(
+                    "bad_value",
+                    f"{p}.code",
+                    f"{code!r} is not a code (letters, digits, _; starting with a letter)",
+                )
+            elif code in ("hold", "risk_model"):
+                self.problem(
+                    "bad_value", f"{p}.code", f"{code!r} is reserved for model alerts; choose another code"
+                )
+            elif code in seen:
+                self.problem(
+                    "duplicate_code", f"{p}.code", f"alert code {code!r} used more than once"
+                )
+            seen.add(code)
+            if "indicator" in a and a["indicator"] not in codes:
+                self.problem(
+                    "unknown_column",
+                    f"{p}.indicator",
+                    f"unknown indicator {a['indicator']!r}; {_closest(a['indicator'], sorted(codes))}",
+                )
+            targets = {"score", "grade"} | codes
+            if "target" in a and a["target"] not in targets:
+                self.problem(
+                    "unknown_column",
+                    f"{p}.target",
+                    f"unknown target {a['target']!r}; {_closest(a['target'], sorted(targets))}",
+                )
             if "level" in a:
                 self.enum(f"{p}.level", a["level"], ALERT_LEVELS)
-            for j, b in enumerate(a.get("bands", [])):
-                self.enum(f"{p}.bands[{j}].level", b.get("level"), ALERT_LEVELS)
-                self.number(f"{p}.bands[{j}].min", b.get("min"))
-            if "table" in a and a["table"] not in TABLES:
-                self.problem("unknown_table", f"{p}.table", f"unknown table {a['table']!r}; {_closest(a['table'], list(TABLES))}")
-        return tuple(dict(a) for a in raw)
+            if "message_zh" in a or "message_en" in a:
+                for k in ("message_zh", "message_en"):
+                    if not isinstance(a.get(k, ""), str):
+                        self.problem("bad_value", f"{p}.{k}", "expected a text")
+            entry = {**{k: v for k, v in spec["optional"].items() if v is not None}, **a}
+            if kind == "band":
+                bands = a.get("bands")
+                if not isinstance(bands, list) or not bands:
+                    self.problem(
+                        "bad_value",
+                        f"{p}.bands",
+                        "expected a list of { min = NUMBER, level = LEVEL }",
+                    )
+                    bands = []
+                for j, b in enumerate(bands):
+                    if not isinstance(b, dict):
+                        self.problem(
+                            "bad_value",
+                            f"{p}.bands[{j}]",
+                            "expected { min = NUMBER, level = LEVEL }",
+                        )
+                        continue
+                    self.enum(f"{p}.bands[{j}].level", b.get("level"), ALERT_LEVELS)
+                    if self.number(f"{p}.bands[{j}].min", b.get("min")) is None:
+                        self.problem(
+                            "missing_key", f"{p}.bands[{j}].min", "a band needs its lower bound"
+                        )
+            elif kind == "threshold":
+                self.enum(f"{p}.op", a.get("op"), ("gt", "ge", "lt", "le", "eq"))
+                self.number(f"{p}.value", a.get("value"))
+            elif kind == "event":
+                if ("indicator" in a) == ("where" in a):
+                    self.problem(
+                        "missing_key",
+                        p,
+                        "an event alert needs either 'indicator' or 'where', not both",
+                    )
+                self.number(f"{p}.value", entry["value"])
+            elif kind == "trend":
+                limits = [k for k in ("fall", "fall_sd", "notches") if k in a]
+                if len(limits) != 1:
+                    self.problem(
+                        "missing_key",
+                        p,
+                        "a trend alert needs exactly one of 'fall', 'fall_sd', 'notches'",
+                    )
+                for k in limits:
+                    count(f"{p}.{k}", a[k], 1 if k == "notches" else 0, whole=k == "notches")
+                if ("notches" in a) != (a.get("target") == "grade"):
+                    self.problem(
+                        "bad_value",
+                        f"{p}.target",
+                        "'notches' goes with target = \"grade\", 'fall'/'fall_sd' with a score",
+                    )
+            elif kind == "peer":
+                if a.get("target") == "grade":
+                    self.problem(
+                        "bad_value",
+                        f"{p}.target",
+                        "a peer alert needs a numeric target (a score or an indicator)",
+                    )
+                count(f"{p}.quantile", entry["quantile"], 0, 0.5, whole=False)
+                count(f"{p}.periods", entry["periods"], 1)
+                count(f"{p}.min_peers", entry["min_peers"], 1)
+            elif kind == "spike":
+                count(f"{p}.z", entry["z"], 0, whole=False)
+                count(f"{p}.history", entry["history"], 2)
+                count(
+                    f"{p}.min_history",
+                    entry["min_history"],
+                    2,
+                    entry["history"] if isinstance(entry["history"], int) else None,
+                )
+                count(f"{p}.min_tickets", entry["min_tickets"], 0, whole=False)
+            elif kind == "overdue":
+                if "share" in a:
+                    count(f"{p}.share", a["share"], 0, 1, whole=False)
+                count(f"{p}.days", entry["days"], 0)
+            if "scope" in a:
+                self.enum(f"{p}.scope", a["scope"], SCOPES)
+            if "where" in a:
+                entry["where"] = self.conditions(f"{p}.where", tables[kind], a["where"])
+            out.append(entry)
+        return tuple(out)

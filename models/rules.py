@@ -1,7 +1,14 @@
-"""Rule alerts declared in the framework, evaluated as polars expressions over indicator values.
+"""Rule alerts declared in the framework (`[[alert]]` entries), evaluated over the run's frames.
 
-Each alert row: unit_id, year, level (red|orange|yellow|blue), source ("rule"), rule (the
-framework code), message (zh), message_en, and evidence (the value and threshold as JSON).
+`evaluate` is the one entry point. Each kind is a small function from the frames it reads to
+alert rows; a kind whose input frame is not given (or is empty) raises no alert, since missing
+data is not evidence. Kinds over levels (band, threshold, event) live here; kinds over records
+(event with `where`, overdue) in models/evidence.py; kinds over time and peers (trend, peer,
+spike) in models/dynamics.py. docs/early-warning.md documents every kind and key.
+
+The alerts frame (ALERT_SCHEMA) is the same for rule and model alerts: unit_id, year, level
+(red|orange|yellow|blue), source (rule|model), rule (the alert's code), message (zh),
+message_en, evidence (JSON text: the values compared and the ids of the records behind them).
 """
 from __future__ import annotations
 
@@ -11,71 +18,223 @@ import polars as pl
 
 from indicators.framework import Framework
 
-LEVEL_ORDER = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
+LEVELS = ("red", "orange", "yellow", "blue")
+LEVEL_ORDER = {lv: i for i, lv in enumerate(LEVELS)}
+LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 ALERT_SCHEMA = {
     "unit_id": pl.String, "year": pl.Int64, "level": pl.String, "source": pl.String, "rule": pl.String,
     "message": pl.String, "message_en": pl.String, "evidence": pl.String,
 }
 CMP = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__", "eq": "__eq__"}
+OP_TEXT = {"gt": ("高于", "above"), "ge": ("不低于", "at least"), "lt": ("低于", "below"),
+           "le": ("不高于", "at most"), "eq": ("等于", "equal to")}
+#: Messages of rules that do not give their own (format fields: see docs/early-warning.md).
+DEFAULT_MESSAGES = {
+    "band": ("{name}为{value:.4g}，达到{threshold:.4g}预警线", "{name} {value:.4g} reached the {threshold:.4g} warning line"),
+    "threshold": ("{name}为{value:.4g}，{op}{threshold:.4g}", "{name} {value:.4g}, {op} {threshold:.4g}"),
+    "event": ("{name}：本年度{value:.0f}条", "{name}: {value:.0f} in the year"),
+    "trend": ("{name}同比下降{fall:.3g}（{previous:.4g}→{value:.4g}），达到{threshold:.3g}的预警幅度",
+              "{name} fell {fall:.3g} year on year ({previous:.4g} -> {value:.4g}), at least the {threshold:.3g} limit"),
+    "peer": ("{name}连续{periods}年处于同类单位最差的{quantile:.0%}（本年倒数第{rank}名，共{peers}个）",
+             "{name} in the worst {quantile:.0%} of peers for {periods} years running (rank {rank} from the bottom of {peers})"),
+    "spike": ("{month}投诉举报{value:.0f}件，远高于本单位此前中位数{median:.0f}件（稳健z值{z:.1f}）",
+              "{value:.0f} complaints in {month}, far above the unit's usual {median:.0f} (robust z {z:.1f})"),
+    "overdue": ("逾期超过{days}天的拖欠中小企业账款占应付金额{value:.1%}，超过{threshold:.0%}",
+                "SME arrears overdue by more than {days} days are {value:.1%} of the amount due, above {threshold:.0%}"),
+}
+MAX_IDS = 20  # record ids listed in one alert's evidence (the total is always given)
 
 
 def _fmt(template: str, **values) -> str:
     try:
         return template.format(**values)
-    except (KeyError, ValueError, IndexError):
+    except (KeyError, ValueError, IndexError, TypeError):
         return template
 
 
-def _rows(hits: pl.DataFrame, rule: dict, level: str, threshold: float) -> list[dict]:
+def names(framework: Framework, code: str | None) -> tuple[str, str]:
+    """(zh, en) label of an indicator, aggregate, "score" or "grade"."""
+    if code in ("score", framework.code):
+        return framework.name_zh or "综合得分", framework.name_en or "Composite score"
+    if code == "grade":
+        return "等级", "Grade"
+    try:
+        n = framework.node(code)
+    except KeyError:
+        return str(code), str(code)
+    return n.name_zh, n.name_en
+
+
+def alert(rule: dict, unit_id: str, year: int, level: str, evidence: dict, *, framework: Framework,
+          source: str = "rule", default: tuple[str, str] | None = None, **fields) -> dict:
+    """One alert row; the messages are the rule's templates (or `default`, or its kind's default)
+    filled with `fields` plus `name` (the target's label in each language) and `op` (thresholds)."""
+    what = rule.get("indicator") or rule.get("target")
+    zh_name, en_name = names(framework, what) if what else (rule["code"], rule["code"])
+    op_zh, op_en = OP_TEXT.get(rule.get("op"), ("", ""))
+    zh, en = default or DEFAULT_MESSAGES.get(rule["kind"], (rule["code"], rule["code"]))
+    return {
+        "unit_id": unit_id, "year": int(year), "level": level, "source": source, "rule": rule["code"],
+        "message": _fmt(rule.get("message_zh") or zh, name=zh_name, op=op_zh, **fields),
+        "message_en": _fmt(rule.get("message_en") or en, name=en_name, op=op_en, **fields),
+        "evidence": json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str),
+    }
+
+
+def _indicator(values: pl.DataFrame, code: str) -> pl.DataFrame:
+    return values.filter(pl.col("indicator") == code, pl.col("value").is_not_null(), ~pl.col("value").is_nan())
+
+
+def _value_rows(hits: pl.DataFrame, rule: dict, level: str, threshold: float, framework: Framework,
+                ids: dict | None = None) -> list[dict]:
     out = []
-    for r in hits.iter_rows(named=True):
-        v = r["value"]
-        out.append({
-            "unit_id": r["unit_id"], "year": r["year"], "level": level, "source": "rule", "rule": rule["code"],
-            "message": _fmt(rule.get("message_zh", rule["code"]), value=v, threshold=threshold),
-            "message_en": _fmt(rule.get("message_en", rule["code"]), value=v, threshold=threshold),
-            "evidence": json.dumps({"indicator": rule.get("indicator"), "value": v, "threshold": threshold},
-                                   ensure_ascii=False, sort_keys=True),
-        })
+    for r in hits.sort("unit_id", "year").iter_rows(named=True):
+        ev = {"indicator": rule["indicator"], "value": r["value"], "threshold": threshold}
+        if ids is not None:
+            found = ids.get((r["unit_id"], r["year"]), [])
+            ev.update(records=found[:MAX_IDS], records_total=len(found))
+        out.append(alert(rule, r["unit_id"], r["year"], level, ev, framework=framework, value=r["value"], threshold=threshold))
     return out
 
 
-def band_alerts(values: pl.DataFrame, rule: dict) -> list[dict]:
-    """The highest band whose lower bound the value reaches (e.g. debt ratio 120/200/300%)."""
-    v = values.filter(pl.col("indicator") == rule["indicator"], pl.col("value").is_not_null())
+def band_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[dict]:
+    """The highest band whose lower bound the value reaches (e.g. debt ratio 120/200/300%).
+
+    Examples
+    --------
+    >>> from indicators.framework import load_framework
+    >>> v = pl.DataFrame({"unit_id": ["440100"], "year": [2024], "indicator": ["debt_ratio"], "value": [2.5]})
+    >>> fw = load_framework()
+    >>> [a["level"] for a in band_alerts(v, fw.alerts[0], fw)]
+    ['orange']
+    """
+    v = _indicator(values, rule["indicator"])
     out, done = [], pl.DataFrame(schema={"unit_id": pl.String, "year": pl.Int64})
     for band in sorted(rule["bands"], key=lambda b: -b["min"]):
         hits = v.filter(pl.col("value") >= band["min"]).join(done, on=["unit_id", "year"], how="anti")
-        out += _rows(hits, rule, band["level"], band["min"])
+        out += _value_rows(hits, rule, band["level"], band["min"], framework)
         done = pl.concat([done, hits.select("unit_id", "year")])
     return out
 
 
-def threshold_alerts(values: pl.DataFrame, rule: dict) -> list[dict]:
-    v = values.filter(pl.col("indicator") == rule["indicator"], pl.col("value").is_not_null())
+def threshold_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[dict]:
+    """Values beyond a fixed threshold (`op` gt, ge, lt, le or eq)."""
+    v = _indicator(values, rule["indicator"])
     hits = v.filter(getattr(pl.col("value"), CMP[rule["op"]])(rule["value"]))
-    return _rows(hits, rule, rule["level"], rule["value"])
+    return _value_rows(hits, rule, rule["level"], rule["value"], framework)
 
 
-def event_alerts(values: pl.DataFrame, rule: dict) -> list[dict]:
-    """Any occurrence in the year (a count above zero) raises the alert."""
-    return threshold_alerts(values, {**rule, "op": "gt", "value": rule.get("value", 0)})
+def event_alerts(values: pl.DataFrame, rule: dict, framework: Framework, records: pl.DataFrame | None = None) -> list[dict]:
+    """An occurrence in the year: an indicator count above `value` (default 0), or, with `where`,
+    counting failure records matching the conditions. Evidence lists the record ids when the
+    failure records are given and the indicator is defined over them."""
+    from models import evidence
+
+    if "where" in rule:
+        return evidence.record_event_alerts(records, rule, framework)
+    ids = evidence.indicator_record_ids(records, framework, rule["indicator"])
+    v = _indicator(values, rule["indicator"])
+    hits = v.filter(pl.col("value") > rule.get("value", 0))
+    return _value_rows(hits, rule, rule["level"], rule.get("value", 0), framework, ids)
 
 
-RULES = {"band": band_alerts, "threshold": threshold_alerts, "event": event_alerts}
+def evaluate(values: pl.DataFrame, framework: Framework, *, scores: pl.DataFrame | None = None,
+             monthly: pl.DataFrame | None = None, records: pl.DataFrame | None = None,
+             contracts: pl.DataFrame | None = None) -> pl.DataFrame:
+    """All rule alerts of the framework, one row per rule, unit and year that triggers.
 
+    Parameters
+    ----------
+    values : long indicator values (unit_id, year, indicator, value), index and auxiliary.
+    framework : the framework whose `[[alert]]` entries are evaluated, in file order.
+    scores : unit_id, year, score, grade, the aggregate columns and, for peer groups, kind and
+        level (trend and peer rules; without kind/level all units are one peer group).
+    monthly : unit_id, month, tickets (indicators.monthly.monthly_tickets; spike rules).
+    records : failure records with record_id, unit_id, category, severity, occurred_on and the
+        lifecycle flag `counting` (event rules: record ids in the evidence, and `where` events).
+    contracts : the contracts table (overdue rules).
 
-def evaluate(values: pl.DataFrame, framework: Framework) -> pl.DataFrame:
-    """All rule alerts of the framework over the long indicator table (index and auxiliary)."""
-    rows = []
+    Returns
+    -------
+    pl.DataFrame
+        ALERT_SCHEMA, sorted by year, level (red first), unit and rule.
+
+    Notes
+    -----
+    Missing or NaN values never trigger. A rule whose input is not given raises nothing.
+
+    Examples
+    --------
+    >>> from indicators.framework import load_framework
+    >>> v = pl.DataFrame({"unit_id": ["440100", "440200"], "year": [2024, 2024],
+    ...                   "indicator": ["debt_ratio", "debt_ratio"], "value": [3.1, 0.9]})
+    >>> evaluate(v, load_framework()).select("unit_id", "level", "rule").rows()
+    [('440100', 'red', 'debt_band')]
+    """
+    from models import dynamics, evidence
+
+    rows: list[dict] = []
     for rule in framework.alerts:
-        f = RULES.get(rule["kind"])
-        if f is not None:
-            rows += f(values, rule)
-    df = pl.DataFrame(rows, schema=ALERT_SCHEMA)
-    return sort_alerts(df)
+        kind = rule["kind"]
+        if kind == "band":
+            rows += band_alerts(values, rule, framework)
+        elif kind == "threshold":
+            rows += threshold_alerts(values, rule, framework)
+        elif kind == "event":
+            rows += event_alerts(values, rule, framework, records)
+        elif kind == "trend":
+            rows += dynamics.trend_alerts(values, scores, rule, framework)
+        elif kind == "peer":
+            rows += dynamics.peer_alerts(values, scores, rule, framework)
+        elif kind == "spike":
+            rows += dynamics.spike_alerts(monthly, rule, framework)
+        elif kind == "overdue":
+            rows += evidence.overdue_alerts(contracts, rule, framework)
+    return sort_alerts(pl.DataFrame(rows, schema=ALERT_SCHEMA))
 
 
 def sort_alerts(df: pl.DataFrame) -> pl.DataFrame:
+    """Alerts in their published order: year, level (red first), unit, source, rule."""
     return (df.with_columns(pl.col("level").replace_strict(LEVEL_ORDER, default=9).alias("_o"))
-            .sort("year", "_o", "unit_id", "rule").drop("_o"))
+            .sort("year", "_o", "unit_id", "source", "rule").drop("_o"))
+
+
+def describe(rule: dict) -> tuple[str, str]:
+    """(zh, en) one-line statement of when a rule fires, for the methodology page.
+
+    Examples
+    --------
+    >>> describe({"kind": "trend", "target": "grade", "notches": 2, "level": "orange"})[1]
+    'grade falls by at least 2 notch(es) year on year -> orange'
+    """
+    k, lv = rule["kind"], rule.get("level", "")
+    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
+    what = rule.get("indicator") or rule.get("target") or ""
+    if k == "band":
+        zh = "；".join(f"≥ {b['min']:g} → {LEVEL_ZH[b['level']]}" for b in rule["bands"])
+        en = "; ".join(f">= {b['min']:g} -> {b['level']}" for b in rule["bands"])
+        return f"{what} {zh}", f"{what} {en}"
+    if k == "threshold":
+        zh, en = OP_TEXT[rule["op"]]
+        return f"{what} {zh} {rule['value']:g}{arrow_zh}", f"{what} {en} {rule['value']:g}{arrow_en}"
+    if k == "event":
+        src = what or "failure_records: " + " AND ".join(f"{c.column} {c.op} {c.value}" for c in rule["where"])
+        return f"{src} > {rule.get('value', 0):g}{arrow_zh}", f"{src} > {rule.get('value', 0):g}{arrow_en}"
+    if k == "trend":
+        if "notches" in rule:
+            return f"等级同比下降≥{rule['notches']}级{arrow_zh}", f"grade falls by at least {rule['notches']} notch(es) year on year{arrow_en}"
+        if "fall_sd" in rule:
+            return (f"{what} 同比下降≥同类单位变化标准差的{rule['fall_sd']:g}倍{arrow_zh}",
+                    f"{what} falls year on year by at least {rule['fall_sd']:g} SD of peers' changes{arrow_en}")
+        return f"{what} 同比下降≥{rule['fall']:g}{arrow_zh}", f"{what} falls by at least {rule['fall']:g} year on year{arrow_en}"
+    if k == "peer":
+        return (f"{what} 连续{rule['periods']}期处于同类最差{rule['quantile']:.0%}{arrow_zh}",
+                f"{what} in the worst {rule['quantile']:.0%} of peers {rule['periods']} periods running{arrow_en}")
+    if k == "spike":
+        return (f"月投诉量稳健z值≥{rule['z']:g}（此前{rule['history']}个月）且≥{rule['min_tickets']:g}件{arrow_zh}",
+                f"monthly complaints robust z >= {rule['z']:g} over the previous {rule['history']} months, "
+                f"and >= {rule['min_tickets']:g}{arrow_en}")
+    if k == "overdue":
+        return (f"逾期超过{rule['days']}天的欠款占应付金额 > {rule['share']:.0%}{arrow_zh}",
+                f"arrears overdue by more than {rule['days']} days > {rule['share']:.0%} of the amount due{arrow_en}")
+    return k, k

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import sys
 from pathlib import Path
 
@@ -69,6 +68,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--complaints", type=int, help="total complaint rows (default: by scale)")
     s.add_argument("--format", choices=("csv", "parquet"), help="file format (default: csv at demo scale, else parquet)")
 
+    i = sub.add_parser("init", help="create a project folder: framework, input templates and a README",
+                       description="Create DIR with framework.toml (the default framework, to edit), data/ (a CSV "
+                                   "template per input table), templates/ (the same as XLSX) and README.md.")
+    i.add_argument("dir", type=Path, help="the project folder to create (must be empty or new)")
+    i.add_argument("--force", action="store_true", help="write into a non-empty folder (replaces only the files init writes)")
+
     v = sub.add_parser("validate", help="check a data folder and summarise what would be rated",
                        description="Run only the input stage; exit 0 when the data can be rated, 1 when it cannot.")
     v.add_argument("data", type=Path)
@@ -105,8 +110,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    level = logging.WARNING if args.quiet else logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(message)s")
+    from rating.progress import setup_logging
+
+    setup_logging(quiet=args.quiet, verbose=args.verbose, debug=args.debug)
     try:
         return COMMANDS[args.command](args)
     except EngineError as err:
@@ -213,6 +219,15 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def cmd_init(args) -> int:
+    from rating.scaffold import init_project
+
+    written = init_project(args.dir, force=args.force)
+    print(f"created {args.dir}: {len(written)} files; fill in {args.dir / 'data'}, then: "
+          f"rating run {args.dir / 'data'} --framework {args.dir / 'framework.toml'} --out {args.dir / 'out'}")
+    return 0
+
+
 def cmd_score(args) -> int:
     from rating.coinr import read_idata, read_imeta, score_tables, write_score_outputs
     from rating.outputs import atomic_dir
@@ -226,7 +241,7 @@ def cmd_score(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "score": cmd_score, "run": cmd_run, "synth": cmd_synth, "validate": cmd_validate, "explain": cmd_explain}
+COMMANDS = {"demo": cmd_demo, "init": cmd_init, "score": cmd_score, "run": cmd_run, "synth": cmd_synth, "validate": cmd_validate, "explain": cmd_explain}
 
 if __name__ == "__main__":
     sys.exit(main())

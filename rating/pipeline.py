@@ -20,10 +20,15 @@ from indicators.compute import compute_indicators
 from indicators.framework import Framework, load_framework
 from indicators.load import load, write_quarantine
 from indicators.mask import mask_column
+from indicators.monthly import monthly_tickets
+from models import features as model_features
 from models import risk as risk_model
 from models import rules
 from rating import __version__
+from rating.adjust import apply_overrides, outlook, read_overrides
 from rating.audit import audit_tables
+from rating.excel import write_workbook
+from rating.migration import migration
 from rating.grade import apply_vetoes, grade_of, honours, ranks
 from rating.outputs import atomic_dir, write_csv, write_duckdb, write_json
 from rating.score import indicator_table, score
@@ -43,6 +48,7 @@ class Result:
     out: Path | None = None
     timings: dict = field(default_factory=dict)
     staged: "Staged | None" = field(default=None, repr=False)
+    model: object = field(default=None, repr=False)  # the early-warning outcome: card, fitted model
 
     def __getattr__(self, name: str) -> pl.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -142,6 +148,8 @@ class Staged:
     units: pl.DataFrame
     events: pl.DataFrame
     records: pl.DataFrame
+    monthly: pl.DataFrame
+    contracts: pl.DataFrame | None
 
 
 def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer") -> Staged:
@@ -155,14 +163,16 @@ def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer") -> Staged:
             units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()
             events = risk_model.serious_events(con, fw)
             records = records_table(con, loaded.present)
+            monthly = monthly_tickets(con) if "complaints" in loaded.present else None
+            contracts = con.sql("SELECT * FROM contracts").pl() if "contracts" in loaded.present else None
     finally:
         con.close()
     return Staged(data=data, as_of=as_of, key=definitions_key(fw), loaded=loaded, indicators=ind,
-                  units=units, events=events, records=records)
+                  units=units, events=events, records=records, monthly=monthly, contracts=contracts)
 
 
-def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer") -> dict[str, pl.DataFrame]:
-    """Rating and early warning over staged indicators: every output table."""
+def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
+    """Rating and early warning over staged indicators: every output table, and the fitted model."""
     ind = st.indicators
     with timer.stage("rating"):
         scored = score(ind, st.units, fw)
@@ -173,13 +183,18 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer") -> di
         aux = ind.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
             "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"), "numerator", "denominator")
         indicators = pl.concat([ind_table, aux]).sort("unit_id", "year", "indicator")
+        scores = apply_overrides(scores, read_overrides(st.data, fw, scores))
     with timer.stage("early_warning"):
-        alerts = rules.evaluate(ind, fw)
-        feat = scores.select("unit_id", "year", *[c for c in scored.aggregate_codes if c in scores.columns], "score")
-        risk = risk_model.predict_out_of_time(feat, st.events, [c for c in feat.columns if c not in ("unit_id", "year")], seed=seed)
+        peers = scores.join(st.units.select("unit_id", "kind", "level"), on="unit_id", how="left")
+        rule_alerts = rules.evaluate(ind, fw, scores=peers, monthly=st.monthly, records=st.records, contracts=st.contracts)
+        feat = model_features.build_features(ind, fw, scores=peers, alerts=rule_alerts)
+        ew = risk_model.early_warning(feat, st.events, fw, seed=seed, alerts=rule_alerts)
+        alerts, risk = ew.alerts, ew.risk
+    scores = scores.with_columns(outlook(scores, alerts, float(fw.methods.get("outlook_change", 3.0))).alias("outlook"))
     audit = audit_of(scored, fw)
     return {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units,
-            **{f"audit_{k}": v for k, v in audit.items()}}
+            "alert_levels": ew.levels, "explanations": ew.explanations, "model_backtest": ew.backtest,
+            **{f"audit_{k}": v for k, v in audit.items()}}, ew
 
 
 def audit_of(scored, fw: Framework) -> dict[str, pl.DataFrame]:
@@ -207,7 +222,8 @@ def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int
                        "rows_read": loaded.counts[t].read, "rows_accepted": loaded.counts[t].accepted,
                        "rows_quarantined": loaded.counts[t].quarantined} for t in loaded.present},
         "outputs": {"units": tables["units"].height, "unit_years": tables["scores"].height,
-                    "indicators": len(fw.indicators), "alerts": tables["alerts"].height},
+                    "indicators": len(fw.indicators), "alerts": tables["alerts"].height,
+                    "overrides": tables["scores"]["override"].drop_nulls().len()},
     }
 
 
@@ -234,9 +250,9 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     reuse = _staged is not None and _staged.key == definitions_key(fw) and _staged.as_of == as_of \
         and _staged.data == Path(data)
     st = _staged if reuse else stage(Path(data), fw, as_of, timer)
-    tables = rate(st, fw, seed, reps, timer)
+    tables, ew = rate(st, fw, seed, reps, timer)
     manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience)
-    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st)
+    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st, model=ew)
     if out is not None:
         result.out = Path(out)
         write_run(result, st.loaded, st.records, timer, lang=lang, audience=audience, force=force)
@@ -267,11 +283,20 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
                     "indicators": ["unit_id", "year", "indicator", "value", "normalised"]}.get(name)
             df = result.tables[name]
             write_csv(df.select(cols) if cols else df, tmp / f"{name}.csv")
+        write_csv(migration(result.tables["scores"], [g.code for g in result.framework.grades]), tmp / "migration.csv")
+        with timer.stage("excel"):
+            tables = result.tables if audience == "internal" else {k: v for k, v in result.tables.items() if k != "risk"}
+            write_workbook(tables, result.framework, result.manifest, tmp / "rating.xlsx", lang=lang)
         write_quarantine(loaded, tmp)
         with timer.stage("reports"):
             render(tmp, framework=result.framework, units=result.tables["units"], scores=result.tables["scores"],
                    indicators=result.tables["indicators"], alerts=result.tables["alerts"], risk=result.tables["risk"],
                    records=records, manifest=result.manifest, lang=lang, audience=audience,
-                   audit={k.removeprefix("audit_"): v for k, v in result.tables.items() if k.startswith("audit_")})
+                   audit={k.removeprefix("audit_"): v for k, v in result.tables.items() if k.startswith("audit_")},
+                   model_card=result.model.card if result.model is not None else None)
+        if result.model is not None:
+            (tmp / "model").mkdir()
+            write_json(result.model.card, tmp / "model" / "card.json")
+            write_csv(result.model.backtest, tmp / "model" / "backtest.csv")
         write_duckdb(result.tables, tmp / "results.duckdb")
         write_json({**result.manifest, "timings": timer.timings}, tmp / "manifest.json")

@@ -1,0 +1,108 @@
+"""Settings of the learned early-warning model, read from the framework's `[model]` table.
+
+Every key has a default here, so a framework only states what it changes. Unknown keys and bad
+values are reported together, each with a code and a path, like the framework checker does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from indicators.errors import FrameworkError
+from indicators.framework import Framework
+
+CANDIDATES = ("logit", "gbm")
+SELECT_BY = ("auroc", "average_precision", "brier")
+LEVELS = ("red", "orange", "yellow", "blue")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The `[model]` table of a framework, with defaults (docs/early-warning.md)."""
+
+    event_categories: tuple[str, ...] = ("dishonest_debtor", "judgment_unperformed")
+    event_severity: int = 3
+    event_scope: str = "region"  # region: a region's events include its departments'
+    candidates: tuple[str, ...] = CANDIDATES
+    min_train_years: int = 2  # labelled years needed before a year is predicted
+    select_by: str = "auroc"  # pooled out-of-time metric that chooses the model
+    top_k: int = 20  # precision at the top k units of a year
+    mu: float = 0.7  # preference for catching events over avoiding false alarms (usefulness)
+    cutoff_mu: dict = field(default_factory=lambda: {"red": 0.5, "orange": 0.7, "yellow": 0.85, "blue": 0.9})
+    cutoff_min_events: int = 100  # backtest events needed before cut-offs are learned
+    hold_periods: int = 1  # clean periods a level is held before it is lowered
+    logit_c: float = 0.003  # strong L2 penalty: many features, few events
+    gbm_trees: int = 100
+    gbm_depth: int = 3
+    gbm_learning_rate: float = 0.05
+    gbm_subsample: float = 0.5
+    gbm_max_features: float = 0.3  # share of the features tried at each split
+    calibration: str = "sigmoid"  # sigmoid (Platt) or isotonic
+    calibration_folds: int = 3
+    explain_top: int = 5  # features listed per unit and year
+
+    @classmethod
+    def from_framework(cls, framework: Framework) -> "ModelConfig":
+        """Read and check `framework.model`.
+
+        Examples
+        --------
+        >>> from indicators.framework import load_framework
+        >>> ModelConfig.from_framework(load_framework()).event_severity
+        3
+        """
+        raw = dict(framework.model or {})
+        known = {f.name: f for f in fields(cls)}
+        problems = [f"[unknown_key] model.{k}: unknown key" for k in raw if k not in known]
+        kw = {k: v for k, v in raw.items() if k in known}
+        for k in ("event_categories", "candidates"):
+            if k in kw:
+                kw[k] = tuple(kw[k]) if isinstance(kw[k], (list, tuple)) else kw[k]
+        cfg = cls(**kw)
+        problems += cfg._problems()
+        if problems:
+            raise FrameworkError(f"{framework.source or '<framework>'}: {len(problems)} problem(s) in [model]", problems)
+        return cfg
+
+    def _problems(self) -> list[str]:
+        out = []
+
+        def bad(key, expected):
+            out.append(f"[bad_value] model.{key}: {getattr(self, key)!r} is not allowed; expected {expected}")
+
+        def number(key, low, high=None, whole=False):
+            v = getattr(self, key)
+            ok = not isinstance(v, bool) and isinstance(v, int if whole else (int, float))
+            if not ok or v < low or (high is not None and v > high):
+                bad(key, f"{'a whole number' if whole else 'a number'} >= {low}" + ("" if high is None else f" and <= {high}"))
+
+        if not isinstance(self.event_categories, tuple) or not self.event_categories:
+            bad("event_categories", "a non-empty list of failure-record categories")
+        number("event_severity", 1, 3, whole=True)
+        if self.event_scope not in ("region", "unit"):
+            bad("event_scope", "region or unit")
+        if not isinstance(self.candidates, tuple) or not self.candidates or any(c not in CANDIDATES for c in self.candidates):
+            bad("candidates", "a non-empty list of " + ", ".join(CANDIDATES))
+        if self.select_by not in SELECT_BY:
+            bad("select_by", "one of " + ", ".join(SELECT_BY))
+        if self.calibration not in ("sigmoid", "isotonic"):
+            bad("calibration", "sigmoid or isotonic")
+        number("min_train_years", 1, whole=True)
+        number("top_k", 1, whole=True)
+        number("mu", 0.0, 1.0)
+        number("hold_periods", 0, whole=True)
+        number("cutoff_min_events", 0, whole=True)
+        number("logit_c", 1e-9)
+        number("gbm_trees", 1, whole=True)
+        number("gbm_depth", 1, whole=True)
+        number("gbm_learning_rate", 1e-9, 1.0)
+        number("gbm_subsample", 1e-9, 1.0)
+        number("gbm_max_features", 1e-9, 1.0)
+        number("calibration_folds", 2, whole=True)
+        number("explain_top", 1, whole=True)
+        if not isinstance(self.cutoff_mu, dict) or set(self.cutoff_mu) - set(LEVELS) or any(
+                isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1 for v in self.cutoff_mu.values()):
+            bad("cutoff_mu", "a table of level = mu with levels red, orange, yellow, blue and 0 < mu < 1")
+        return out
+
+    def as_dict(self) -> dict:
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}

@@ -1,0 +1,74 @@
+"""Out-of-time metrics, the model choice and the cut-offs on hand-computed cases."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from models import backtest
+
+
+def test_usefulness_measures_by_hand():
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    flag = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0], dtype=bool)
+    # T1 = 1/2 missed, T2 = 1/8 false alarms; P1 = 0.2
+    mu = 0.7
+    loss = mu * 0.2 * 0.5 + (1 - mu) * 0.8 * 0.125
+    best = min(mu * 0.2, (1 - mu) * 0.8)
+    assert backtest.sarlin_ur(y, flag, mu) == pytest.approx((best - loss) / best)
+    # Alessi-Detken at mu = 0.5 with base rate 0.2: threshold 0.2 on these probabilities
+    p = np.where(flag, 0.9, 0.1)
+    assert backtest.usefulness_ad(y, p, 0.5, 0.2) == pytest.approx(0.5 - (0.5 * 0.5 + 0.5 * 0.125))
+    # signalling nothing is exactly useless
+    assert backtest.sarlin_ur(y, np.zeros(10, dtype=bool), mu) == 0.0
+
+
+def test_metrics_and_precision_at_k():
+    y = np.array([0, 1, 0, 1, 0])
+    p = np.array([0.1, 0.9, 0.8, 0.2, 0.05])
+    m = backtest.metrics(y, p, mu=0.7, k=2, base_rate=0.4)
+    assert m["auroc"] == pytest.approx(5 / 6)
+    assert m["precision_at_k"] == 0.5
+    assert m["brier"] == pytest.approx(np.mean((p - y) ** 2))
+    none = backtest.metrics(np.zeros(3, dtype=int), np.array([0.1, 0.2, 0.3]), mu=0.7, k=2, base_rate=0.1)
+    assert math.isnan(none["auroc"]) and math.isnan(none["average_precision"])
+
+
+def preds(model, year, y, p, base=0.3):
+    return pl.DataFrame({"model": model, "unit_id": [f"u{i}" for i in range(len(y))], "year": year,
+                         "probability": p, "target": y, "base_rate": base},
+                        schema={"model": pl.String, "unit_id": pl.String, "year": pl.Int64, "probability": pl.Float64,
+                                "target": pl.Int8, "base_rate": pl.Float64})
+
+
+def test_table_has_rows_per_year_and_pooled():
+    y = [1, 0, 0, 1]
+    t = backtest.table(pl.concat([preds("a", 2022, y, [0.9, 0.1, 0.2, 0.8]), preds("a", 2023, y, [0.6, 0.4, 0.7, 0.3])]),
+                       mu=0.7, k=2)
+    assert t.select("model", "year", "n", "events").rows() == [("a", 2022, 4, 2), ("a", 2023, 4, 2), ("a", None, 8, 4)]
+    assert t["auroc"].to_list()[:2] == [1.0, 0.25]
+
+
+def test_choose_the_better_candidate_and_default_to_the_first():
+    y = [1, 0, 0, 1]
+    p = pl.concat([preds("logit", 2022, y, [0.6, 0.4, 0.7, 0.3]), preds("gbm", 2022, y, [0.9, 0.1, 0.2, 0.8])])
+    assert backtest.choose(p, ("logit", "gbm"), "auroc") == "gbm"
+    assert backtest.choose(p.clear(), ("logit", "gbm"), "auroc") == "logit"
+    assert backtest.choose(p, ("logit", "gbm"), "brier") == "gbm"
+
+
+def test_cutoffs_are_ordered_and_fall_back_without_events():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 2000)
+    y = (rng.uniform(0, 1, 2000) < p).astype(int)  # calibrated by construction
+    cuts = backtest.cutoffs(y, p, {"red": 0.5, "orange": 0.7, "yellow": 0.85, "blue": 0.9})
+    values = [cuts[k] for k in ("red", "orange", "yellow", "blue")]
+    assert values == sorted(values, reverse=True)
+    # near the loss-minimising 1 - mu for calibrated probabilities
+    assert cuts["red"] == pytest.approx(0.5, abs=0.1) and cuts["orange"] == pytest.approx(0.3, abs=0.1)
+    assert backtest.cutoffs(y, p, {"red": 0.5}, min_events=10_000) == {"red": 0.5}
+    # a level with no useful threshold is not issued
+    noise = backtest.cutoffs(rng.integers(0, 2, 500), rng.uniform(0, 0.01, 500), {"red": 0.5})
+    assert noise["red"] is None
