@@ -30,7 +30,11 @@ DEFAULT_METHODS = {
     "treat": "none", "impute": "none", "normalise": "minmax:0,100", "aggregate": "arithmetic",
     "data_threshold": 0.5, "normalise_over": "pooled", "peer_group": "kind", "outlook_change": 3.0,
 }
-DEFAULT_UNCERTAINTY = {"replications": 1000, "weight_noise": 0.25}
+DEFAULT_UNCERTAINTY = {
+    "replications": 1000, "weight_noise": 0.25, "weight_noise_on": "all", "impute": [], "treat": [],
+    "normalise": [], "aggregate": [], "leave_one_out": False, "invalid": "error", "borderline": 0.9,
+    "sensitivity": 250, "bootstrap": 500,
+}
 DEFAULT_MODEL = {"event_categories": ["dishonest_debtor", "judgment_unperformed"], "event_severity": 3}
 
 
@@ -262,6 +266,7 @@ class Checker:
         self.keys("honours", honours, {"indicator", "reason_zh", "reason_en"}, ("indicator",) if honours else ())
         if honours and honours.get("indicator") not in {n.code for n in nodes + auxiliary}:
             self.problem("unknown_column", "honours.indicator", f"unknown indicator {honours.get('indicator')!r}")
+        self.keys("uncertainty", d.get("uncertainty", {}), set(DEFAULT_UNCERTAINTY), ())
         lc = d.get("lifecycle", {})
         self.keys("lifecycle", lc, set(Lifecycle.__dataclass_fields__), ())
         lifecycle = Lifecycle(**{k: v for k, v in lc.items() if k in Lifecycle.__dataclass_fields__})

@@ -95,6 +95,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--impute", default="none", help="none, mean, median, group-mean:COL, group-median:COL")
     c.add_argument("--weights", default="imeta", help="imeta (default), equal, entropy, critic, pca, ahp:FILE")
     c.add_argument("--data-threshold", type=float, metavar="FRACTION", help="minimum share of available children")
+    c.add_argument("--uncertainty", type=int, default=0, metavar="N",
+                   help="Monte Carlo replications over weights (x U(0.75,1.25)) and imputation; adds rank_low, rank_median, rank_high")
+    c.add_argument("--seed", type=int, default=0, help="seed of the uncertainty analysis (default 0)")
 
     e = sub.add_parser("explain", help="show an indicator value and the records behind it",
                        description="Print the value, numerator and denominator of one indicator and list its records.")
@@ -229,12 +232,22 @@ def cmd_init(args) -> int:
 
 
 def cmd_score(args) -> int:
+    import dataclasses
+
     from rating.coinr import read_idata, read_imeta, score_tables, write_score_outputs
     from rating.outputs import atomic_dir
+    from rating.uncertainty import experiment_from_tables, uncertainty
 
-    result = score_tables(read_idata(args.idata), read_imeta(args.imeta), normalise=args.normalise,
-                          aggregate=args.aggregate, treat=args.treat, impute=args.impute, weights=args.weights,
-                          data_threshold=args.data_threshold)
+    idata, imeta = read_idata(args.idata), read_imeta(args.imeta)
+    opts = dict(normalise=args.normalise, aggregate=args.aggregate, treat=args.treat, impute=args.impute,
+                data_threshold=args.data_threshold)
+    result = score_tables(idata, imeta, weights=args.weights, **opts)
+    if args.uncertainty > 0:
+        w = None if args.weights == "imeta" else dict(zip(result.weights["iCode"], result.weights["weight"]))
+        unc = uncertainty(experiment_from_tables(idata, imeta, **opts, weights=w), args.uncertainty, args.seed).summary
+        keys = [c for c in ("uCode", "Time") if c in unc.columns]
+        result = dataclasses.replace(result, scores=result.scores.join(
+            unc.select(*keys, "rank_low", "rank_median", "rank_high"), on=keys, how="left"))
     with atomic_dir(args.out, force=args.force, mark="scores.csv") as tmp:
         write_score_outputs(result, tmp)
     print(f"scored {result.scores.height} units -> {args.out}/scores.csv")

@@ -32,7 +32,8 @@ from rating.migration import migration
 from rating.grade import apply_vetoes, grade_of, honours, ranks
 from rating.outputs import atomic_dir, write_csv, write_duckdb, write_json
 from rating.score import indicator_table, score
-from rating.uncertainty import weight_noise_ranks
+from rating.sensitivity import sensitivity
+from rating.uncertainty import experiment_from_scored, uncertainty
 
 log = logging.getLogger("rating")
 OUTPUT_TABLES = ("scores", "indicators", "alerts", "risk")
@@ -108,25 +109,34 @@ class _Timer:
         return _Ctx()
 
 
-def build_scores(scored, framework: Framework, ind: pl.DataFrame, seed: int, replications: int) -> pl.DataFrame:
-    """scores.csv: ids, score, rank, rank interval, grade (capped by vetoes), dimension columns."""
+def build_scores(scored, framework: Framework, ind: pl.DataFrame, seed: int, replications: int):
+    """scores.csv (ids, score, rank, rank interval, grade capped by vetoes, grade probabilities,
+    dimension columns) and the sensitivity indices of the uncertainty analysis."""
     root = framework.code
-    aggs = dict(zip(scored.aggregate_codes, scored.aggregates.T))
+    # 9 decimals: far below any meaningful difference, and enough to keep float noise from
+    # separating units whose scores are equal
+    aggs = dict(zip(scored.aggregate_codes, np.round(scored.aggregates, 9).T))
     df = scored.keys.with_columns(pl.Series("score", aggs[root]).fill_nan(None))
     df = df.with_columns(ranks(df).alias("rank"))
     grades = grade_of(df["score"].fill_null(np.nan).to_numpy(), framework)
     df = df.with_columns(pl.Series("grade", grades, dtype=pl.String))
-    unc = weight_noise_ranks(scored, framework, replications=replications,
-                             noise=float(framework.uncertainty["weight_noise"]), seed=seed)
-    df = df.join(unc, on=["unit_id", "year"], how="left")
+    exp = experiment_from_scored(scored, framework)
+    unc = uncertainty(exp, replications, seed).summary
+    probs = [c for c in unc.columns if c.startswith("p_grade_")]
+    df = df.join(unc.select("unit_id", "year", "rank_low", "rank_median", "rank_high", "score_low", "score_high",
+                            "borderline", *probs), on=["unit_id", "year"], how="left")
+    base = int(framework.uncertainty.get("sensitivity", 250))
+    sa = (sensitivity(exp, base=base, seed=seed, resamples=int(framework.uncertainty.get("bootstrap", 500))).indices
+          if base > 0 and replications > 0 else pl.DataFrame())
     aux = ind.filter(pl.col("indicator").is_in([n.code for n in framework.computed]))
     df = apply_vetoes(df, aux, framework)
     df = honours(df, ind, framework)
     dims = [c for c in scored.aggregate_codes if c != root]
     df = df.with_columns([pl.Series(c, aggs[c]).fill_nan(None) for c in dims])
     cols = ["unit_id", "year", "score", "rank", "rank_low", "rank_high", "grade", "rank_median",
-            "score_low", "score_high", "grade_uncapped", "veto", "honours_eligible", "honours_reason", *dims]
-    return df.select(cols).sort("unit_id", "year")
+            "score_low", "score_high", "borderline", *probs, "grade_uncapped", "veto", "honours_eligible",
+            "honours_reason", *dims]
+    return df.select(cols).sort("unit_id", "year"), sa
 
 
 def definitions_key(fw: Framework) -> str:
@@ -176,7 +186,7 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
     ind = st.indicators
     with timer.stage("rating"):
         scored = score(ind, st.units, fw)
-        scores = build_scores(scored, fw, ind, seed, reps)
+        scores, sensitivity_indices = build_scores(scored, fw, ind, seed, reps)
         ind_table = indicator_table(scored).join(
             ind.select("unit_id", "year", "indicator", "numerator", "denominator"),
             on=["unit_id", "year", "indicator"], how="left")
@@ -194,6 +204,7 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
     audit = audit_of(scored, fw)
     return {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units,
             "alert_levels": ew.levels, "explanations": ew.explanations, "model_backtest": ew.backtest,
+            "sensitivity": sensitivity_indices,
             **{f"audit_{k}": v for k, v in audit.items()}}, ew
 
 
@@ -293,7 +304,8 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
                    indicators=result.tables["indicators"], alerts=result.tables["alerts"], risk=result.tables["risk"],
                    records=records, manifest=result.manifest, lang=lang, audience=audience,
                    audit={k.removeprefix("audit_"): v for k, v in result.tables.items() if k.startswith("audit_")},
-                   model_card=result.model.card if result.model is not None else None)
+                   model_card=result.model.card if result.model is not None else None,
+                   sensitivity=result.tables.get("sensitivity"))
         if result.model is not None:
             (tmp / "model").mkdir()
             write_json(result.model.card, tmp / "model" / "card.json")

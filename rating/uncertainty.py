@@ -1,62 +1,389 @@
-"""Rank intervals from Monte Carlo weight noise: every weight times U(1-a, 1+a), renormalised
-within its group, the index re-aggregated and re-ranked; the 5th/95th percentile ranks are
-`rank_low`/`rank_high`. Seeded: the same seed gives the same intervals.
+"""Monte Carlo uncertainty analysis: ranks, scores and grades under uncertain assumptions.
+
+`Assumptions` declares what is uncertain (a framework's `[uncertainty]` table). An `Experiment`
+holds one index in matrix form with its nominal methods and resolved alternatives
+(`experiment_from_scored`, `experiment_from_tables`). `uncertainty` samples the assumptions,
+evaluates all replications at once (`rating.sensitivity.evaluate`) and summarises each row.
+
+Notes
+-----
+Ranks are 1 = best, ties sharing the lowest rank, within `rank_groups` (framework: year, kind,
+level; COINr tables: per `Time`); `rank_low`/`rank_median`/`rank_high` are 5th/50th/95th
+percentile ranks (inverted CDF) over the replications in which the row has a score. `borderline`:
+the probability of the nominal grade is below `Assumptions.borderline` (0.9), which is close to
+"the 90% score interval crosses a grade boundary" and also flags a nominal grade that is not the
+most probable one. Grade probabilities assume alternative normalisations keep the grade scale.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
 
 import numpy as np
 import polars as pl
 
-from indicators.framework import Framework
-from rating.score import Scored, aggregate_tree
+from indicators.errors import FrameworkError, MethodError
+from rating.aggregate import AGGREGATORS
+from rating.coinr import _impute as impute_tables, indicator_params  # the scorer's own imputation
+from rating.imeta import check_idata, check_imeta
+from rating.impute import IMPUTERS, impute as impute_values
+from rating.normalise import NORMALISERS
+from rating.sensitivity import Design, design, evaluate, factor_columns, quantiles, rank_matrix
+from rating.spec import format_spec, parse_spec
+from rating.treat import TREATMENTS
+
+RUN_KEYS = ("replications", "sensitivity", "bootstrap")
+_KNOWN = {"impute": IMPUTERS, "treat": TREATMENTS, "normalise": NORMALISERS, "aggregate": AGGREGATORS}
+_SWITCH = {"impute": ("none", "mean"), "treat": ("none", "winsorise")}
 
 
-def rank_matrix(scores: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Ranks (1 = best, ties min) of each row of `scores` (replications x units) within groups.
+def _canon(spec: str) -> str:
+    return format_spec(*parse_spec(spec))
 
-    Vectorised over replications: each row is shifted by its own offset so that one flat
-    searchsorted ranks every row at once.
+
+@dataclass(frozen=True)
+class Assumptions:
+    """The uncertain assumptions (the keys of `[uncertainty]`). Each list gives the levels drawn
+    uniformly (empty: the nominal method only); `impute`/`treat` may be a switch, `true` =
+    `["none", "mean"]` / `["none", "winsorise"]`. `normalise` replaces the default method of
+    indicators without their own, `aggregate` that of aggregates without their own (or level's).
+
+    Examples
+    --------
+    >>> Assumptions.from_config({"weight_noise": 0.1, "treat": True, "replications": 50}).treat
+    ('none', 'winsorise')
     """
-    out = np.full(scores.shape, np.nan)
-    finite = scores[~np.isnan(scores)]
-    if finite.size == 0:
-        return out
-    span = float(finite.max() - finite.min()) + 1.0
-    for g in np.unique(group):
-        cols = np.flatnonzero(group == g)
-        s = scores[:, cols]
-        ok = ~np.isnan(s)
-        neg = np.where(ok, -s, -finite.min() + span * 0.5)  # missing sorts after every value
-        flat = (neg + np.arange(s.shape[0])[:, None] * 2 * span).ravel()
-        srt = np.sort(flat)
-        pos = np.searchsorted(srt, flat, side="left").reshape(s.shape)
-        r = pos - np.arange(s.shape[0])[:, None] * s.shape[1] + 1
-        out[:, cols] = np.where(ok, r, np.nan)
+
+    weight_noise: float = 0.25  # each weight times U(1 - a, 1 + a)
+    weight_noise_on: str = "all"  # all | indicators | aggregates
+    impute: tuple[str, ...] = ()
+    treat: tuple[str, ...] = ()
+    normalise: tuple[str, ...] = ()
+    aggregate: tuple[str, ...] = ()
+    leave_one_out: bool = False
+    invalid: str = "error"  # error | shift
+    borderline: float = 0.9  # borderline when P(nominal grade) < this
+
+    def __post_init__(self):
+        p = []
+        for key in _KNOWN:  # a list, one method, or (impute, treat) a bool switch
+            v = getattr(self, key)
+            if isinstance(v, bool) and key not in _SWITCH:
+                p.append(f"uncertainty.{key}: expected a list of methods, got {v!r}")
+            try:
+                v = (_SWITCH.get(key, ()) if v else ()) if isinstance(v, bool) else (v,) if isinstance(v, str) else tuple(v)
+            except TypeError:
+                p.append(f"uncertainty.{key}: expected a list of methods, got {v!r}")
+                v = ()
+            object.__setattr__(self, key, tuple(str(x) for x in v))
+        num = lambda v, lo, hi: isinstance(v, (int, float)) and lo <= v <= hi  # noqa: E731
+        checks = [("weight_noise", num(self.weight_noise, 0, 1) and self.weight_noise < 1, "a number 0 <= a < 1"),
+                  ("weight_noise_on", self.weight_noise_on in ("all", "indicators", "aggregates"), "all, indicators or aggregates"),
+                  ("invalid", self.invalid in ("error", "shift"), "error or shift"),
+                  ("borderline", num(self.borderline, 0, 1) and self.borderline > 0, "a number 0 < level <= 1"),
+                  ("leave_one_out", isinstance(self.leave_one_out, bool), "true or false")]
+        p += [f"uncertainty.{k}: expected {want}, got {getattr(self, k)!r}" for k, ok, want in checks if not ok]
+        for key, known in _KNOWN.items():
+            for s in getattr(self, key):
+                try:
+                    if parse_spec(s)[0] not in known:
+                        p.append(f"uncertainty.{key}: unknown method {s!r}; expected one of {sorted(known)}")
+                except MethodError as e:
+                    p.append(f"uncertainty.{key}: {e}")
+        if p:
+            raise FrameworkError(f"{len(p)} problem(s) in the uncertainty assumptions", p)
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> "Assumptions":
+        """From a `[uncertainty]` table; `replications`, `sensitivity` and `bootstrap` (run
+        settings) are skipped, unknown keys raise `FrameworkError`."""
+        names = {f.name for f in fields(cls)}
+        bad = [f"uncertainty.{k}: unknown key; expected one of {sorted(names | set(RUN_KEYS))}"
+               for k in (config or {}) if k not in names and k not in RUN_KEYS]
+        if bad:
+            raise FrameworkError("unknown key(s) in the uncertainty assumptions", bad)
+        return cls(**{k: v for k, v in (config or {}).items() if k in names})
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One index under uncertain assumptions: nodes are the indicators, then the aggregates from the
+    deepest up, the index last; `levels[f]` are the labels of factor `f` (nominal first),
+    `sampled[f]` the indices of those a replication draws from."""
+
+    keys: pl.DataFrame
+    nodes: tuple[str, ...]
+    n_indicators: int
+    children: tuple[np.ndarray, ...]  # per aggregate: node indices of its children
+    weight: np.ndarray  # nominal weight per node
+    noisy: np.ndarray  # bool per node: its weight gets noise
+    direction: np.ndarray  # +1/-1 per indicator
+    applicable: np.ndarray  # rows x nodes
+    data: dict  # impute label -> (values rows x indicators, observed mask)
+    treat: dict  # label -> (method, params)
+    normalise: dict  # label -> per indicator (method, params)
+    aggregate: dict  # label -> per aggregate (method, params)
+    norm_groups: np.ndarray  # rows treated and normalised together
+    rank_groups: np.ndarray  # rows ranked together
+    data_threshold: float
+    threshold_by: str  # "weight": share of applicable weight; "children": share of kept children
+    levels: dict
+    sampled: dict
+    weight_noise: float = 0.25
+    invalid: str = "error"
+    borderline: float = 0.9
+    grades: tuple = ()  # (code, min), best first
+
+
+def _factor_levels(a: Assumptions, nominal: dict, indicators) -> tuple[dict, dict]:
+    """Labels (nominal first) and sampled label indices of each factor."""
+    levels, sampled = {}, {}
+    for f in ("impute", "treat", "normalise", "aggregate"):
+        alts = list(dict.fromkeys(_canon(s) for s in getattr(a, f)))
+        labels = tuple(dict.fromkeys([_canon(nominal[f]), *alts]))
+        levels[f], sampled[f] = labels, tuple(labels.index(s) for s in alts) or (0,)
+    levels["leave_one_out"] = ("none", *indicators)
+    sampled["leave_one_out"] = tuple(range(len(indicators) + 1)) if a.leave_one_out else (0,)
+    return levels, sampled
+
+
+def _groups(keys: pl.DataFrame, columns) -> np.ndarray:
+    if not columns:
+        return np.zeros(keys.height, dtype=np.int64)
+    return keys.select(pl.struct(list(columns)).rank("dense") - 1).to_series().to_numpy().astype(np.int64)
+
+
+def _noisy(n_nodes: int, k: int, on: str) -> np.ndarray:
+    ind = np.arange(n_nodes) < k
+    out = np.ones(n_nodes, bool) if on == "all" else ind if on == "indicators" else ~ind
+    out[-1] = False  # the index has no weight
     return out
 
 
-def weight_noise_ranks(scored: Scored, framework: Framework, *, replications: int, noise: float,
-                       seed: int) -> pl.DataFrame:
-    """unit_id, year, rank_low, rank_median, rank_high, score_low, score_high under weight noise."""
-    rng = np.random.default_rng(seed)
-    values = {c: np.where(scored.applicable[:, [n.code for n in framework.nodes].index(c)], scored.normalised[:, j], np.nan)
-              for j, c in enumerate(scored.codes)}
-    applicable = {n.code: scored.applicable[:, i] for i, n in enumerate(framework.nodes)}
+def _common(a: Assumptions, nominal: dict, codes, **kw) -> dict:
+    levels, sampled = _factor_levels(a, nominal, codes)
+    n_nodes, k = len(kw["nodes"]), len(codes)
+    return dict(levels=levels, sampled=sampled, weight_noise=float(a.weight_noise), invalid=a.invalid,
+                borderline=float(a.borderline), noisy=_noisy(n_nodes, k, a.weight_noise_on), n_indicators=k, **kw)
+
+
+def experiment_from_scored(scored, framework, assumptions: Assumptions | None = None) -> Experiment:
+    """The experiment of a scored framework (`rating.score.score`); assumptions default to the
+    framework's `[uncertainty]` table. Imputation levels are `none`, `mean` and `median` within the
+    normalisation peer groups; indicators with their own normalisation (goalposts) keep it.
+
+    Examples
+    --------
+    >>> exp = experiment_from_scored(*demo_scored(), Assumptions(normalise=("rank",)))
+    >>> exp.nodes, exp.levels["normalise"], exp.grades
+    (('a', 'b', 'IDX'), ('minmax:0,100', 'rank'), (('A', 50.0), ('B', 0.0)))
+    """
+    a = assumptions or Assumptions.from_config(framework.uncertainty)
+    m, inds = framework.methods, framework.indicators
+    aggs = sorted(framework.aggregates, key=lambda n: -framework.depth(n.code))
+    nodes = tuple(n.code for n in inds) + tuple(n.code for n in aggs)
+    pos, fw_pos = {c: i for i, c in enumerate(nodes)}, {n.code: i for i, n in enumerate(framework.nodes)}
     keys = scored.keys
-    group = (keys["year"].cast(pl.String) + "|" + keys["kind"] + "|" + keys["level"]).to_numpy()
-    children = [n for n in framework.nodes if n.parent is not None]
-    S = np.empty((replications, len(keys)))
-    for r in range(replications):
-        w = {n.code: n.weight * rng.uniform(1 - noise, 1 + noise) for n in children}
-        S[r] = aggregate_tree(framework, values, applicable, weights=w)[framework.code]
-    R = rank_matrix(S, group)
-    with np.errstate(all="ignore"):
-        q = np.nanpercentile(R, [5, 50, 95], axis=0, method="inverted_cdf") if replications else None
-        sq = np.nanpercentile(S, [5, 95], axis=0)
-    return keys.select("unit_id", "year").with_columns(
-        pl.Series("rank_low", q[0]).fill_nan(None).cast(pl.Int64),
-        pl.Series("rank_median", q[1]).fill_nan(None).cast(pl.Int64),
-        pl.Series("rank_high", q[2]).fill_nan(None).cast(pl.Int64),
-        pl.Series("score_low", sq[0]).fill_nan(None),
-        pl.Series("score_high", sq[1]).fill_nan(None),
-    )
+    norm_groups = _groups(keys, (["kind"] if m["peer_group"] == "kind" else []) + (["year"] if m["normalise_over"] == "year" else []))
+    app = scored.applicable[:, [fw_pos[c] for c in nodes]]
+    nominal = {"impute": m.get("impute") or "none", "treat": m.get("treat") or "none",
+               "normalise": m["normalise"], "aggregate": m["aggregate"]}
+    levels, _ = _factor_levels(a, nominal, [])
+    per_level = m.get("levels") or {}
+
+    def norm(n, label):
+        method, params = parse_spec(n.normalise or label)
+        if method != "goalposts":
+            return method, params
+        return parse_spec(label) if n.goalposts is None else (method, (n.goalposts[0] * n.direction, n.goalposts[1] * n.direction, 100.0))
+
+    def agg(n, label):
+        own = n.aggregate if n.parent is not None else None
+        return parse_spec(own or per_level.get(str(framework.depth(n.code))) or label)
+
+    def impute(label):
+        name, _ = parse_spec(label)
+        if name not in ("none", "mean", "median"):
+            raise MethodError(f"imputation {label!r} is not available for a framework; expected none, mean or median")
+        out = scored.raw.copy()
+        for g in np.unique(norm_groups) if name != "none" else []:
+            rows = norm_groups == g
+            fill = impute_values(scored.raw[rows], name)[0]
+            out[rows] = np.where(app[rows, :len(inds)], fill, scored.raw[rows])
+        return out, ~np.isnan(scored.raw)
+
+    return Experiment(**_common(
+        a, nominal, [n.code for n in inds], keys=keys, nodes=nodes,
+        children=tuple(np.array([pos[c.code] for c in framework.children(n.code)], dtype=np.int64) for n in aggs),
+        weight=np.array([n.weight if n.parent is not None else 1.0 for n in tuple(inds) + tuple(aggs)], dtype=float),
+        direction=np.array([n.direction for n in inds]), applicable=app,
+        data={lab: impute(lab) for lab in levels["impute"]},
+        treat={lab: parse_spec(lab) for lab in levels["treat"]},
+        normalise={lab: tuple(norm(n, lab) for n in inds) for lab in levels["normalise"]},
+        aggregate={lab: tuple(agg(n, lab) for n in aggs) for lab in levels["aggregate"]},
+        norm_groups=norm_groups, rank_groups=_groups(keys, ["year", "kind", "level"]),
+        data_threshold=float(m.get("data_threshold") or 0.0), threshold_by="weight",
+        grades=tuple((g.code, float(g.min)) for g in framework.grades)))
+
+
+def experiment_from_tables(idata: pl.DataFrame, imeta: pl.DataFrame, assumptions: Assumptions | None = None, *,
+                           normalise: str = "minmax:0,100", aggregate: str = "arithmetic", treat: str = "none",
+                           impute: str = "none", data_threshold: float | None = None,
+                           weights: dict | None = None) -> Experiment:
+    """The experiment of COINr-format tables, with the nominal options of
+    `rating.coinr.score_tables` (iMeta `Normalise`, `Impute`, `Aggregate` cells stay fixed).
+    `weights` (iCode -> weight) replaces the iMeta weights, e.g. by the ones a run derived from
+    the data; assumptions default to `Assumptions()`.
+
+    Examples
+    --------
+    >>> exp = demo_experiment(Assumptions(impute=("none", "mean")))
+    >>> exp.nodes, exp.levels["impute"], exp.sampled["impute"]
+    (('a', 'b', 'Idx'), ('none', 'mean'), (0, 1))
+    """
+    a = assumptions or Assumptions()
+    st = check_imeta(imeta, idata.columns)
+    check_idata(idata, st.indicators)
+    codes, nodes = st.indicators, st.indicators + st.aggregates
+    pos = {c: i for i, c in enumerate(nodes)}
+    panel = "Time" in idata.columns and idata["Time"].n_unique() > 1
+    keys = idata.select(["uCode", "Time"] if panel else ["uCode"])
+    groups = _groups(keys, ["Time"] if panel else [])
+    X = idata.select([pl.col(c).cast(pl.Float64, strict=False) for c in codes]).to_numpy().astype(float)
+    nominal = {"impute": impute, "treat": treat, "normalise": normalise, "aggregate": aggregate}
+    levels, _ = _factor_levels(a, nominal, [])
+    units = None if panel else keys["uCode"].to_list()
+
+    def norm(c, label):
+        name, params = parse_spec(st.rows[c].get("Normalise") or label)
+        if name == "dist2ref" and panel:
+            raise MethodError(f"{c}: dist2ref is not available in the uncertainty analysis of a panel")
+        return name, indicator_params(name, params, st.rows[c], st.direction[c], units)
+
+    w = {**st.weight, **(weights or {})}
+    return Experiment(**_common(
+        a, nominal, list(codes), keys=keys, nodes=nodes,
+        children=tuple(np.array([pos[c] for c in st.children[g]], dtype=np.int64) for g in st.aggregates),
+        weight=np.array([float(w[c]) for c in nodes]), direction=np.array([st.direction[c] for c in codes]),
+        applicable=np.ones((keys.height, len(nodes)), bool),
+        data={lab: (impute_tables(X, idata, st, lab)[0], ~np.isnan(X)) for lab in levels["impute"]},
+        treat={lab: parse_spec(lab) for lab in levels["treat"]},
+        normalise={lab: tuple(norm(c, lab) for c in codes) for lab in levels["normalise"]},
+        aggregate={lab: tuple(parse_spec(st.rows[g].get("Aggregate") or lab) for g in st.aggregates)
+                   for lab in levels["aggregate"]},
+        norm_groups=groups, rank_groups=groups, data_threshold=float(data_threshold or 0.0), threshold_by="children"))
+
+
+def demo_experiment(assumptions: Assumptions | None = None) -> Experiment:
+    """Three units, two indicators (the second reversed, missing for `Z`), one index (for examples).
+
+    Examples
+    --------
+    >>> demo_experiment().nodes
+    ('a', 'b', 'Idx')
+    """
+    imeta = pl.DataFrame({"iCode": ["a", "b", "Idx"], "Level": [1, 1, 2], "Parent": ["Idx", "Idx", None],
+                          "Weight": [1.0, 1.0, 1.0], "Direction": [1, -1, 1], "Type": ["Indicator"] * 2 + ["Aggregate"]})
+    idata = pl.DataFrame({"uCode": ["X", "Y", "Z"], "a": [1.0, 2.0, 3.0], "b": [30.0, 20.0, None]})
+    return experiment_from_tables(idata, imeta, assumptions)
+
+
+def demo_scored():
+    """A scored framework (two indicators, grades A >= 50 > B) on three cities (for examples).
+
+    Examples
+    --------
+    >>> scored, fw = demo_scored()
+    >>> scored.aggregates[:, 0]
+    array([ 0. , 75. , 62.5])
+    """
+    from indicators.framework import parse_framework
+    from rating.score import score
+
+    fw = parse_framework({"framework": {"code": "IDX", "name_zh": "指数", "name_en": "Index"},
+                          "grade": [{"code": "A", "min": 50}, {"code": "B", "min": 0}],
+                          "indicator": [{"code": c, "parent": "IDX", "name_zh": c, "name_en": c, "direction": d,
+                                         "weight": w, "table": "complaints", "measure": "count"}
+                                        for c, d, w in (("a", 1, 1.0), ("b", -1, 1.0))]})
+    ids = ["440100", "440200", "440300"]
+    units = pl.DataFrame({"unit_id": ids, "kind": ["region"] * 3, "level": ["city"] * 3})
+    values = pl.DataFrame({"unit_id": ids * 2, "year": [2024] * 6, "indicator": ["a"] * 3 + ["b"] * 3,
+                           "value": [1.0, 2.0, 3.0, 30.0, 10.0, 25.0]})
+    return score(values, units, fw), fw
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """Result of `uncertainty`: the per-row `summary` and the samples behind it."""
+
+    summary: pl.DataFrame
+    scores: np.ndarray  # replications x rows
+    ranks: np.ndarray  # replications x rows
+    nominal_scores: np.ndarray
+    nominal_ranks: np.ndarray
+    design: Design
+
+
+def _col(name: str, v, dtype=pl.Float64) -> pl.Series:
+    return pl.Series(name, v).fill_nan(None).cast(dtype)
+
+
+def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0) -> Uncertainty:
+    """Monte Carlo uncertainty analysis of ranks, scores and grades.
+
+    Parameters
+    ----------
+    exp : Experiment
+    replications, seed : int
+        Monte Carlo replications (0 gives missing intervals) and the seed of the sample (the
+        same seed gives the same result).
+
+    Returns
+    -------
+    Uncertainty
+        `summary`: the key columns, `score_nominal`, `rank_nominal`, `rank_low`, `rank_median`,
+        `rank_high`, `score_low`, `score_median`, `score_high`; with grades also `grade_nominal`,
+        one `p_grade_<code>` per grade and `borderline`.
+
+    Examples
+    --------
+    >>> u = uncertainty(demo_experiment(Assumptions(impute=True)), replications=200, seed=1)
+    >>> u.summary.select("uCode", "rank_nominal", "rank_low", "rank_median", "rank_high").rows()
+    [('X', 3, 3, 3, 3), ('Y', 2, 1, 2, 2), ('Z', 1, 1, 1, 2)]
+    """
+    rng = np.random.default_rng(seed)
+    D = max((sl.stop for _, sl in factor_columns(exp)), default=0)
+    d = design(exp, rng.random((int(replications), D)))
+    S = evaluate(exp, d) if replications else np.empty((0, exp.keys.height))
+    s0 = evaluate(exp, design(exp))[0]
+    R, r0 = rank_matrix(S, exp.rank_groups), rank_matrix(s0[None], exp.rank_groups)[0]
+    rq, sq = quantiles(R, [0.05, 0.5, 0.95]), quantiles(S, [0.05, 0.5, 0.95])
+    cols = [_col("score_nominal", s0), _col("rank_nominal", r0, pl.Int64), _col("rank_low", rq[0], pl.Int64),
+            _col("rank_median", rq[1], pl.Int64), _col("rank_high", rq[2], pl.Int64),
+            _col("score_low", sq[0]), _col("score_median", sq[1]), _col("score_high", sq[2])]
+    if exp.grades:
+        n_ok = (~np.isnan(S)).sum(axis=0)
+        with np.errstate(all="ignore"):
+            at_least = [np.zeros(S.shape[1])] + [(S >= lo).sum(axis=0) / n_ok for _, lo in exp.grades]
+        probs = {c: at_least[i + 1] - at_least[i] for i, (c, _) in enumerate(exp.grades)}
+        g0, p0 = np.full(s0.shape, None, dtype=object), np.full(s0.shape, np.nan)
+        for code, lo in reversed(exp.grades):
+            hit = s0 >= lo
+            g0[hit], p0[hit] = code, probs[code][hit]
+        cols += [pl.Series("grade_nominal", g0.tolist(), dtype=pl.String),
+                 *[_col(f"p_grade_{c}", p) for c, p in probs.items()],
+                 pl.Series("borderline", [None if np.isnan(p) else bool(p < exp.borderline) for p in p0], dtype=pl.Boolean)]
+    return Uncertainty(exp.keys.with_columns(cols), S, R, s0, r0, d)
+
+
+def weight_noise_ranks(scored, framework, *, replications: int, noise: float, seed: int) -> pl.DataFrame:
+    """Weight noise only (the earlier entry): unit_id, year, rank_low, rank_median, rank_high,
+    score_low, score_high.
+
+    Examples
+    --------
+    >>> weight_noise_ranks(*demo_scored(), replications=100, noise=0.25, seed=0)["rank_median"].to_list()
+    [3, 1, 2]
+    """
+    exp = experiment_from_scored(scored, framework, Assumptions(weight_noise=float(noise)))
+    return uncertainty(exp, replications, seed).summary.select(
+        "unit_id", "year", "rank_low", "rank_median", "rank_high", "score_low", "score_high")

@@ -143,3 +143,19 @@ def test_explain_records_reproduce_the_value(small_world, small_run, indicator):
     r = rating_cli("explain", row["unit_id"], indicator, "--year", row["year"], "--data", small_world, "--as-of", "2026-06-30")
     assert r.returncode == 0, r.stderr
     assert f"records: {recs.height}" in r.stdout
+
+
+def test_score_coinr_tables_with_rank_intervals(tmp_path):
+    asem = Path(__file__).parent / "data" / "external" / "asem"
+    out = tmp_path / "asem"
+    r = rating_cli("score", asem / "iData.csv", asem / "iMeta.csv", "--out", out, "--uncertainty", "200", "--seed", "4")
+    assert r.returncode == 0, r.stderr
+    s = pl.read_csv(out / "scores.csv")
+    assert s.columns[0] == "uCode" and s.columns[-4:] == ["rank", "rank_low", "rank_median", "rank_high"]
+    assert s.height == 51
+    assert ((s["rank_low"] <= s["rank_median"]) & (s["rank_median"] <= s["rank_high"])).all()
+    again = tmp_path / "again"
+    rating_cli("score", asem / "iData.csv", asem / "iMeta.csv", "--out", again, "--uncertainty", "200", "--seed", "4")
+    assert (again / "scores.csv").read_bytes() == (out / "scores.csv").read_bytes()
+    r = rating_cli("score", asem / "iData.csv", asem / "iMeta.csv", "--out", out)
+    assert r.returncode == 5 and "--force" in r.stderr

@@ -1,0 +1,123 @@
+"""Variance-based sensitivity: the Saltelli design, the estimators on functions with a known
+answer, the indices of assumptions on the ranks, and the ranking and quantile helpers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from rating.coinr import read_idata, read_imeta
+from rating.ranks import rank
+from rating.sensitivity import bootstrap, estimate, factor_columns, quantiles, rank_matrix, saltelli, sensitivity
+from rating.uncertainty import Assumptions, experiment_from_tables
+
+ASEM = Path(__file__).resolve().parents[1] / "data" / "external" / "asem"
+
+
+def run(f, d: int, base: int, seed: int = 0, ci: float = 0.99):
+    rng = np.random.default_rng(seed)
+    U = saltelli(base, [slice(i, i + 1) for i in range(d)], rng)
+    y = f(U)
+    s1, st_ = estimate(y, base)
+    return s1, st_, bootstrap(y, base, 300, ci, rng)
+
+
+def inside(value, low, high, slack=0.0):
+    return bool(np.all((low - slack <= value) & (value <= high + slack)))
+
+
+def test_saltelli_design_blocks():
+    U = saltelli(5, [slice(0, 2), slice(2, 3), slice(3, 4)], np.random.default_rng(1))
+    A, B, AB = U[:5], U[5:10], U[10:].reshape(3, 5, 4)
+    assert U.shape == (25, 4)
+    np.testing.assert_array_equal(AB[0][:, :2], B[:, :2])
+    np.testing.assert_array_equal(AB[0][:, 2:], A[:, 2:])
+    np.testing.assert_array_equal(AB[2][:, 3], B[:, 3])
+    np.testing.assert_array_equal(AB[2][:, :3], A[:, :3])
+
+
+def test_additive_function_indices_equal_the_variance_shares():
+    a = np.array([1.0, 2.0, 0.0, 3.0])
+    s1, st_, ci = run(lambda U: (U - 0.5) @ a, 4, 4096)
+    truth = a ** 2 / (a ** 2).sum()
+    assert inside(truth, ci[0, 0], ci[1, 0]) and inside(truth, ci[0, 1], ci[1, 1])
+    np.testing.assert_allclose(s1, truth, atol=0.05)
+    np.testing.assert_allclose(st_, truth, atol=0.02)
+    assert st_[2] == 0.0  # a factor without effect has exactly zero total effect
+
+
+def test_ishigami_indices():
+    def ishigami(U, a=7.0, b=0.1):
+        x = (U * 2 - 1) * np.pi
+        return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+    s1, st_, ci = run(ishigami, 3, 8192, seed=2)
+    S1 = np.array([0.3139, 0.4424, 0.0])
+    ST = np.array([0.5576, 0.4424, 0.2437])
+    assert inside(S1, ci[0, 0], ci[1, 0], slack=0.01) and inside(ST, ci[0, 1], ci[1, 1], slack=0.01)
+    np.testing.assert_allclose(st_, ST, atol=0.03)
+
+
+def asem_experiment(**kw):
+    return experiment_from_tables(read_idata(ASEM / "iData.csv"), read_imeta(ASEM / "iMeta.csv"), Assumptions(**kw))
+
+
+def test_only_the_weights_matter_when_the_other_assumptions_cannot_change_the_ranks():
+    # min-max to [0, 100] or [1, 100] with an arithmetic mean gives the same ranks; imputation is off
+    exp = asem_experiment(weight_noise=0.25, impute=(), normalise=("minmax:0,100", "minmax:1,100"))
+    sa = sensitivity(exp, base=256, seed=2, resamples=300, ci=0.99)
+    ind = {r["factor"]: r for r in sa.indices.iter_rows(named=True)}
+    assert list(ind) == ["weights", "normalise"] and sa.runs == 256 * 4
+    w, nz = ind["weights"], ind["normalise"]
+    assert w["S1_low"] <= 1.0 <= w["S1_high"] and w["ST_low"] <= 1.0 <= w["ST_high"]
+    assert abs(nz["ST"]) < 1e-12 and abs(nz["S1"]) < 1e-12
+    assert sa.variance > 0
+
+
+def test_only_the_normalisation_matters_without_weight_noise():
+    exp = asem_experiment(weight_noise=0.0, impute=(), normalise=("minmax:0,100", "rank"),
+                          treat=("none", "none"), aggregate=("arithmetic",))
+    assert [f for f, _ in factor_columns(exp)] == ["normalise"]
+    sa = sensitivity(exp, base=64, seed=1, resamples=100)
+    r = sa.indices.row(0, named=True)
+    assert r["factor"] == "normalise" and r["S1_low"] <= 1.0 <= r["S1_high"]
+    assert r["ST"] == pytest.approx(1.0, abs=0.15)
+
+
+def test_sensitivity_frames_and_reproducibility():
+    exp = asem_experiment(weight_noise=0.25, impute=("none", "mean"), normalise=("minmax:1,100", "zscore:10,2"),
+                          aggregate=("arithmetic", "geometric"))
+    a = sensitivity(exp, base=32, seed=3, resamples=50)
+    b = sensitivity(exp, base=32, seed=3, resamples=50)
+    assert a.indices.equals(b.indices)
+    assert a.indices.columns == ["factor", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
+    assert a.indices["factor"].to_list() == ["weights", "impute", "normalise", "aggregate"]
+    none = sensitivity(asem_experiment(weight_noise=0.0, impute=()), base=8)
+    assert none.indices.is_empty() and none.runs == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 12)),
+              elements=st.one_of(st.sampled_from([0.0, 1.0, 2.5, np.nan]), st.floats(-5, 5))),
+       st.integers(1, 3))
+def test_rank_matrix_equals_ranking_each_row_within_its_groups(scores, n_groups):
+    groups = np.arange(scores.shape[1]) % n_groups
+    got = rank_matrix(scores, groups)
+    for r in range(scores.shape[0]):
+        for g in range(n_groups):
+            cols = groups == g
+            np.testing.assert_array_equal(got[r, cols], rank(scores[r, cols]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 4)),
+              elements=st.one_of(st.just(np.nan), st.floats(-100, 100))))
+def test_quantiles_are_inverted_cdf_order_statistics(M):
+    got = quantiles(M, [0.05, 0.5, 0.95])
+    for j in range(M.shape[1]):
+        col = M[~np.isnan(M[:, j]), j]
+        want = np.percentile(col, [5, 50, 95], method="inverted_cdf") if col.size else np.full(3, np.nan)
+        np.testing.assert_array_equal(got[:, j], want)
