@@ -5,7 +5,8 @@ only reads what structural checks need (encoding sample, header, Parquet schema)
 structural problem of every table is known before any row is validated. `Source.prepare` then
 makes the file readable by DuckDB's CSV reader where needed: GBK/GB18030 CSV is transcoded to
 UTF-8 in streaming chunks and XLSX is streamed (openpyxl read-only) into a UTF-8 CSV, both in a
-temporary folder the caller owns. Row validation happens in SQL over `Source.scan_sql`.
+temporary folder the caller owns. Row validation happens in SQL over `Source.scan_sql`, with
+`typed_sql` turning text into the contract types (docs/input.md, "Values").
 """
 
 from __future__ import annotations
@@ -25,15 +26,12 @@ import duckdb
 from indicators import contract
 
 SAMPLE_BYTES = 1 << 20  # encoding detection looks at about 1 MB of text
+ASCII_SCAN_BYTES = 64 << 20  # ...found within the first 64 MB, else the file is taken as UTF-8
 CHUNK_BYTES = 1 << 22  # streaming transcoding and hashing
 _WIDE_CHAR = re.compile("[\u0800-\uffff]")  # three-byte UTF-8: CJK and friends
 _CHINESE = {"gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950"}
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "UTF-32"),
-    (codecs.BOM_UTF32_BE, "UTF-32"),
-    (codecs.BOM_UTF16_LE, "UTF-16"),
-    (codecs.BOM_UTF16_BE, "UTF-16"),
-)
+_WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32"}  # before UTF-16:
+_WIDE_BOMS |= {codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}  # shared prefix
 
 
 class Unreadable(Exception):
@@ -82,15 +80,18 @@ def sha256_file(path: Path) -> str:
 
 
 def _encoding_sample(fh) -> bytes:
-    """About SAMPLE_BYTES of the file, cut at line ends, skipping a leading all-ASCII stretch."""
-    head = fh.read(SAMPLE_BYTES)
-    sample = head
-    if head.isascii() and len(head) == SAMPLE_BYTES:
-        while chunk := fh.read(SAMPLE_BYTES):  # cheap: isascii runs at memory speed
-            if not chunk.isascii():
-                sample = chunk + fh.read(SAMPLE_BYTES)
-                sample = sample[sample.find(b"\n") + 1 :]
-                break
+    """About SAMPLE_BYTES of the file cut at line ends; past a leading all-ASCII stretch (up to
+    ASCII_SCAN_BYTES: isascii runs at memory speed) so that the sample holds some text."""
+    sample = fh.read(SAMPLE_BYTES)
+    scanned = len(sample)
+    while sample.isascii() and len(sample) == SAMPLE_BYTES and scanned < ASCII_SCAN_BYTES:
+        chunk = fh.read(SAMPLE_BYTES)
+        if not chunk:
+            break
+        scanned += len(chunk)
+        if not chunk.isascii():
+            sample = chunk + fh.read(SAMPLE_BYTES)
+            sample = sample[sample.find(b"\n") + 1 :]
     if len(sample) >= SAMPLE_BYTES and b"\n" in sample:
         sample = sample[: sample.rfind(b"\n") + 1]  # never end inside a multi-byte character
     return sample
@@ -101,15 +102,15 @@ def detect_encoding(path: Path) -> str:
 
     UTF-8 is taken when the sample decodes as UTF-8, or nearly: a few bad bytes among many
     three-byte characters are left to the row checks, which quarantine those rows as
-    `bad_encoding`. Otherwise charset-normalizer must
-    find GB18030 at least as coherent as its best guess overall; this keeps Latin-1, Shift-JIS
-    and Big5 text, which often decodes as GBK byte-wise, from being read as Chinese garbage.
+    `bad_encoding` (the same tolerance applies to GB18030). Otherwise charset-normalizer must
+    find GB18030 at least as coherent as its best guess overall: Latin-1, Shift-JIS and Big5
+    text often decodes as GBK byte by byte, and must not be read as Chinese garbage.
     """
     with open(path, "rb") as fh:
         sample = _encoding_sample(fh)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    for bom, name in _WIDE_BOMS:
+    for bom, name in _WIDE_BOMS.items():
         if sample.startswith(bom):
             raise Unreadable(f"encoded as {name}; save it as UTF-8 (or GBK) and try again")
     text = sample.decode("utf-8", errors="replace")
@@ -163,22 +164,38 @@ def _cell_text(value) -> str:
 
 
 def _xlsx_rows(path: Path):
-    """Rows of the first sheet as lists of text, starting with the header row."""
+    """The first sheet as lists of text: the header (first non-blank row, trailing blank cells
+    dropped), then each row cut or padded to the header's width. Blank rows are yielded only
+    when data follows them, so trailing blank rows, which spreadsheets often keep, vanish."""
     import openpyxl  # imported here: only XLSX inputs pay for it
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise Unreadable(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})")
+        raise Unreadable(
+            f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})"
+        ) from exc
     try:
-        if not book.worksheets:
-            raise Unreadable("the workbook has no sheet")
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield [_cell_text(v) for v in row]
-    except Unreadable:
-        raise
+        width, blanks = None, 0
+        for values in book.worksheets[0].iter_rows(values_only=True) if book.worksheets else ():
+            row = [_cell_text(v) for v in values]
+            if not any(cell.strip() for cell in row):
+                blanks += width is not None
+                continue
+            if width is None:
+                header = [cell.strip() for cell in row]
+                while header and not header[-1]:
+                    header.pop()
+                width = len(header)
+                yield header
+                continue
+            yield from [[""] * width] * blanks
+            blanks = 0
+            yield (row + [""] * width)[:width]
     except Exception as exc:
-        raise Unreadable(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})")
+        raise Unreadable(
+            f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})"
+        ) from exc
     finally:
         book.close()
 
@@ -186,21 +203,19 @@ def _xlsx_rows(path: Path):
 def _xlsx_header(path: Path) -> list[str]:
     rows = _xlsx_rows(path)
     try:
-        for row in rows:
-            if any(cell.strip() for cell in row):
-                while row and not row[-1].strip():
-                    row.pop()
-                return [cell.strip() for cell in row]
+        header = next(rows, None)
     finally:
         rows.close()
-    raise Unreadable("the first sheet is empty (no header row)")
+    if not header:
+        raise Unreadable("the first sheet is empty (no header row)")
+    return header
 
 
 def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_literal(path)})").fetchall()
     except duckdb.Error as exc:
-        raise Unreadable(f"cannot be read as Parquet ({str(exc).splitlines()[0]})")
+        raise Unreadable(f"cannot be read as Parquet ({str(exc).splitlines()[0]})") from exc
     return {name: type_ for name, type_, *_ in rows}
 
 
@@ -240,11 +255,8 @@ class Source:
         out = []
         table = contract.TABLES[self.table]
         if len(self.header) == 1 and any(sep in self.header[0] for sep in ";\t|"):
-            shown = self.header[0][:60]
-            return [
-                f"{self.path.name}: the header is a single column ('{shown}'); "
-                "fields must be separated by commas"
-            ]
+            single = f"the header is a single column ('{self.header[0][:60]}')"
+            return [f"{self.path.name}: {single}; fields must be separated by commas"]
         lowered = {name.lower(): name for name in self.header}
         for column in table.columns:
             count = self.header.count(column.name)
@@ -268,27 +280,14 @@ class Source:
                 dst.write(decoder.decode(b"", final=True).encode("utf-8"))
         elif self.format == "xlsx":
             self.read_path = workdir / f"{self.table}.xlsx.csv"
-            width = len(self.header)
-            rows = _xlsx_rows(self.path)
             with open(self.read_path, "w", encoding="utf-8", newline="") as dst:
-                writer = csv.writer(dst, lineterminator="\n")
-                blank_run = 0  # blank rows are kept only when data follows them
-                header_seen = False
-                for row in rows:
-                    row = (row + [""] * width)[:width]
-                    if not any(cell.strip() for cell in row):
-                        blank_run += header_seen
-                        continue
-                    for _ in range(blank_run):
-                        writer.writerow([""] * width)
-                    blank_run, header_seen = 0, True
-                    writer.writerow(row)
+                csv.writer(dst, lineterminator="\n").writerows(_xlsx_rows(self.path))
         else:
             self.read_path = self.path
 
-    def scan_sql(self, rejects: str) -> str:
-        """A SELECT yielding `_n` (1-based ordinal of the row as read) and one raw column per
-        contract column (NULL when absent).
+    def scan_sql(self, rejects: str, numbered: bool) -> str:
+        """A SELECT yielding one raw column per contract column (NULL when absent) and, when
+        `numbered` (always for Parquet), `_n`: the 1-based ordinal of the row as read.
 
         CSV is read as text with an explicit dialect; rows the CSV parser cannot split
         (wrong field count, stray quotes, bad UTF-8) land in the temp table `rejects`.
@@ -318,14 +317,14 @@ class Source:
             f"rejects_table={sql_literal(rejects)}, rejects_scan={sql_literal(rejects + '_scan')}, "
             "rejects_limit=0)"
         )
-        # row_number() OVER () numbers rows in file order; the order of a table built from
-        # the scan is not a safe substitute (joins planned later may reorder rows).
-        return f"SELECT row_number() OVER () AS _n, {', '.join(picks)} FROM {reader}"
+        # row_number() OVER () numbers rows in file order, but runs on one thread
+        number = "row_number() OVER () AS _n, " if numbered else ""
+        return f"SELECT {number}{', '.join(picks)} FROM {reader}"
 
 
-#: White space trimmed from both ends of every value (SQL literal, and as code points).
-SPACE = "' \t\r\n\u3000\u00a0'"
-_SPACE_CODES = "(32, 9, 13, 10, 12288, 160)"
+_SPACE = " \t\r\n\u3000\u00a0"  # trimmed from both ends of every value
+SPACE = sql_literal(_SPACE)
+_EDGE = sql_literal(f"^[{_SPACE}]|[{_SPACE}]$")  # a value that needs trimming
 _INT = r"[+-]?[0-9]+(\.0*)?"
 _NUM = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]00:00(:00(\.0+)?)?)?"
@@ -344,38 +343,37 @@ def typed_sql(source: Source, column: contract.Column, i: int) -> tuple[str, str
     x = f"x{i}" if source.source_type(column.name) == "VARCHAR" else f"CAST(x{i} AS VARCHAR)"
     # trim only values that start or end with white space: trimming them all costs more than
     # every check together
-    edge = f"ord({x}) IN {_SPACE_CODES} OR ord(right({x}, 1)) IN {_SPACE_CODES}"
+    edge = f"regexp_matches({x}, {_EDGE})"
     r, v = f"CASE WHEN {edge} THEN NULLIF(trim({x}, {SPACE}), '') ELSE NULLIF({x}, '') END", f"r{i}"
-    if column.type == "BIGINT":
-        return r, f"CASE WHEN regexp_full_match({v}, '{_INT}') THEN TRY_CAST({v} AS BIGINT) END"
-    if column.type == "DOUBLE":
-        return r, f"CASE WHEN regexp_full_match({v}, '{_NUM}') THEN TRY_CAST({v} AS DOUBLE) END"
+    match = f"CASE WHEN regexp_full_match({v}, '{{}}') THEN TRY_CAST({{}} AS {column.type}) END"
+    if column.type in ("BIGINT", "DOUBLE"):
+        return r, match.format(_INT if column.type == "BIGINT" else _NUM, v)
     if column.type == "DATE":
-        return (
-            r,
-            f"CASE WHEN regexp_full_match({v}, '{_DATE}') THEN TRY_CAST(left({v}, 10) AS DATE) END",
-        )
+        return r, match.format(_DATE, f"left({v}, 10)")
     if column.type == "BOOLEAN":
         yes, no = (
-            ", ".join(map(sql_literal, w)) for w in (contract.BOOLEAN_TRUE, contract.BOOLEAN_FALSE)
+            sql_literal("(?i)" + "|".join(map(re.escape, words)))
+            for words in (contract.BOOLEAN_TRUE, contract.BOOLEAN_FALSE)
         )
         return (
             r,
-            f"CASE WHEN lower({v}) IN ({yes}) THEN true WHEN lower({v}) IN ({no}) THEN false END",
+            f"CASE WHEN regexp_full_match({v}, {yes}) THEN true WHEN regexp_full_match({v}, {no}) THEN false END",
         )
     if column.type != "TIMESTAMP":
         return r, v
     off = f"regexp_extract({v}, '{_OFFSET}$')"
     digits = f"replace(substr({off}, 2), ':', '')"
-    sign = f"CASE WHEN {off}[1] = '-' THEN -1 ELSE 1 END"
     minutes = (
         f"CAST({digits}[1:2] AS INTEGER) * 60 + COALESCE(TRY_CAST({digits}[3:4] AS INTEGER), 0)"
     )
-    offset = f"CASE WHEN {off} = 'Z' THEN 0 ELSE {sign} * ({minutes}) END"
-    local = f"TRY_CAST(regexp_replace({v}, '{_OFFSET}$', '') AS TIMESTAMP) + to_minutes({_CST_MINUTES} - ({offset}))"
+    offset = (
+        f"CASE WHEN {off} = 'Z' THEN 0 WHEN {off}[1] = '-' THEN -({minutes}) ELSE {minutes} END"
+    )
+    local = f"TRY_CAST(regexp_replace({v}, '{_OFFSET}$', '') AS TIMESTAMP)"
     return r, (
         f"CASE WHEN NOT regexp_full_match({v}, '{_TS}') THEN NULL"
-        f" WHEN regexp_matches({v}, ':[0-9]{{2}}(\\.[0-9]+)?{_OFFSET}$') THEN {local}"
+        f" WHEN regexp_matches({v}, ':[0-9]{{2}}(\\.[0-9]+)?{_OFFSET}$')"
+        f" THEN {local} + to_minutes({_CST_MINUTES} - ({offset}))"
         f" ELSE TRY_CAST({v} AS TIMESTAMP) END"
     )
 
@@ -394,4 +392,4 @@ def open_source(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> Sourc
         types = _parquet_schema(con, path)
         return Source(table, path, fmt, list(types), native_types=types)
     except OSError as exc:
-        raise Unreadable(f"cannot be read ({exc.strerror or exc})")
+        raise Unreadable(f"cannot be read ({exc.strerror or exc})") from exc

@@ -4,15 +4,17 @@
 failing one gives the row its stable reason code (docs/input.md lists them all). `stage_sql`
 reads a source once, keeping typed values, the index of the first failing check and, for
 failing rows only, the text as read: memory grows with the accepted data, not with the raw
-text. Checks that need other rows (`duplicate_flags_sql`) or the unit graph
-(`unit_hierarchy_flags`, plain Python: units are few) become flags on row ids afterwards, and
-`quarantine_sql` turns each rejected row into `row, <columns as text>, reason, detail`.
+text. Checks that need another table run next (`after_sql`); checks that need other rows
+(`duplicate_flags_sql`) or the unit hierarchy (indicators.load) become flags on row numbers,
+and `quarantine_sql` turns each rejected row into `row, <columns as text>, reason, detail`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from indicators import contract
 from indicators.read import SPACE, Source, sql_ident, sql_literal, typed_sql
@@ -61,14 +63,23 @@ class Check:
     """One row check: a reason code, the column it concerns and its SQL.
 
     `condition` is over the per-row aliases r<i> (trimmed text, NULL when empty), t<i> (typed
-    value) and x<i> (value as read); None marks a flag set later. `detail` is over the
-    quarantine aliases d<i> (text as read) and the typed columns, and reads as a sentence.
+    value) and x<i> (value as read), or, when `after`, over the staged columns; None marks a
+    flag set later. `detail` is over the quarantine aliases d<i> (text as read) and the typed
+    columns, and reads as a sentence.
     """
 
     code: str
     column: str | None
     condition: str | None
     detail: str
+    after: bool = False  # needs another table: applied by an UPDATE after staging
+
+
+def any_of(expr: str, values) -> str:
+    """SQL: `expr` equals one of `values`, as ORed comparisons: DuckDB plans a long IN list
+    as a join, and a join in the staging query would cost the file order of its rows."""
+    terms = (f"{expr} = {v if isinstance(v, int) else sql_literal(v)}" for v in values)
+    return "(" + " OR ".join(terms) + ")"
 
 
 def _say(*parts: str | int) -> str:
@@ -86,6 +97,12 @@ def _say(*parts: str | int) -> str:
 
 def _number(value: float | None) -> str:
     return "" if value is None else str(int(value)) if float(value).is_integer() else str(value)
+
+
+def row_number_sql(alias: str, numbered: bool) -> str:
+    """SQL for the 1-based ordinal of a staged row among the rows the reader returned: the
+    `_n` column when the scan numbered rows, else the row id (the stage kept file order)."""
+    return f"{alias}._n" if numbered else f"({alias}.rowid + 1)"
 
 
 def checks(source: Source, as_of: dt.date) -> list[Check]:
@@ -115,7 +132,8 @@ def checks(source: Source, as_of: dt.date) -> list[Check]:
         if source.transcoded:
             add("bad_encoding", i, f"contains(x{i}, '\ufffd')")
         if c.required:
-            out.append(Check("missing_value", c.name, f"r{i} IS NULL", _say(f"{c.name} is empty")))
+            empty = _say(f"{c.name} is empty; a value is required")
+            out.append(Check("missing_value", c.name, f"r{i} IS NULL", empty))
         if c.pattern:
             add("bad_id", i, f"NOT regexp_full_match(r{i}, {sql_literal(c.pattern)})")
         if c.type in ("DATE", "TIMESTAMP") and not native:
@@ -130,8 +148,7 @@ def checks(source: Source, as_of: dt.date) -> list[Check]:
         elif c.type in ("BIGINT", "BOOLEAN") and not native:
             add("bad_type", i, f"r{i} IS NOT NULL AND t{i} IS NULL", want=want)
         if c.enum:
-            listed = ", ".join(map(sql_literal, c.enum))
-            add("bad_enum", i, f"t{i} NOT IN ({listed})", values=", ".join(c.enum))
+            add("bad_enum", i, f"NOT {any_of(f't{i}', c.enum)}", values=", ".join(c.enum))
         if c.money:
             add("negative_amount", i, f"t{i} < 0")
         if c.positive:
@@ -150,7 +167,12 @@ def checks(source: Source, as_of: dt.date) -> list[Check]:
             after = _say(f"{c.name} ", i, f" is after the run date {as_of.isoformat()}")
             detail = f"CASE WHEN {sql_ident(c.name)} < {early} THEN {before} ELSE {after} END"
             out.append(
-                Check("date_out_of_range", c.name, f"t{i} < {early} OR CAST(t{i} AS DATE) > {late}", detail)
+                Check(
+                    "date_out_of_range",
+                    c.name,
+                    f"t{i} < {early} OR CAST(t{i} AS DATE) > {late}",
+                    detail,
+                )
             )
         if c.name == table.year_column:
             cond = f"t{i} < {first_year} OR t{i} > {as_of.year}"
@@ -158,7 +180,7 @@ def checks(source: Source, as_of: dt.date) -> list[Check]:
     for i, c in enumerate(table.columns):
         if c.required_if and c.required_if[0] in present:
             other, values = c.required_if
-            cond = f"r{i} IS NULL AND t{at[other]} IN ({', '.join(map(sql_literal, values))})"
+            cond = f"r{i} IS NULL AND {any_of(f't{at[other]}', values)}"
             detail = _say(f"{c.name} is empty; it is required when {other} is ", at[other])
             out.append(Check("missing_status_date", c.name, cond, detail))
         if c.not_before and {c.name, c.not_before} <= present:
@@ -166,29 +188,34 @@ def checks(source: Source, as_of: dt.date) -> list[Check]:
             detail = _say(f"{c.name} ", i, f" is before {c.not_before} ", j)
             out.append(Check("date_order", c.name, f"t{i} < t{j}", detail))
         if c.refers_to and refs and c.name in present:
+            col = sql_ident(c.name)
             absent = _say(f"{c.name} ", i, " is not in units")
             rejected = _say(f"{c.name} ", i, " was quarantined in units (")
             detail = f"CASE WHEN _unit_reason IS NULL THEN {absent} ELSE concat({rejected}, _unit_reason, ')') END"
-            out.append(
-                Check("unknown_unit", c.name, f"t{i} NOT IN (SELECT unit_id FROM units)", detail)
-            )
-        if c.refers_to == "region" and refs and c.name in present:
-            cond = f"t{i} NOT IN (SELECT unit_id FROM units WHERE kind = 'region')"
-            add("not_a_region", i, cond, table=source.table)
+            cond = f"{col} NOT IN (SELECT unit_id FROM units)"
+            out.append(Check("unknown_unit", c.name, cond, detail, after=True))
+            if c.refers_to == "region":
+                cond = f"{col} NOT IN (SELECT unit_id FROM units WHERE kind = 'region')"
+                detail = _say(f"{c.name} ", i, _SAYS["not_a_region"].format(table=source.table))
+                out.append(Check("not_a_region", c.name, cond, detail, after=True))
     out.extend(Check(code, None, None, "NULL") for code in FLAG_CODES)
     return out
 
 
-def stage_sql(source: Source, target: str, scan: str, rules: list[Check]) -> str:
-    """CREATE the table `target`: typed contract columns, `_n` (the row's ordinal among the
-    rows the reader returned), `_chk` (index of the first failing check, NULL when the row
-    passes) and `_raw<i>` (text as read, failing rows only)."""
+def stage_sql(source: Source, target: str, scan: str, rules: list[Check], numbered: bool) -> str:
+    """CREATE the table `target`: typed contract columns, `_chk` (index of the first failing
+    check, NULL when the row passes), `_raw<i>` (text as read, failing rows only) and, when
+    the scan numbers rows, `_n`. The query holds no join, so that DuckDB can keep file order
+    while reading in parallel; checks that need another table run afterwards (`after_sql`)."""
     cols = contract.TABLES[source.table].columns
     parsed = [typed_sql(source, c, i) for i, c in enumerate(cols)]
-    raw = "_n, " + ", ".join(f"{sql_ident(c.name)} AS x{i}" for i, c in enumerate(cols))
-    trimmed = "_n, " + ", ".join(f"x{i}, {r} AS r{i}" for i, (r, _) in enumerate(parsed))
-    typed = "_n, " + ", ".join(f"x{i}, r{i}, {t} AS t{i}" for i, (_, t) in enumerate(parsed))
-    when = " ".join(f"WHEN {k.condition} THEN {n}" for n, k in enumerate(rules) if k.condition)
+    n = "_n, " if numbered else ""
+    raw = n + ", ".join(f"{sql_ident(c.name)} AS x{i}" for i, c in enumerate(cols))
+    trimmed = n + ", ".join(f"x{i}, {r} AS r{i}" for i, (r, _) in enumerate(parsed))
+    typed = n + ", ".join(f"x{i}, r{i}, {t} AS t{i}" for i, (_, t) in enumerate(parsed))
+    when = " ".join(
+        f"WHEN {k.condition} THEN {i}" for i, k in enumerate(rules) if k.condition and not k.after
+    )
     final = ", ".join(f"CAST(t{i} AS {c.type}) AS {sql_ident(c.name)}" for i, c in enumerate(cols))
     keep = "".join(
         f", CASE WHEN _chk IS NOT NULL THEN CAST(x{i} AS VARCHAR) END AS _raw{i}"
@@ -202,11 +229,21 @@ def stage_sql(source: Source, target: str, scan: str, rules: list[Check]) -> str
         b AS (SELECT {trimmed} FROM a),
         c AS (SELECT {typed} FROM b),
         d AS (SELECT *, CAST({f"CASE {when} END" if when else "NULL"} AS SMALLINT) AS _chk FROM c)
-        SELECT {final}, _n, _chk{keep} FROM d"""
+        SELECT {final}, {n}_chk{keep} FROM d"""
+
+
+def after_sql(target: str, rules: list[Check]) -> list[str]:
+    """UPDATEs applying, in order, the checks that need another table to rows that passed
+    every earlier check (these checks come after all per-row checks, so order is kept)."""
+    return [
+        f"UPDATE {sql_ident(target)} SET _chk = {i} WHERE _chk IS NULL AND ({k.condition})"
+        for i, k in enumerate(rules)
+        if k.after
+    ]
 
 
 def duplicate_flags_sql(
-    source: Source, target: str, rules: list[Check], flags: str, gaps: str
+    source: Source, target: str, rules: list[Check], flags: str, gaps: str, numbered: bool
 ) -> str:
     """INSERT into `flags` the rows that repeat a key: all copies when their content differs
     (duplicate_key), all but the first when they are exact copies (duplicate_row)."""
@@ -218,7 +255,8 @@ def duplicate_flags_sql(
     return f"""
         INSERT INTO {flags}
         WITH k AS (
-            SELECT _n, {key}, hash({content}) AS h FROM {sql_ident(target)} WHERE _chk IS NULL
+            SELECT {row_number_sql("t", numbered)} AS _n, {key}, hash({content}) AS h
+            FROM {sql_ident(target)} t WHERE _chk IS NULL
         ),
         grp AS (
             SELECT {key}, count(*) AS copies, min(_n) AS first_n, min(h) <> max(h) AS conflict
@@ -243,6 +281,7 @@ def quarantine_sql(
     rules: list[Check],
     used: set[int],
     tables: dict[str, str | None],
+    numbered: bool,
 ) -> str:
     """SELECT every rejected row as `row, <present columns as text>, reason, detail`, ordered
     by row; `row` is the 1-based data row in the file, counting rows the CSV parser rejected.
@@ -268,15 +307,18 @@ def quarantine_sql(
             "u.reason",
         )
     sql = f"""
-        WITH s AS (SELECT * FROM {sql_ident(target)} WHERE _chk IS NOT NULL),
+        WITH s AS (
+            SELECT *, {row_number_sql("t", numbered)} AS _row FROM {sql_ident(target)} t
+            WHERE _chk IS NOT NULL
+        ),
         q AS (
             SELECT s.*, {texts}f.detail AS _flag, {unit_reason} AS _unit_reason
-            FROM s LEFT JOIN {tables["flags"]} f ON f.n = s._n {unit_join}
+            FROM s LEFT JOIN {tables["flags"]} f ON f.n = s._row {unit_join}
         )
-        SELECT CAST(q._n + COALESCE(gp.j, 0) AS BIGINT) AS "row", {out}
+        SELECT CAST(q._row + COALESCE(gp.j, 0) AS BIGINT) AS "row", {out}
                {reason} AS reason, COALESCE(_flag, {detail}) AS detail
         FROM q ASOF LEFT JOIN (SELECT g, max(j) AS j FROM {tables["gaps"]} GROUP BY g) gp
-            ON q._n > gp.g"""
+            ON q._row > gp.g"""
     if tables["rejects"]:
         nulls = "".join(f"NULL::VARCHAR AS {sql_ident(c.name)}, " for _, c in shown)
         what = " ".join(
@@ -288,86 +330,55 @@ def quarantine_sql(
                CASE WHEN error_type = 'INVALID ENCODING' THEN 'bad_encoding' ELSE 'malformed_row' END,
                concat(CASE error_type {what} ELSE error_message END, ': ',
                       left(trim(csv_line, {SPACE}), 80))
-        FROM {rejects_rows_sql(tables["rejects"])}"""
+        FROM {tables["rejects"]}"""
     return f'SELECT * FROM ({sql}) ORDER BY "row", reason'
 
 
-def rejects_rows_sql(rejects: str) -> str:
-    """A subquery over DuckDB's rejects table: one row per rejected record, with `r`, its
-    1-based data row number (blank lines directly before it are not counted)."""
-    lead = "regexp_extract(csv_line, '^[\\r\\n]*')"
-    return f"""(
-        SELECT CAST(line AS BIGINT) - 1 - (length({lead}) - length(replace({lead}, chr(10), ''))) AS r,
-               error_type, error_message, csv_line
-        FROM (SELECT line, any_value(error_type) AS error_type, any_value(error_message) AS error_message,
-                     any_value(csv_line) AS csv_line
-              FROM {rejects} GROUP BY line))"""
+def rejected_rows_sql(rejects: str, blank_lines: str, readable: int) -> str:
+    """A SELECT over DuckDB's rejects table: one row per record the CSV parser rejected, with
+    `r`, its 1-based data row number. DuckDB numbers lines counting blank lines, which are not
+    rows: `blank_lines` lists their line numbers. The numbers are then kept distinct and within
+    the rows read (`readable` rows were returned by the parser), whatever the file holds."""
+    r = f"line - 1 - (SELECT count(*) FROM {blank_lines} b WHERE b.line < e.line)"
+    capped = f"CAST(j + least(greatest(max(r - j) OVER (ORDER BY j), 0), {readable}) AS BIGINT)"
+    return f"""
+        SELECT {capped} AS r, error_type, error_message, csv_line FROM (
+            SELECT *, row_number() OVER (ORDER BY r, line) AS j FROM (
+                SELECT CAST(line AS BIGINT) AS line, {r} AS r, error_type, error_message, csv_line
+                FROM (SELECT line, any_value(error_type) AS error_type,
+                             any_value(error_message) AS error_message, any_value(csv_line) AS csv_line
+                      FROM {rejects} GROUP BY line) e))"""
 
 
-def _missing(unit_id: str, why: dict[str, str]) -> str:
-    if unit_id in why:
-        return f"'{unit_id}' was quarantined in units ({why[unit_id]})"
-    return f"'{unit_id}' is not in units"
+_QUOTE_OR_NEWLINE = re.compile(rb'["\n]')
 
 
-def unit_hierarchy_flags(
-    units: list[tuple[int, str, str, str | None, str]], rejected: dict[str, str]
-) -> list[tuple[int, str, str]]:
-    """Flags `(row id, code, detail)` from the unit hierarchy.
+def blank_line_numbers(path: Path, chunk_bytes: int = 1 << 22) -> list[int]:
+    """Numbers of the blank lines of a CSV file (outside quoted fields), as DuckDB's reader
+    counts lines: a record spanning lines counts once. A streaming scan in Python, run only
+    when the parser rejected rows of a file that has blank lines (`has_blank_line`)."""
+    blanks, line, quoted, previous, offset, last = [], 1, False, -1, 0, b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_bytes):
+            for match in _QUOTE_OR_NEWLINE.finditer(chunk):
+                if match.group() == b'"':
+                    quoted = not quoted
+                elif not quoted:
+                    at = offset + match.start()
+                    before = chunk[match.start() - 1 : match.start()] if match.start() else last
+                    if at == previous + 1 or (at == previous + 2 and before == b"\r"):
+                        blanks.append(line)
+                    line, previous = line + 1, at
+            offset, last = offset + len(chunk), chunk[-1:]
+    return blanks
 
-    `units` holds `(row id, unit_id, kind, parent_id, region_id)` of the units that passed
-    every other check (unit ids unique); `rejected` maps unit ids already quarantined to
-    their reason. A region must be its own region (region_mismatch). A parent_id must name
-    an accepted unit (unknown_parent) and a department's region_id an accepted region
-    (unknown_region); this repeats until nothing changes, because rejecting a unit orphans
-    the units below it. Units whose parent chain loops are parent_cycle, and the units
-    hanging below a loop then become unknown_parent.
-    """
-    alive = {u[1]: u for u in units}
-    why = dict(rejected)
-    out: list[tuple[int, str, str]] = []
 
-    def reject(uid: str, code: str, detail: str) -> None:
-        out.append((alive.pop(uid)[0], code, detail))
-        why[uid] = code
-
-    for uid, (_, _, kind, _, region) in list(alive.items()):
-        if kind == "region" and region != uid:
-            reject(
-                uid,
-                "region_mismatch",
-                f"region_id '{region}' differs from unit_id '{uid}'; a region is its own region",
-            )
-
-    def orphans() -> None:
-        changed = True
-        while changed:
-            changed = False
-            for uid, (_, _, kind, parent, region) in list(alive.items()):
-                if parent is not None and parent not in alive:
-                    reject(uid, "unknown_parent", f"parent_id {_missing(parent, why)}")
-                elif kind == "department" and region not in alive:
-                    reject(uid, "unknown_region", f"region_id {_missing(region, why)}")
-                elif kind == "department" and alive[region][2] != "region":
-                    reject(
-                        uid, "unknown_region", f"region_id '{region}' is a department, not a region"
-                    )
-                else:
-                    continue
-                changed = True
-
-    orphans()
-    walked: dict[str, str] = {}
-    for start in list(alive):
-        path, uid = [], start
-        while uid in alive and uid not in walked:
-            walked[uid] = start
-            path.append(uid)
-            uid = alive[uid][3]
-        if uid in alive and walked.get(uid) == start:
-            loop = path[path.index(uid) :]
-            chain = " -> ".join([*loop, uid])
-            for member in loop:
-                reject(member, "parent_cycle", f"parent_id chain loops: {chain}")
-    orphans()
-    return out
+def has_blank_line(path: Path, chunk_bytes: int = 1 << 22) -> bool:
+    """True when the file holds an empty line (or one holding only a carriage return)."""
+    with open(path, "rb") as fh:
+        tail = b""
+        while chunk := fh.read(chunk_bytes):
+            if b"\n\n" in tail + chunk or b"\n\r\n" in tail + chunk:
+                return True
+            tail = chunk[-2:]
+    return False

@@ -390,9 +390,11 @@ def kit() -> SimpleNamespace:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def con():
-    connection = duckdb.connect()
+    """One DuckDB connection per test module: `load` replaces every table it owns, and a
+    connection costs more than loading a tiny world. One thread: the tables are tiny."""
+    connection = duckdb.connect(config={"threads": 1})
     yield connection
     connection.close()
 

@@ -12,8 +12,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-import duckdb
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators import contract
@@ -24,9 +23,7 @@ from indicators.validate import FLAG_CODES, checks
 
 AS_OF = dt.date(2024, 12, 31)
 TABLES = list(contract.TABLES)
-FUZZ = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+FUZZ = settings(max_examples=15, deadline=None)
 
 
 def documented_reasons() -> set[str]:
@@ -136,12 +133,12 @@ def check_reconciled(con, loaded, expected_read=None) -> None:
     damage=st.lists(cell(), min_size=1, max_size=4),
     fmt=st.sampled_from(["csv", "parquet-text", "xlsx"]),
 )
-def test_value_damage_is_quarantined_never_staged(kit, damage, fmt):
+def test_value_damage_is_quarantined_never_staged(kit, con, damage, fmt):
     world = kit.copy_world()
     for table, row, column, value in damage:
         world[table][row % len(world[table])][column] = value
     tables = list(dict.fromkeys(["units", "unit_stats", *(d[0] for d in damage)]))
-    with tempfile.TemporaryDirectory() as tmp, duckdb.connect() as con:
+    with tempfile.TemporaryDirectory() as tmp:
         folder = kit.write_world(Path(tmp) / "data", world, fmt=fmt, tables=tables)
         loaded = load(folder, con, as_of=AS_OF)
         check_reconciled(con, loaded, {t: len(world[t]) for t in tables})
@@ -181,11 +178,11 @@ def apply_edits(data: bytes, edits) -> bytes:
     fmt=st.sampled_from(["csv", "csv-gbk", "parquet", "xlsx"]),
     edits=byte_edits(),
 )
-def test_byte_damage_stops_cleanly_or_reconciles(kit, table, fmt, edits):
+def test_byte_damage_stops_cleanly_or_reconciles(kit, con, table, fmt, edits):
     tables = list(dict.fromkeys(["units", "unit_stats", table]))
     encoding = "gbk" if fmt == "csv-gbk" else "utf-8"
     fmt = fmt.removesuffix("-gbk")
-    with tempfile.TemporaryDirectory() as tmp, duckdb.connect() as con:
+    with tempfile.TemporaryDirectory() as tmp:
         folder = kit.write_world(Path(tmp) / "data", fmt=fmt, encoding=encoding, tables=tables)
         path = folder / f"{table}.{fmt}"
         path.write_bytes(apply_edits(path.read_bytes(), edits))

@@ -13,8 +13,9 @@ import pytest
 from indicators import contract, read
 from indicators.errors import FrameworkError, InputError
 from indicators.lifecycle import Lifecycle, staging_view_sql
+from indicators import load as load_module
 from indicators.load import TableCounts, load, summary_table, write_quarantine
-from indicators.validate import FLAG_CODES, checks
+from indicators.validate import FLAG_CODES, checks, stage_sql
 
 ALL_TABLES = list(contract.TABLES)
 
@@ -27,7 +28,7 @@ def table_rows(con, names) -> dict[str, list[tuple]]:
 def clean_rows(tmp_path_factory, kit) -> dict[str, list[tuple]]:
     """The clean world as loaded from plain UTF-8 CSV: what every other variant must equal."""
     folder = kit.write_world(tmp_path_factory.mktemp("clean") / "data")
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"threads": 1}) as con:
         load(folder, con, as_of=kit.AS_OF)
         return table_rows(con, ALL_TABLES)
 
@@ -37,6 +38,8 @@ def clean_rows(tmp_path_factory, kit) -> dict[str, list[tuple]]:
 
 def test_structural_case(structural_case, kit, tmp_path, con):
     folder = kit.build_case(structural_case, tmp_path / "data")
+    tables = "SELECT table_name, estimated_size FROM duckdb_tables() WHERE NOT temporary ORDER BY 1"
+    before = con.execute(tables).fetchall()
     with pytest.raises(InputError) as caught:
         load(folder, con, as_of=kit.AS_OF)
     error = caught.value
@@ -46,9 +49,7 @@ def test_structural_case(structural_case, kit, tmp_path, con):
     for expected, problem in zip(structural_case["expect"], error.problems):
         assert problem.startswith(expected)
         assert "\n" not in problem
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT temporary").fetchall() == [
-        (0,)
-    ]
+    assert con.execute(tables).fetchall() == before  # a refused folder changes nothing
 
 
 def test_variant_case(variant_case, kit, tmp_path, con, clean_rows):
@@ -91,6 +92,12 @@ def test_chinese_text_after_a_long_ascii_stretch_is_detected(tmp_path):
     assert read.detect_encoding(path) == "gbk"
 
 
+def test_a_long_ascii_file_is_utf8(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_bytes(b"unit_id,name\n" + b"440100,Guangzhou\n" * 200_000)  # ~3.4 MB
+    assert read.detect_encoding(path) == "utf-8"
+
+
 def test_transcoding_is_exact_across_chunk_boundaries(tmp_path, monkeypatch, kit):
     text = "".join(f"{i},广州市{i}号𠀀\n" for i in range(300))
     path = tmp_path / "x.csv"
@@ -109,7 +116,7 @@ def test_bom_and_gbk_headers_are_clean(tmp_path, kit):
             contract.TABLES["units"].column_names,
             encoding,
         )
-        with duckdb.connect() as con:
+        with duckdb.connect(config={"threads": 1}) as con:
             source = read.open_source(con, "units", path)
         assert source.header == list(contract.TABLES["units"].column_names)
         assert source.problems() == []
@@ -192,7 +199,10 @@ def test_extra_and_missing_optional_columns(tmp_path, kit, con):
     assert loaded.present == ("units", "unit_stats", "debt", "contracts")
 
 
-def test_row_numbers_count_rows_the_parser_rejected(tmp_path, kit, con):
+@pytest.mark.parametrize("numbered", [False, True], ids=["rowid", "row_number"])
+def test_row_numbers_count_rows_the_parser_rejected(numbered, tmp_path, kit, con, monkeypatch):
+    if numbered:  # the fallback for a plan that would not keep file order
+        monkeypatch.setattr(load_module, "_keeps_file_order", lambda con, stage: False)
     folder = kit.write_world(tmp_path / "data", tables=["units", "unit_stats"])
     cols = contract.TABLES["failure_records"].column_names
     good = [kit.as_text(v) for v in kit.CLEAN["failure_records"][0].values()]
@@ -214,6 +224,44 @@ def test_row_numbers_count_rows_the_parser_rejected(tmp_path, kit, con):
     ]
     assert "exact copy of row 1" in frame["detail"][3]
     assert loaded.counts["failure_records"] == TableCounts(read=6, accepted=2, quarantined=4)
+
+
+def test_blank_lines_are_not_rows_even_around_rejected_rows(tmp_path, kit, con):
+    folder = kit.write_world(tmp_path / "data", tables=["units", "unit_stats"])
+    cols = contract.TABLES["failure_records"].column_names
+    good = [kit.as_text(v) for v in kit.CLEAN["failure_records"][0].values()]
+    row = lambda rid, severity="2": ",".join([rid, *good[1:3], severity, *good[4:]])  # noqa: E731
+    lines = [
+        ",".join(cols),
+        row("F1"),
+        "",
+        "F2,440100",
+        "",
+        "",
+        row("F3"),
+        row("F4", "9"),
+        row("F5"),
+    ]
+    (folder / "failure_records.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = load(folder, con, as_of=kit.AS_OF)
+    frame = loaded.quarantine["failure_records"]
+    assert frame.select("row", "reason").rows() == [(2, "malformed_row"), (4, "out_of_range")]
+    assert loaded.counts["failure_records"] == TableCounts(read=5, accepted=3, quarantined=2)
+
+
+def test_the_staging_query_keeps_file_order_for_every_table(kit, tmp_path):
+    """Row numbers are row ids only if DuckDB plans the staging query as a batch insert;
+    otherwise the load falls back to numbering rows on one thread (slower, still exact)."""
+    folder = kit.write_world(tmp_path / "data")
+    con = duckdb.connect(config={"threads": 4})  # a single thread needs no batch insert
+    for table in ALL_TABLES:
+        source = read.open_source(con, table, folder / f"{table}.csv")
+        source.prepare(tmp_path)
+        rules = checks(source, kit.AS_OF)
+        stage = stage_sql(
+            source, f"probe_{table}", source.scan_sql("probe_rejects", False), rules, False
+        )
+        assert load_module._keeps_file_order(con, stage), table
 
 
 # ---- outputs ----------------------------------------------------------------------------------
@@ -245,10 +293,10 @@ def test_load_keeps_the_connection_settings_and_can_run_twice(kit, clean_dir, co
     con.execute("SET preserve_insertion_order = false")
     load(clean_dir, con, as_of=kit.AS_OF)
     loaded = load(clean_dir, con, as_of=kit.AS_OF)
+    setting = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    con.execute("SET preserve_insertion_order = true")
+    assert setting == [(False,)]
     assert loaded.counts["units"].accepted == len(kit.CLEAN["units"])
-    assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [
-        (False,)
-    ]
     names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert names == set(ALL_TABLES)
 
