@@ -258,6 +258,9 @@ class Checker:
         methods = {**DEFAULT_METHODS, **d.get("methods", {})}
         self.keys("methods", methods, set(DEFAULT_METHODS) | {"levels"}, ())
         self.enum("methods.normalise_over", methods["normalise_over"], ("pooled", "year"))
+        # within peer groups; group imputation by another column is offered for COINr tables (rating score)
+        self.enum("methods.impute", methods["impute"], ("none", "mean", "median"))
+        self.enum("methods.treat", str(methods["treat"]).partition(":")[0], ("none", "winsorise", "boxcox"))
         self.enum("methods.peer_group", methods["peer_group"], ("kind", "all"))
         grades = self.grades(d.get("grade", []))
         vetoes = self.vetoes(d.get("veto", []), {n.code for n in nodes + auxiliary if n.is_indicator}, {g.code for g in grades})

@@ -191,7 +191,8 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
             ind.select("unit_id", "year", "indicator", "numerator", "denominator"),
             on=["unit_id", "year", "indicator"], how="left")
         aux = ind.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
-            "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"), "numerator", "denominator")
+            "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"),
+            pl.lit(False).alias("imputed"), "numerator", "denominator")
         indicators = pl.concat([ind_table, aux]).sort("unit_id", "year", "indicator")
         scores = apply_overrides(scores, read_overrides(st.data, fw, scores))
     with timer.stage("early_warning"):
@@ -204,7 +205,7 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
     audit = audit_of(scored, fw)
     return {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units,
             "alert_levels": ew.levels, "explanations": ew.explanations, "model_backtest": ew.backtest,
-            "sensitivity": sensitivity_indices,
+            "sensitivity": sensitivity_indices, "treated_points": scored.treated if scored.treated is not None else pl.DataFrame(),
             **{f"audit_{k}": v for k, v in audit.items()}}, ew
 
 

@@ -15,7 +15,10 @@ import numpy as np
 import polars as pl
 
 from indicators.framework import Framework, Node
+from indicators.errors import MethodError
 from rating.aggregate import aggregate
+from rating.impute import impute
+from rating.treat import treat_matrix
 from rating.normalise import normalise
 from rating.spec import parse_spec
 
@@ -26,11 +29,13 @@ class Scored:
 
     keys: pl.DataFrame
     codes: tuple[str, ...]
-    raw: np.ndarray  # rows x indicators (raw values, NaN = missing)
+    raw: np.ndarray  # rows x indicators: the computed values (NaN = missing), before imputation and treatment
     normalised: np.ndarray  # rows x indicators
     applicable: np.ndarray  # rows x all nodes, bool
     aggregates: np.ndarray  # rows x aggregates (index first)
     aggregate_codes: tuple[str, ...]
+    imputed: np.ndarray | None = None  # rows x indicators: cells filled by imputation
+    treated: pl.DataFrame | None = None  # one row per value changed by outlier treatment
 
 
 def wide_indicators(indicators: pl.DataFrame, units: pl.DataFrame, framework: Framework) -> tuple[pl.DataFrame, np.ndarray]:
@@ -63,13 +68,51 @@ def node_applicable(framework: Framework, keys: pl.DataFrame) -> dict[str, np.nd
     return out
 
 
-def normalise_matrix(X: np.ndarray, keys: pl.DataFrame, framework: Framework) -> np.ndarray:
-    """Normalise each indicator column within its peer groups (and per year if asked)."""
+def peer_groups(keys: pl.DataFrame, framework: Framework) -> np.ndarray:
+    """The group each row is normalised (and imputed and treated) within: its kind, and its
+    year when the framework normalises per year."""
     m = framework.methods
     groups = [keys["kind"]] if m["peer_group"] == "kind" else [pl.Series([""] * len(keys))]
     if m["normalise_over"] == "year":
         groups.append(keys["year"].cast(pl.String))
-    gid = pl.DataFrame(groups).select(pl.concat_str(pl.all(), separator="|").alias("g"))["g"].to_numpy() if groups else np.zeros(len(keys))
+    return pl.DataFrame(groups).select(pl.concat_str(pl.all(), separator="|").alias("g"))["g"].to_numpy()
+
+
+def impute_and_treat(X: np.ndarray, keys: pl.DataFrame, units: pl.DataFrame, framework: Framework,
+                     applicable: np.ndarray) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
+    """The framework's imputation then outlier treatment, within peer groups, on raw values of
+    applicable cells only. Returns the matrix, the imputed-cell mask and the treated points."""
+    m = framework.methods
+    imethod, iparams = parse_spec(m["impute"])
+    tmethod, tparams = parse_spec(m["treat"])
+    imputed = np.zeros(X.shape, bool)
+    if imethod == "none" and tmethod == "none":
+        return X, imputed, pl.DataFrame()
+    X = np.where(applicable, X, np.nan)
+    gid = peer_groups(keys, framework)
+    group_col = None
+    if imethod.startswith("group-"):
+        col = str(iparams[0]) if iparams else ""
+        if col not in units.columns:
+            raise MethodError(f"imputation {m['impute']!r}: units has no column {col!r}; e.g. group-mean:region_id")
+        group_col = keys.join(units.select("unit_id", pl.col(col).alias("_g")), on="unit_id", how="left")["_g"].to_numpy()
+    points = []
+    ids = (keys["unit_id"] + "|" + keys["year"].cast(pl.String)).to_list()
+    codes = [n.code for n in framework.indicators]
+    for g in np.unique(gid):
+        rows = gid == g
+        if imethod != "none":
+            X[rows], imputed[rows] = impute(X[rows], imethod, groups=None if group_col is None else group_col[rows])
+        if tmethod != "none":
+            X[rows], pts, _ = treat_matrix(X[rows], codes, [u for u, r in zip(ids, rows) if r], tmethod, tparams)
+            points.append(pts)
+    return X, imputed & applicable, pl.concat(points) if points else pl.DataFrame()
+
+
+def normalise_matrix(X: np.ndarray, keys: pl.DataFrame, framework: Framework) -> np.ndarray:
+    """Normalise each indicator column within its peer groups (and per year if asked)."""
+    m = framework.methods
+    gid = peer_groups(keys, framework)
     N = np.full_like(X, np.nan)
     for j, n in enumerate(framework.indicators):
         method, params = parse_spec(n.normalise or m["normalise"])
@@ -118,13 +161,15 @@ def score(indicators: pl.DataFrame, units: pl.DataFrame, framework: Framework) -
     """Normalise and aggregate every unit-year; returns the scored matrix."""
     keys, X = wide_indicators(indicators, units, framework)
     app = node_applicable(framework, keys)
-    N = normalise_matrix(X, keys, framework)
+    ind_app = np.column_stack([app[n.code] for n in framework.indicators])
+    prepared, imputed, treated = impute_and_treat(X.copy(), keys, units, framework, ind_app)
+    N = normalise_matrix(prepared, keys, framework)
     ind = framework.indicators
     values = {n.code: np.where(app[n.code], N[:, j], np.nan) for j, n in enumerate(ind)}
     tree = aggregate_tree(framework, values, app)
     agg_codes = tuple(a.code for a in framework.aggregates)
     return Scored(
-        keys=keys, codes=tuple(n.code for n in ind), raw=X, normalised=N,
+        keys=keys, codes=tuple(n.code for n in ind), raw=X, normalised=N, imputed=imputed, treated=treated,
         applicable=np.column_stack([app[n.code] for n in framework.nodes]),
         aggregates=np.column_stack([tree[c] for c in agg_codes]), aggregate_codes=agg_codes,
     )
@@ -139,6 +184,7 @@ def indicator_table(scored: Scored) -> pl.DataFrame:
             pl.lit(code).alias("indicator"),
             pl.Series("value", scored.raw[:, j]).fill_nan(None),
             pl.Series("normalised", scored.normalised[:, j]).fill_nan(None),
+            pl.Series("imputed", scored.imputed[:, j] if scored.imputed is not None else np.zeros(len(k), bool)),
         ))
     return pl.concat(parts).sort("unit_id", "year", "indicator")
 

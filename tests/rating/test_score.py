@@ -111,3 +111,25 @@ def test_veto_caps_grade_and_keeps_reason():
     h = honours(scores, aux, fw)
     assert h["honours_eligible"].to_list() == [False, False, True]
     assert h["honours_reason"].to_list() == ["有记录 / has records", "有记录 / has records", None]
+
+
+def test_framework_imputation_fills_applicable_cells_only(values):
+    s = score(values, UNITS, framework(impute="mean"))
+    i = s.keys["unit_id"].to_list().index("300000")
+    j = s.codes.index("debt")
+    assert s.imputed[i, j] and np.isnan(s.raw[i, j])  # raw keeps the missing value, flagged imputed
+    # the region's debt is filled with the peer mean (1 + 3) / 2 = 2 -> normalised 50
+    assert s.normalised[i, j] == pytest.approx(50)
+    k = s.keys["unit_id"].to_list().index("100000-X")
+    assert not s.imputed[k, j] and np.isnan(s.normalised[k, j])  # debt does not apply to a department
+
+
+def test_framework_treatment_records_points():
+    rows = [(f"{100000 + i}", 2024, "good", float(v)) for i, v in enumerate([1, 2, 3, 4, 5, 6, 7, 8, 9, 500])]
+    rows += [(f"{100000 + i}", 2024, "bad", float(i)) for i in range(10)]
+    units = pl.DataFrame({"unit_id": [r[0] for r in rows[:10]], "kind": ["region"] * 10, "level": ["city"] * 10})
+    s = score(long(rows), units, framework(treat="winsorise", data_threshold=0.0))
+    assert s.treated.height >= 1 and set(s.treated["iCode"]) == {"good"}
+    j = s.codes.index("good")
+    assert s.raw[:, j].max() == 500  # the raw value is kept; only the normalised one reflects treatment
+    assert np.nanmax(s.normalised[:, j]) == 100 and np.sort(s.normalised[:, j])[-2] > 50
