@@ -98,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--uncertainty", type=int, default=0, metavar="N",
                    help="Monte Carlo replications over weights (x U(0.75,1.25)) and imputation; adds rank_low, rank_median, rank_high")
     c.add_argument("--seed", type=int, default=0, help="seed of the uncertainty analysis (default 0)")
+    c.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
 
     e = sub.add_parser("explain", help="show an indicator value and the records behind it",
                        description="Print the value, numerator and denominator of one indicator and list its records.")
@@ -237,6 +238,7 @@ def cmd_score(args) -> int:
     from rating.coinr import read_idata, read_imeta, score_tables, write_score_outputs
     from rating.outputs import atomic_dir
     from rating.uncertainty import experiment_from_tables, uncertainty
+    from reports.coinr import render_coinr
 
     idata, imeta = read_idata(args.idata), read_imeta(args.imeta)
     opts = dict(normalise=args.normalise, aggregate=args.aggregate, treat=args.treat, impute=args.impute,
@@ -250,7 +252,8 @@ def cmd_score(args) -> int:
             unc.select(*keys, "rank_low", "rank_median", "rank_high"), on=keys, how="left"))
     with atomic_dir(args.out, force=args.force, mark="scores.csv") as tmp:
         write_score_outputs(result, tmp)
-    print(f"scored {result.scores.height} units -> {args.out}/scores.csv")
+        render_coinr(tmp, result, lang=args.lang, idata=idata, imeta=imeta)
+    print(f"scored {result.scores.height} units -> {args.out}/scores.csv and {args.out}/index.html")
     return 0
 
 

@@ -306,10 +306,14 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
                    records=records, manifest=result.manifest, lang=lang, audience=audience,
                    audit={k.removeprefix("audit_"): v for k, v in result.tables.items() if k.startswith("audit_")},
                    model_card=result.model.card if result.model is not None else None,
-                   sensitivity=result.tables.get("sensitivity"))
+                   sensitivity=result.tables.get("sensitivity"),
+                   explanations=result.tables.get("explanations"),
+                   alert_levels=result.tables.get("alert_levels"),
+                   backtest=result.tables.get("model_backtest"),
+                   predictions=result.model.predictions if result.model is not None else None)
         if result.model is not None:
             (tmp / "model").mkdir()
             write_json(result.model.card, tmp / "model" / "card.json")
             write_csv(result.model.backtest, tmp / "model" / "backtest.csv")
-        write_duckdb(result.tables, tmp / "results.duckdb")
+        write_duckdb({k: v for k, v in result.tables.items() if v.width > 0}, tmp / "results.duckdb")
         write_json({**result.manifest, "timings": timer.timings}, tmp / "manifest.json")

@@ -61,13 +61,15 @@ def _segments(x0, x1, y0, y1) -> tuple[list, list]:
     return xs, ys
 
 
-def score_rank_intervals(panels: list[dict], *, xlabel: str, ylabel: str) -> Figure:
+def score_rank_intervals(panels: list[dict], *, xlabel: str, ylabel: str,
+                         xlim: tuple[float, float] = (0.0, 100.0)) -> Figure:
     """Small multiples, one per peer group: score across, rank down; each unit a short tick at
     its rank and a vertical line over its rank interval, coloured by grade.
 
     panels: [{title, n, series: [{colour, score: [...], rank: [...], low: [...], high: [...]}]}]
     """
     n = max(len(panels), 1)
+    half = 0.006 * (xlim[1] - xlim[0])  # half the width of a unit's tick
     cols = 2 if n > 1 else 1
     rows = (n + cols - 1) // cols
     with matplotlib.rc_context(FONT):
@@ -77,10 +79,10 @@ def score_rank_intervals(panels: list[dict], *, xlabel: str, ylabel: str) -> Fig
             for s in p["series"]:
                 ax.plot(*_segments(s["score"], s["score"], s["low"], s["high"]), color=s["colour"],
                         linewidth=0.8, alpha=0.6)
-                ax.plot(*_segments([v - 0.6 for v in s["score"]], [v + 0.6 for v in s["score"]], s["rank"], s["rank"]),
-                        color=s["colour"], linewidth=2.2, solid_capstyle="butt")
+                ticks = _segments([v - half for v in s["score"]], [v + half for v in s["score"]], s["rank"], s["rank"])
+                ax.plot(*ticks, color=s["colour"], linewidth=2.2, solid_capstyle="butt")
             ax.set_title(p["title"])
-            ax.set_xlim(0, 100)
+            ax.set_xlim(*xlim)
             ax.set_ylim(p["n"] + 0.5, 0.5)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
@@ -104,4 +106,78 @@ def correlation_heatmap(labels: list[str], matrix: list[list[float | None]], *, 
         ax.invert_yaxis()
         ax.set_title(title)
         fig.colorbar(mesh, ax=ax, shrink=0.6)
+    return fig
+
+
+def roc_curves(curves: list[dict], *, xlabel: str, ylabel: str) -> Figure:
+    """ROC curves, one line per model, with the chance diagonal.
+
+    curves: [{label, fpr: [...], tpr: [...], colour, width}].
+    """
+    with matplotlib.rc_context(FONT):
+        fig = Figure(figsize=(4.6, 4.2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1], color=MISSING_COLOUR, linewidth=1, linestyle="--")
+        for c in curves:
+            ax.plot(c["fpr"], c["tpr"], color=c["colour"], linewidth=c.get("width", 1.4), label=c["label"],
+                    drawstyle="steps-post")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+    return fig
+
+
+def calibration(points: list[dict], *, xlabel: str, ylabel: str, colour: str = "#0b5cad") -> Figure:
+    """Reliability diagram: observed rate against mean predicted probability per group, the
+    diagonal for perfect calibration; marker areas follow the group sizes.
+
+    points: [{predicted, observed, n}].
+    """
+    with matplotlib.rc_context(FONT):
+        fig = Figure(figsize=(4.6, 4.2), layout="constrained")
+        ax = fig.add_subplot()
+        top = max([p["predicted"] for p in points] + [p["observed"] for p in points] + [0.05])
+        lim = min(1.0, top * 1.1)
+        ax.plot([0, lim], [0, lim], color=MISSING_COLOUR, linewidth=1, linestyle="--")
+        xs, ys = [p["predicted"] for p in points], [p["observed"] for p in points]
+        ax.plot(xs, ys, color=colour, linewidth=1.2)
+        n_max = max([p["n"] for p in points] + [1])
+        ax.scatter(xs, ys, s=[12 + 60 * p["n"] / n_max for p in points], color=colour, zorder=3)
+        ax.set_xlim(0, lim)
+        ax.set_ylim(0, lim)
+        ax.set_aspect("equal")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+    return fig
+
+
+def sensitivity_bars(rows: list[dict], *, s1_label: str, st_label: str) -> Figure:
+    """First- and total-order sensitivity indices per assumption, with confidence intervals.
+
+    rows: [{label, s1, s1_low, s1_high, st, st_low, st_high}] (None where missing).
+    """
+    import numpy as np
+
+    def arr(key):
+        return np.array([np.nan if r[key] is None else r[key] for r in rows], dtype=float)
+
+    y = np.arange(len(rows))
+    with matplotlib.rc_context(FONT):
+        fig = Figure(figsize=(6.4, 0.5 * max(len(rows), 1) + 1.2), layout="constrained")
+        ax = fig.add_subplot()
+        for key, off, colour, label in (("s1", -0.18, "#0b5cad", s1_label), ("st", 0.18, "#9ecae1", st_label)):
+            v, lo, hi = arr(key), arr(f"{key}_low"), arr(f"{key}_high")
+            ax.barh(y + off, np.nan_to_num(v), height=0.34, color=colour, label=label)
+            ok = ~np.isnan(lo) & ~np.isnan(hi)
+            ax.hlines(y[ok] + off, lo[ok], hi[ok], color="#1f2328", linewidth=1)
+        ax.axvline(0, color="#8c959f", linewidth=0.8)
+        ax.set_yticks(y, [r["label"] for r in rows])
+        ax.invert_yaxis()
+        low = np.concatenate([arr(k) for k in ("s1", "s1_low", "st", "st_low")] + [[0.0]])
+        high = np.concatenate([arr(k) for k in ("s1", "s1_high", "st", "st_high")] + [[1.0]])
+        ax.set_xlim(min(0.0, float(np.nanmin(low))) - 0.02, max(1.0, float(np.nanmax(high))) + 0.02)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return fig

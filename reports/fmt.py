@@ -161,3 +161,11 @@ def measure(x, unit: str) -> str:
     if u in ("records", "days"):
         return num(x, 1)
     return num(x, 2)
+
+
+def frame_table(df) -> dict | None:
+    """Any small frame as a table of display strings (optional sections passed by the caller)."""
+    if df is None or df.is_empty():
+        return None
+    cells = [[num(v, 3) if isinstance(v, float) else text(v) for v in row] for row in df.iter_rows()]
+    return {"columns": df.columns, "rows": cells}

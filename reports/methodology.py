@@ -9,11 +9,16 @@ from pathlib import PurePath
 
 import polars as pl
 
+from models.rules import describe
 from reports import charts, fmt, weights
 from reports.embed import figure_svg
+from reports.fmt import frame_table
 from reports.i18n import (METHOD_EXPLAIN, METHOD_TEXT, alert_label, kind_label, level_label, lookup, message,
                           node_label, unit_text)
-from reports.tables import KIND_ORDER, LEVEL_ORDER, Inputs
+from reports.labels import ALERT_KINDS
+from reports.model_card import model_section
+from reports.sensitivity import sensitivity_section, uncertainty
+from reports.tables import Inputs
 
 OPS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "eq": "=", "ne": "≠"}
 
@@ -75,6 +80,10 @@ def rules(inp: Inputs) -> dict:
     fw, lang = inp.framework, inp.lang
 
     def label(code):
+        if code in ("score", fw.code):
+            return node_label(fw, lang)
+        if code == "grade":
+            return inp.t["grade"]
         try:
             return node_label(fw.node(code), lang)
         except KeyError:
@@ -85,14 +94,16 @@ def rules(inp: Inputs) -> dict:
                "cap": v.cap, "reason": v.reason_zh if lang == "zh" else v.reason_en} for v in fw.vetoes]
     alerts = []
     for a in fw.alerts:
-        if a.get("kind") == "band":
-            cond = "; ".join(f"≥ {b['min']:g} → {alert_label(b['level'], lang)}" for b in a.get("bands", []))
-        elif a.get("kind") == "threshold":
-            cond = f"{OPS.get(a.get('op'), a.get('op'))} {a.get('value')} → {alert_label(a.get('level'), lang)}"
-        else:
-            cond = f"> {a.get('value', 0)} → {alert_label(a.get('level'), lang)}"
-        alerts.append({"code": a.get("code", ""), "indicator": label(a.get("indicator")), "condition": cond,
-                       "message": a.get("message_zh" if lang == "zh" else "message_en", "")})
+        try:
+            zh, en = describe(a)
+        except (KeyError, TypeError, ValueError, AttributeError):  # a kind this version cannot state
+            zh = en = str(a.get("kind", ""))
+        levels = [b.get("level") for b in a.get("bands", [])] or [a.get("level")]
+        alerts.append({"code": a.get("code", ""), "kind": lookup(ALERT_KINDS, a.get("kind"), lang),
+                       "target": label(a.get("indicator") or a.get("target")) if (a.get("indicator") or a.get("target"))
+                       else fmt.DASH, "when": zh if lang == "zh" else en,
+                       "levels": [{"level": lv, "label": alert_label(lv, lang)} for lv in dict.fromkeys(levels) if lv],
+                       "description": a.get("description") or ""})
     return {"grades": grades, "vetoes": vetoes, "alerts": alerts}
 
 
@@ -160,32 +171,6 @@ def manifest(inp: Inputs) -> dict:
             "inputs": inputs, "timings": timings}
 
 
-def uncertainty(inp: Inputs) -> dict | None:
-    u = inp.framework.uncertainty or {}
-    if inp.year is None or "replications" not in u:
-        return None
-    latest = inp.scores.filter((pl.col("year") == inp.year) & pl.col("rank_low").is_not_null())
-    if latest.is_empty():
-        return None
-    widths = (latest.group_by("kind", "level").agg((pl.col("rank_high") - pl.col("rank_low")).median().alias("w"),
-                                                    pl.len())
-              .with_columns(pl.col("kind").replace_strict(KIND_ORDER, default=9, return_dtype=pl.Int64).alias("_k"),
-                            pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=pl.Int64).alias("_l"))
-              .sort("_k", "_l"))
-    text = message("uncertainty_text", inp.lang, noise=f"{u.get('weight_noise', 0):g}", n=u["replications"])
-    rows = [{"group": f"{level_label(r['level'], inp.lang)} · {kind_label(r['kind'], inp.lang)}",
-             "n": r["len"], "width": fmt.num(r["w"], 1)} for r in widths.iter_rows(named=True)]
-    return {"text": text, "rows": rows}
-
-
-def frame_table(df: pl.DataFrame | None) -> dict | None:
-    """Any small frame as a table of display strings (optional sections passed by the caller)."""
-    if df is None or df.is_empty():
-        return None
-    cells = [[fmt.num(v, 3) if isinstance(v, float) else fmt.text(v) for v in row] for row in df.iter_rows()]
-    return {"columns": df.columns, "rows": cells}
-
-
 def _heatmap(df: pl.DataFrame, a: str, b: str, v: str, inp: Inputs, salt: str):
     """A symmetric matrix (pairs a, b with value v) drawn as a heatmap with node labels."""
     labels = list(dict.fromkeys(df[a].to_list() + df[b].to_list()))
@@ -225,34 +210,15 @@ def audit_section(audit, inp: Inputs) -> dict | None:
     return {"svg": svg, "tables": tables}
 
 
-def model_card(inp: Inputs, card: dict | None) -> dict | None:
-    """The early-warning model, internal edition only: its target from the framework, what it
-    predicted, and whatever the caller's model card says."""
-    if not inp.internal or (inp.risk.is_empty() and not card):
-        return None
-    mdl = inp.framework.model or {}
-    rows = []
-    if mdl:
-        from reports.i18n import CATEGORY
-
-        cats = "/".join(lookup(CATEGORY, c, inp.lang) for c in mdl.get("event_categories", []))
-        rows.append((inp.t["model_target"], message("model_target_text", inp.lang,
-                                                     severity=mdl.get("event_severity", ""), categories=cats)))
-    if not inp.risk.is_empty():
-        years = sorted(set(inp.risk["year"].drop_nulls().to_list()))
-        rows.append((inp.t["model_predictions"], fmt.integer(inp.risk.height)))
-        rows.append((inp.t["model_years"], ", ".join(str(y) for y in years)))
-    for k, v in (card or {}).items():
-        rows.append((str(k), fmt.text(v) if not isinstance(v, float) else fmt.num(v, 3)))
-    return {"rows": [{"label": a, "value": b} for a, b in rows]}
-
-
-def methodology_context(inp: Inputs, *, audit=None, sensitivity=None, card=None) -> dict:
+def methodology_context(inp: Inputs, *, audit=None, sensitivity=None, card=None, backtest=None,
+                        predictions=None) -> dict:
     fw = inp.framework
+    hold = (card or {}).get("hold_periods", (fw.model or {}).get("hold_periods", 1))
     return {
         "framework": {"name": node_label(fw, inp.lang), "code": fw.code, "version": fw.version, "sha256": fw.sha256},
         "hierarchy": hierarchy(inp), "auxiliary": auxiliary(inp), "rules": rules(inp), "methods": methods(inp),
         "coverage": coverage(inp), "manifest": manifest(inp), "uncertainty": uncertainty(inp),
-        "audit": audit_section(audit, inp), "sensitivity": frame_table(sensitivity),
-        "model_card": model_card(inp, card),
+        "audit": audit_section(audit, inp), "sensitivity": sensitivity_section(sensitivity, inp.lang),
+        "model": model_section(inp, card, backtest, predictions),
+        "alert_rules_note": message("alert_rules_note", inp.lang, hold=hold),
     }

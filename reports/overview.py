@@ -11,6 +11,7 @@ from reports import charts, fmt, whatif
 from reports.embed import figure_svg, script_json
 from reports.i18n import alert_label, kind_label, level_label, node_label
 from reports.tables import ALERT_ORDER, KIND_ORDER, LEVEL_ORDER, Inputs, sort_units
+from reports.unit_risk import outlook_label
 
 MOVERS = 10
 
@@ -47,7 +48,7 @@ def ranking(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> li
         cell.update({
             "kind": r["kind"] or "", "level": r["level"] or "", "city": r["city_id"] or "",
             "city_label": cities.get(r["city_id"], fmt.DASH),
-            "outlook": fmt.text(r.get("outlook")),
+            "outlook": outlook_label(r.get("outlook"), inp.lang),
             "alert": alert or "", "alert_label": alert_label(alert, inp.lang) if alert else fmt.DASH,
             "alert_v": "" if alert is None else ALERT_ORDER.get(alert, 9),
             "yoy": fmt.signed(r["yoy"]), "yoy_v": "" if fmt.missing(r["yoy"]) else f"{r['yoy']:.4f}",
@@ -77,7 +78,8 @@ def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
                           kind_label(r["kind"], inp.lang), level_label(r["level"], inp.lang),
                           cities.get(r["city_id"], fmt.DASH)])
         rows[str(r["year"])].append([index[uid], num(r["score"]), num(r["rank"], 0), num(r["rank_low"], 0),
-                                     num(r["rank_high"], 0), r["grade"], r.get("outlook"), r.get("alert"),
+                                     num(r["rank_high"], 0), r["grade"], outlook_label(r.get("outlook"), inp.lang),
+                                     r.get("alert"),
                                      num(r["yoy"])])
     return {"latest": str(inp.year), "units": units, "years": rows,
             "grades": {g: v["idx"] for g, v in grades.items()},
@@ -208,6 +210,29 @@ def comparisons(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -
     }
 
 
+def certainty(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict | None:
+    """Grade probabilities of the uncertainty analysis: borderline units per peer group, and the
+    borderline units with the probability of every grade (only when the scores carry them)."""
+    if not inp.grade_probs or "borderline" not in latest.columns:
+        return None
+    groups = []
+    for (kind, level), sub in sorted(latest.partition_by("kind", "level", as_dict=True).items(),
+                                     key=lambda kv: (KIND_ORDER.get(kv[0][0], 9), LEVEL_ORDER.get(kv[0][1], 9))):
+        groups.append({"label": f"{level_label(level, inp.lang)} · {kind_label(kind, inp.lang)}",
+                       "n": sub.height, "borderline": int(sub["borderline"].fill_null(False).sum())})
+    cols = dict(inp.grade_probs)
+    rows = []
+    for r in latest.filter(pl.col("borderline").fill_null(False)).iter_rows(named=True):
+        c = score_cells(r, inp, grades)
+        own = cols.get(r.get("grade_uncapped") or r.get("grade"))
+        p = r.get(own) if own else None
+        c.update({"p_own": fmt.pct(p, 0), "p_own_v": "" if fmt.missing(p) else f"{p:.4f}",
+                  "probs": [fmt.pct(r.get(col), 0) for _, col in inp.grade_probs]})
+        rows.append(c)
+    return {"groups": groups, "rows": rows, "grades": [{"code": g, "idx": grades[g]["idx"] if g in grades else ""}
+                                                       for g, _ in inp.grade_probs]}
+
+
 def overview(inp: Inputs, colours: dict) -> dict:
     """Everything index.html displays, as plain data."""
     latest = sort_units(inp.scores.filter(pl.col("year") == inp.year)) if inp.year is not None \
@@ -227,6 +252,7 @@ def overview(inp: Inputs, colours: dict) -> dict:
         "movers": movers(latest, inp, grades),
         "intervals_svg": intervals_chart(latest, inp, colours),
         "compare": comparisons(latest, inp, grades, cities),
+        "certainty": certainty(latest, inp, grades),
         "whatif": whatif.controls(data),
         "whatif_json": script_json(data) if data else None,
     }

@@ -22,6 +22,7 @@ from reports.overview import overview
 from reports.tables import UNIT_ID, prepare
 from reports.unit import unit_contexts
 
+RUN_PAGES = (("index", "overview"), ("alerts", "alerts"), ("methodology", "methodology"))  # (page, label key)
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
@@ -66,7 +67,9 @@ def _write(path: pathlib.Path, text: str) -> pathlib.Path:
 def render(out: pathlib.Path, *, framework, units: pl.DataFrame, scores: pl.DataFrame, indicators: pl.DataFrame,
            alerts: pl.DataFrame, risk: pl.DataFrame, records: pl.DataFrame, manifest: dict,
            lang: str = "zh", audience: str = "internal", audit: pl.DataFrame | dict | None = None,
-           sensitivity: pl.DataFrame | None = None, model_card: dict | None = None) -> list[pathlib.Path]:
+           sensitivity: pl.DataFrame | None = None, model_card: dict | None = None,
+           explanations: pl.DataFrame | None = None, alert_levels: pl.DataFrame | None = None,
+           backtest: pl.DataFrame | None = None, predictions: pl.DataFrame | None = None) -> list[pathlib.Path]:
     """Write the HTML report of a run into `out` and return the written paths.
 
     Parameters
@@ -88,9 +91,21 @@ def render(out: pathlib.Path, *, framework, units: pl.DataFrame, scores: pl.Data
         Audit results (e.g. `rating.audit.audit_tables(...)`): pairwise correlations (`a, b, r`
         or `row, col, value`) are drawn as a heatmap, other frames shown as tables.
     sensitivity : polars.DataFrame, optional
-        Sensitivity analysis results, shown as a table.
+        Variance-based sensitivity indices: one row per assumption (`assumption` or `factor`) with
+        `S1`, `S1_low`, `S1_high`, `ST`, `ST_low`, `ST_high` (a chart and a table); a result
+        object with `.indices` (and `.runs`) is accepted too. Other frames are shown as a table.
     model_card : dict, optional
-        Extra facts about the early-warning model (internal edition only).
+        The early-warning model card (`models.card.build`; internal edition only).
+    explanations : polars.DataFrame, optional
+        unit_id, year, rank, feature, label_zh, label_en, value, contribution: the features that
+        raised each unit's risk most (unit pages, internal edition only).
+    alert_levels : polars.DataFrame, optional
+        unit_id, year, level, rule_level, model_level, held (unit pages, internal edition only).
+    backtest : polars.DataFrame, optional
+        The model backtest (model, year, n, events and metrics; year null = pooled), internal only.
+    predictions : polars.DataFrame, optional
+        Out-of-time predictions (model, unit_id, year, probability, target) for the ROC curves and
+        the calibration chart, internal only.
 
     Returns
     -------
@@ -103,7 +118,8 @@ def render(out: pathlib.Path, *, framework, units: pl.DataFrame, scores: pl.Data
     after one; an id that fails raises `indicators.errors.InputError` and nothing is written.
     """
     inp = prepare(framework, units=units, scores=scores, indicators=indicators, alerts=alerts, risk=risk,
-                  records=records, manifest=manifest, lang=lang, audience=audience)
+                  records=records, manifest=manifest, lang=lang, audience=audience, alert_levels=alert_levels,
+                  explanations=explanations)
     out = pathlib.Path(out)
     (out / "units").mkdir(parents=True, exist_ok=True)
     env = environment()
@@ -114,10 +130,10 @@ def render(out: pathlib.Path, *, framework, units: pl.DataFrame, scores: pl.Data
         "framework": node_label(framework, lang), "framework_version": framework.version,
         "year": inp.year if inp.year is not None else "—",
         "edition": t["audience_internal"] if inp.internal else t["audience_public"],
-        "software": man.get("software") or "", "version": man.get("version") or "",
+        "software": man.get("software") or "", "version": man.get("version") or "", "note": t["official_note"],
     }
     common = {"t": t, "lang": lang, "html_lang": HTML_LANG[lang], "csp": Markup(CSP), "css": static("report.css"),
-              "site": site, "internal": inp.internal}
+              "site": site, "internal": inp.internal, "nav": RUN_PAGES}
     written = []
     page = env.get_template("index.html")
     written.append(_write(out / "index.html", page.render(
@@ -129,7 +145,8 @@ def render(out: pathlib.Path, *, framework, units: pl.DataFrame, scores: pl.Data
     page = env.get_template("methodology.html")
     written.append(_write(out / "methodology.html", page.render(
         common, root="", page="methodology",
-        m=methodology_context(inp, audit=audit, sensitivity=sensitivity, card=model_card))))
+        m=methodology_context(inp, audit=audit, sensitivity=sensitivity, card=model_card, backtest=backtest,
+                              predictions=predictions))))
     page = env.get_template("unit.html")
     for uid, ctx in unit_contexts(inp, colours):
         if not UNIT_ID.match(uid):  # checked in prepare(); never name a file after anything else

@@ -25,12 +25,15 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "units": {"unit_id": S, "name": S, "name_en": S, "kind": S, "level": S, "parent_id": S, "region_id": S},
     "scores": {"unit_id": S, "year": INT, "score": F, "rank": F, "rank_low": F, "rank_median": F, "rank_high": F,
                "score_low": F, "score_high": F, "grade": S, "grade_uncapped": S, "veto": S,
-               "honours_eligible": B, "honours_reason": S, "outlook": S},
+               "honours_eligible": B, "honours_reason": S, "outlook": S, "override": S},
     "indicators": {"unit_id": S, "year": INT, "indicator": S, "value": F, "normalised": F,
                    "numerator": F, "denominator": F},
     "alerts": {"unit_id": S, "year": INT, "level": S, "source": S, "rule": S, "message": S, "message_en": S,
                "evidence": S},
     "risk": {"unit_id": S, "year": INT, "probability": F},
+    "levels": {"unit_id": S, "year": INT, "level": S, "rule_level": S, "model_level": S, "held": B},
+    "explanations": {"unit_id": S, "year": INT, "rank": INT, "feature": S, "label_zh": S, "label_en": S,
+                     "value": F, "contribution": F},
     "records": {"record_id": S, "unit_id": S, "category": S, "severity": INT, "occurred_on": pl.Date,
                 "amount": F, "status": S, "status_changed_on": pl.Date, "description": S,
                 "counting": B, "pending": B, "weight": F},
@@ -55,6 +58,9 @@ class Inputs:
     audience: str
     paged: frozenset  # unit ids that get a page
     t: dict  # the message catalogue of `lang`
+    levels: pl.DataFrame | None = None  # alert levels: rule vs model, held (internal edition)
+    explanations: pl.DataFrame | None = None  # model explanations (internal edition)
+    grade_probs: tuple = ()  # (grade code, scores column) of the grade probabilities, if any
 
     @property
     def internal(self) -> bool:
@@ -148,8 +154,19 @@ def prepare_scores(scores: pl.DataFrame, units: pl.DataFrame, alerts: pl.DataFra
     return df.sort("year", "unit_id")
 
 
+def grade_probability_columns(scores: pl.DataFrame, framework) -> tuple[tuple[str, str], ...]:
+    """(grade, column) of the grade probabilities in `scores` (`p_grade_<code>` or `p_<code>`),
+    in the framework's grade order; empty when the scores carry none."""
+    out = []
+    for g in framework.grades:
+        col = next((c for c in (f"p_grade_{g.code}", f"p_{g.code}") if c in scores.columns), None)
+        if col is not None:
+            out.append((g.code, col))
+    return tuple(out)
+
+
 def prepare(framework, *, units, scores, indicators, alerts, risk, records, manifest,
-            lang: str, audience: str) -> Inputs:
+            lang: str, audience: str, alert_levels=None, explanations=None) -> Inputs:
     """Check the options and ids, ensure every column, and derive the shared facts."""
     check_lang(lang)
     if audience not in AUDIENCES:
@@ -163,12 +180,20 @@ def prepare(framework, *, units, scores, indicators, alerts, risk, records, mani
     alerts = ensure(alerts, SCHEMAS["alerts"])
     risk = ensure(risk, SCHEMAS["risk"])
     records = ensure(records, SCHEMAS["records"])
+    probs = grade_probability_columns(scores, framework)
+    if probs:
+        scores = scores.with_columns([pl.col(c).cast(F, strict=False) for _, c in probs])
+    if "borderline" in scores.columns:
+        scores = scores.with_columns(pl.col("borderline").cast(B, strict=False))
+    levels = ensure(alert_levels, SCHEMAS["levels"]) if alert_levels is not None else None
+    explanations = ensure(explanations, SCHEMAS["explanations"]) if explanations is not None else None
     validate_ids(scores["unit_id"].unique().to_list())
     validate_ids(units["unit_id"].to_list())
     if audience == "public":
         # the public edition has no model internals and no record-level evidence
         alerts = alerts.filter(pl.col("source") == "rule").with_columns(pl.lit(None, dtype=S).alias("evidence"))
         risk, records = risk.clear(), records.clear()
+        levels = explanations = None
     units = prepare_units(units, lang)
     scores = prepare_scores(scores, units, alerts, dims)
     years = scores["year"].drop_nulls()
@@ -177,6 +202,7 @@ def prepare(framework, *, units, scores, indicators, alerts, risk, records, mani
         records=records, manifest=dict(manifest or {}), dims=dims,
         year=int(years.max()) if len(years) else None, lang=lang, audience=audience,
         paged=frozenset(scores["unit_id"].to_list()), t=catalogue(lang),
+        levels=levels, explanations=explanations, grade_probs=probs,
     )
 
 

@@ -10,9 +10,9 @@ from typing import Iterator
 
 import polars as pl
 
-from reports import fmt, records as rec, svg, weights
+from reports import fmt, records as rec, svg, unit_risk, weights
 from reports.i18n import (CATEGORY, SEVERITY, STATUS, alert_label, kind_label, level_label, lookup,
-                          message, node_label, source_label, unit_text)
+                          node_label, source_label, unit_text)
 from reports.tables import ALERT_ORDER, Inputs, group_rows
 
 STRONG = 3  # strengths and weaknesses listed
@@ -57,6 +57,7 @@ class Prepared:
                                  "unit_text": unit_text(n.unit, inp.lang), "top": top.code,
                                  "depth": depth + (n.parent is not None)}
         self._layouts: dict = {}
+        self.risk_parts = unit_risk.RiskParts(inp, current)
 
     def layout(self, fw, kind, level) -> list:
         """The index indicators that apply to a kind and level (all when unknown), in order."""
@@ -88,7 +89,6 @@ def summary(row: dict, inp: Inputs, p: Prepared, grades: dict) -> dict:
     t, fw = inp.t, inp.framework
     g, gu = row.get("grade"), row.get("grade_uncapped")
     names = {x.code: node_label(x, inp.lang) for x in fw.grades}
-    override = message("capped_from", inp.lang, before=gu, after=g) if g and gu and g != gu else None
     honours = row.get("honours_eligible")
     risk = p.risk.get(row["unit_id"], [])
     return {
@@ -98,12 +98,12 @@ def summary(row: dict, inp: Inputs, p: Prepared, grades: dict) -> dict:
         "rank_interval": fmt.interval(row["rank_low"], row["rank_high"]),
         "rank_median": fmt.integer(row["rank_median"]),
         "grade": g or fmt.DASH, "grade_name": names.get(g, ""), "grade_idx": grades.get(g, ""),
-        "grade_uncapped": gu or fmt.DASH, "override": override,
-        "vetoes": fmt.split_vetoes(row.get("veto"), inp.lang),
+        "grade_uncapped": gu or fmt.DASH, "changes": unit_risk.grade_changes(row, inp),
         "honours": fmt.DASH if honours is None else (t["eligible"] if honours else t["not_eligible"]),
         "honours_reason": fmt.bilingual(row.get("honours_reason"), inp.lang) if row.get("honours_reason") else "",
-        "outlook": fmt.text(row.get("outlook")),
+        "outlook": unit_risk.outlook_label(row.get("outlook"), inp.lang),
         "alert": row.get("alert") or "", "alert_label": alert_label(row.get("alert"), inp.lang),
+        "alert_detail": unit_risk.alert_detail(row["unit_id"], inp, p.risk_parts),
         "risk": fmt.pct(risk[0]["probability"], 1) if risk and inp.internal else None,
     }
 
@@ -222,6 +222,8 @@ def unit_contexts(inp: Inputs, colours: dict) -> Iterator[tuple[str, dict]]:
             "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours),
             "indicator_groups": groups, "auxiliary": aux, "strengths": good, "weaknesses": bad,
             "alerts": alert_rows(p.alerts.get(uid, []), inp),
+            "explanations": unit_risk.explanation_rows(uid, inp, p.risk_parts, p.info),
+            "grade_probs": unit_risk.grade_probabilities(row, inp, grades),
             "record_groups": record_groups(uid, inp, p, groups) if inp.internal else [],
             "pending": [record_row(r, uid, inp, p) for r in p.pending.get(uid, [])] if inp.internal else [],
         }

@@ -153,6 +153,7 @@ def test_score_coinr_tables_with_rank_intervals(tmp_path):
     s = pl.read_csv(out / "scores.csv")
     assert s.columns[0] == "uCode" and s.columns[-4:] == ["rank", "rank_low", "rank_median", "rank_high"]
     assert s.height == 51
+    assert "<table" in (out / "index.html").read_text(encoding="utf-8")
     assert ((s["rank_low"] <= s["rank_median"]) & (s["rank_median"] <= s["rank_high"])).all()
     again = tmp_path / "again"
     rating_cli("score", asem / "iData.csv", asem / "iMeta.csv", "--out", again, "--uncertainty", "200", "--seed", "4")

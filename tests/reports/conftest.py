@@ -68,3 +68,41 @@ def rendered_public_en(framework, run, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("report_en")
     return out, render(out, framework=framework, lang="en", audience="public", **run)
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The early-warning outcome on a small random panel (a real card, backtest, predictions)."""
+    from synthetic_run import make_model
+
+    return make_model()
+
+
+@pytest.fixture(scope="session")
+def full_run(framework, run, model) -> dict:
+    """`run` plus every optional input: grade probabilities, outlook and an override (with
+    markup payloads) in the scores, alert levels, explanations, the model's card, backtest and
+    predictions, and sensitivity indices."""
+    from synthetic_run import make_extras
+
+    sensitivity = pl.DataFrame({"factor": ["weights", "normalise", f"假设{PAYLOAD}"], "S1": [0.42, 0.18, None],
+                                "S1_low": [0.3, 0.05, None], "S1_high": [0.55, 0.3, None], "ST": [0.6, 0.3, 0.1],
+                                "ST_low": [0.45, 0.2, 0.0], "ST_high": [0.75, 0.4, 0.2]})
+    return {**run, **make_extras(framework, run), "model_card": model.card, "backtest": model.backtest,
+            "predictions": model.predictions, "sensitivity": sensitivity}
+
+
+@pytest.fixture(scope="session")
+def rendered_full(framework, full_run, tmp_path_factory):
+    from reports.render import render
+
+    out = tmp_path_factory.mktemp("report_full_zh")
+    return out, render(out, framework=framework, **full_run)
+
+
+@pytest.fixture(scope="session")
+def rendered_full_public_en(framework, full_run, tmp_path_factory):
+    from reports.render import render
+
+    out = tmp_path_factory.mktemp("report_full_en")
+    return out, render(out, framework=framework, lang="en", audience="public", **full_run)

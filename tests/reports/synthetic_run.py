@@ -2,7 +2,8 @@
 dimension is the weighted mean of its normalised indicators and the score the weighted mean of
 the dimensions, so contributions add up to the score.
 
-Run as a script to time a full render: `python tests/reports/synthetic_run.py [N_UNITS] [OUT]`.
+Run as a script to time a full render (with grade probabilities, alert levels and explanations):
+`python tests/reports/synthetic_run.py [N_UNITS] [OUT]`.
 """
 from __future__ import annotations
 
@@ -113,6 +114,71 @@ def make_run(framework, units: pl.DataFrame, years=(2022, 2023), seed: int = 7) 
             "records": make_records(units, years, rng), "manifest": make_manifest(framework)}
 
 
+def make_extras(framework, run: dict, seed: int = 11) -> dict:
+    """The early-warning and uncertainty frames of a run (beside the model's card, backtest and
+    predictions): scores with outlook, an analyst override on HOSTILE's latest year, grade
+    probabilities and the borderline flag; alert levels (rule vs model, held); explanations."""
+    rng = np.random.default_rng(seed)
+    scores = run["scores"]
+    grades = [g.code for g in framework.grades]
+    latest = scores["year"].max()
+    # grade probabilities: most mass on the grade of the score, the rest on its neighbours
+    own = [grades.index(g) if g in grades else None for g in scores["grade_uncapped"].to_list()]
+    p_own = np.round(rng.uniform(0.5, 1.0, scores.height), 2)
+    probs = {g: [] for g in grades}
+    for i, o in enumerate(own):
+        for j, g in enumerate(grades):
+            if o is None:
+                probs[g].append(None)
+            else:
+                nxt = o + 1 if o + 1 < len(grades) else o - 1
+                probs[g].append(float(p_own[i]) if j == o else float(round(1 - p_own[i], 2)) if j == nxt else 0.0)
+    scores = scores.with_columns(
+        *[pl.Series(f"p_grade_{g}", v, dtype=pl.Float64) for g, v in probs.items()],
+        pl.Series("borderline", [None if o is None else bool(p < 0.9) for o, p in zip(own, p_own)], dtype=pl.Boolean),
+        pl.Series("outlook", rng.choice(["positive", "stable", "negative"], scores.height).tolist()),
+        pl.when((pl.col("unit_id") == HOSTILE) & (pl.col("year") == latest))
+        .then(pl.lit(f"C -> B: 已整改{PAYLOAD} (分析员{PAYLOAD})")).otherwise(None).alias("override"))
+    ids, years = run["units"]["unit_id"].to_list(), sorted(set(scores["year"].to_list()))
+    levels = []
+    for uid in ids:
+        for year in years:
+            rule, model = rng.choice([None, "yellow", "red"]), rng.choice([None, "blue", "orange"])
+            held = uid == HOSTILE and year == latest
+            order = {None: 0, "blue": 1, "yellow": 2, "orange": 3, "red": 4}
+            level = "red" if held else max(rule, model, key=lambda x: order[x])
+            levels.append((uid, year, level, rule, model, held))
+    alert_levels = pl.DataFrame(levels, schema={"unit_id": pl.String, "year": pl.Int64, "level": pl.String,
+                                                "rule_level": pl.String, "model_level": pl.String,
+                                                "held": pl.Boolean}, orient="row")
+    feats = [("unit_type", "单位类型与层级", "Unit kind and level", None),
+             ("value:debt_ratio", "债务率", "Debt ratio", 2.4),
+             ("change:complaints_per_10k", "投诉举报量（同比变化）", "Complaints (change)", -1.5),
+             ("rule:debt_band", f"规则预警{PAYLOAD}", f"Rule alert {PAYLOAD}", 3.0)]
+    rows = []
+    for uid in ids:
+        for year in years:
+            for rank, (f, zh, en, v) in enumerate(feats[:int(rng.integers(1, len(feats) + 1))], start=1):
+                rows.append((uid, year, rank, f, zh, en, v, round(1.0 / rank, 6)))
+    explanations = pl.DataFrame(rows, schema={"unit_id": pl.String, "year": pl.Int64, "rank": pl.Int64,
+                                              "feature": pl.String, "label_zh": pl.String, "label_en": pl.String,
+                                              "value": pl.Float64, "contribution": pl.Float64}, orient="row")
+    return {"scores": scores, "alert_levels": alert_levels, "explanations": explanations}
+
+
+def make_model(seed: int = 0, n: int = 120):
+    """The early-warning stage on a small random panel: a real card, backtest and predictions."""
+    from indicators.framework import load_framework
+    from models.risk import early_warning
+
+    rng = np.random.default_rng(seed)
+    f = pl.DataFrame({"unit_id": [f"u{i}" for i in range(n)] * 5, "year": np.repeat(np.arange(2020, 2025), n),
+                      "x": rng.normal(size=5 * n)})
+    e = f.select("unit_id", (pl.col("year") + 1).alias("year"),
+                 events=(pl.col("x") + rng.normal(size=5 * n) > 1.2).cast(pl.Int64))
+    return early_warning(f, e, load_framework(), seed=seed)
+
+
 def make_alerts(units, years, rng) -> pl.DataFrame:
     rows = []
     for year in years:
@@ -177,6 +243,7 @@ def main(argv: list[str]) -> None:
     units = make_units(21, 6, depts)
     t0 = time.perf_counter()
     run = make_run(fw, units, years=(2021, 2022, 2023))
+    run.update(make_extras(fw, run))
     t1, c1 = time.perf_counter(), time.process_time()
     paths = render(out, framework=fw, **run)
     t2, c2 = time.perf_counter(), time.process_time()

@@ -1,0 +1,180 @@
+"""Messages of the early-warning, uncertainty and COINr sections, in Chinese and English.
+
+Merged into `reports.i18n.MESSAGES` (the templates read them as `t.<key>` like every other);
+kept apart only to keep each module short. Codes the data carry (models, alert kinds, outlook,
+sensitivity factors) are looked up in the tables at the end.
+"""
+from __future__ import annotations
+
+# key -> (zh, en)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # outlook, vetoes and overrides (unit page)
+    "unit_vetoes": ("一票否决", "Vetoes"),
+    "veto_cap": ("一票否决：等级由{before}降为{after}", "Veto: grade capped from {before} to {after}"),
+    "analyst_override": ("人工等级调整", "Analyst override"),
+    "no_override": ("无人工调整", "No override"),
+    "grade_before": ("调整前等级", "Grade before"),
+    "grade_after": ("调整后等级", "Grade after"),
+    "analyst": ("调整人", "Analyst"),
+    "override_note": ("人工调整只改变等级，不改变得分和排名。",
+                      "An override changes the grade only, never the score or the rank."),
+    # alert level (unit page)
+    "alert_detail": ("预警等级构成", "How the alert level was reached"),
+    "alert_rule_level": ("规则预警等级", "Rule alert level"),
+    "alert_model_level": ("模型预警等级", "Model alert level"),
+    "alert_held": ("维持此前等级：触发条件已解除，观察期满后降级",
+                   "Held from an earlier year: the trigger has cleared; lowered after the hold period"),
+    "no_warning": ("无预警", "No warning"),
+    # explanations (unit page, internal)
+    "risk_explanations": ("推高风险的主要因素（模型解释）", "What raised the risk most (model explanation)"),
+    "explanations_note": ("各因素本身的取值使该单位预测对数几率偏离训练年度中位数水平的幅度；"
+                          "只列出推高风险的因素。",
+                          "How far each feature's own value moves the unit's predicted log-odds away from where "
+                          "it would be at the training years' median; only features that raise the risk are listed."),
+    "feature": ("因素", "Feature"),
+    "contribution_logodds": ("对数几率贡献", "Contribution (log-odds)"),
+    # grade probabilities (unit page and overview)
+    "grade_probabilities": ("各等级概率（不确定性分析）", "Grade probabilities (uncertainty analysis)"),
+    "probability": ("概率", "Probability"),
+    "borderline": ("临界", "Borderline"),
+    "borderline_yes": ("处于等级临界：公布等级的概率较低，小幅改变评价假设即可能改变等级。",
+                       "Borderline: its published grade has a low probability; small changes to the "
+                       "assumptions could change it."),
+    "borderline_no": ("等级稳定：在不确定性分析中大多数情况下保持公布等级。",
+                      "Stable: the published grade holds in most replications of the uncertainty analysis."),
+    "grade_certainty": ("等级确定性", "Grade certainty"),
+    "borderline_units": ("临界单位", "Borderline units"),
+    "borderline_note": ("在不确定性分析中公布等级概率较低的单位。", "Units whose published grade has a low "
+                        "probability under the uncertainty analysis."),
+    "grade_of_score": ("得分对应等级", "grade of the score"),
+    "p_own_grade": ("公布等级的概率", "Probability of its grade"),
+    "borderline_count": ("临界单位数", "Borderline units"),
+    # alert rules (methodology)
+    "alert_kind": ("类型", "Kind"),
+    "alert_when": ("触发条件", "Fires when"),
+    "alert_target": ("指标或对象", "Indicator or target"),
+    "alert_rules_note": ("单位的预警等级取其规则预警和模型预警中的最高等级；触发条件解除后，等级维持{hold}个周期再降低。",
+                         "A unit's level is the highest of its rule and model alerts; after the trigger clears, "
+                         "the level is held for {hold} period(s) before it is lowered."),
+    # model card (methodology, internal)
+    "model_summary": ("模型概况", "Summary"),
+    "model_version": ("模型版本", "Model version"),
+    "software_version": ("软件版本", "Software version"),
+    "horizon": ("预测期", "Horizon"),
+    "horizon_years": ("{n}年", "{n} year(s)"),
+    "data_window": ("数据窗口", "Data window"),
+    "feature_years": ("特征年度", "Feature years"),
+    "labelled_years": ("有结果的年度", "Labelled years"),
+    "training_years_last": ("最近模型的训练年度", "Training years of the latest model"),
+    "unit_years": ("单位年数", "Unit-years"),
+    "labelled_rows": ("有结果的单位年数", "Labelled unit-years"),
+    "events": ("事件数", "Events"),
+    "features": ("特征", "Features"),
+    "n_features": ("特征数", "Number of features"),
+    "estimators": ("估计方法", "Estimators"),
+    "calibration": ("概率校准", "Calibration"),
+    "validation": ("验证方案", "Validation"),
+    "selected_by": ("选择依据", "Selected by"),
+    "chosen_model": ("最新采用模型", "Model in use"),
+    "beats_naive": ("优于两个朴素基准（合并AUROC）", "Beats both naive baselines (pooled AUROC)"),
+    "hold_periods": ("预警维持期数", "Hold periods"),
+    "cutoff_rule": ("预警阈值规则", "Cut-off rule"),
+    "metrics_pooled": ("样本外回测指标（各年合并）", "Out-of-time backtest metrics (years pooled)"),
+    "model": ("模型", "Model"),
+    "role": ("角色", "Role"),
+    "role_candidate": ("候选", "Candidate"),
+    "role_baseline": ("朴素基准", "Naive baseline"),
+    "role_selected": ("逐年选择的模型", "Chosen each year"),
+    "n_obs": ("样本数", "N"),
+    "pooled": ("各年合并", "Pooled"),
+    "scope_region": ("（地区含所属部门）", " (a region's departments included)"),
+    "chosen_by_year": ("各年度采用模型与预警阈值", "Model and cut-offs used each year"),
+    "backtest_by_year": ("逐年回测", "Backtest by year"),
+    "roc": ("ROC曲线（样本外）", "ROC curves (out of time)"),
+    "roc_desc": ("横轴为误报率（无事件单位中被预警的比例），纵轴为检出率（有事件单位中被预警的比例）；"
+                 "对角线为随机水平。",
+                 "False positive rate (share of units without an event that are flagged) across, true positive "
+                 "rate (share of units with an event that are flagged) up; the diagonal is chance."),
+    "fpr": ("误报率", "False positive rate"),
+    "tpr": ("检出率", "True positive rate"),
+    "tpr_at": ("误报率{fpr}时的检出率", "TPR at {fpr} FPR"),
+    "calibration_chart": ("校准图（实际采用模型）", "Calibration (model used)"),
+    "calibration_desc": ("按预测概率十分位分组：横轴为组内平均预测概率，纵轴为实际发生率；点落在对角线上表示概率准确。",
+                         "Predictions in ten groups by probability: mean predicted probability across, observed "
+                         "event rate up; points on the diagonal mean the probabilities are right."),
+    "bin": ("分组", "Group"),
+    "mean_predicted": ("平均预测概率", "Mean predicted probability"),
+    "observed_rate": ("实际发生率", "Observed rate"),
+    "model_config": ("模型配置", "Configuration"),
+    "metric_auroc": ("AUROC", "AUROC"),
+    "metric_average_precision": ("平均精确率", "Average precision"),
+    "metric_precision_at_k": ("前k名精确率", "Precision at k"),
+    "metric_brier": ("Brier分数", "Brier score"),
+    "metric_usefulness_ad": ("有用性（Alessi–Detken）", "Usefulness (Alessi–Detken)"),
+    "metric_usefulness_sarlin": ("相对有用性（Sarlin）", "Relative usefulness (Sarlin)"),
+    # sensitivity (methodology)
+    "sensitivity_note": ("方差分解敏感性分析：一阶指数S1为该假设单独解释的排名变化方差比例，总效应指数ST另含其与"
+                         "其他假设的交互作用；区间为自助法置信区间（估计值可能略超出0–1）。",
+                         "Variance-based sensitivity: the first-order index S1 is the share of the variance of the "
+                         "rank shifts due to the assumption alone, the total index ST adds its interactions with "
+                         "the others; intervals are bootstrap confidence intervals (estimates may fall slightly "
+                         "outside 0–1)."),
+    "sensitivity_runs": ("指数共计算{runs}次。", "The index was computed {runs} times."),
+    "assumption": ("假设", "Assumption"),
+    "s1": ("一阶指数 S1", "First order S1"),
+    "st": ("总效应指数 ST", "Total order ST"),
+    "interval": ("区间", "Interval"),
+    "sensitivity_chart_desc": ("各假设的一阶指数（深色）与总效应指数（浅色），横线为置信区间。",
+                               "First-order (dark) and total-order (light) index of each assumption, with their "
+                               "confidence intervals as lines."),
+    # COINr scoring
+    "coinr_title": ("综合指数评分结果", "Composite index results"),
+    "coinr_ranking": ("排名及各级得分", "Ranking with every aggregate"),
+    "coinr_note": ("点击表头排序；排名1为最好，并列单位取最小排名。",
+                   "Click a column heading to sort; rank 1 is best, tied units share the lowest rank."),
+    "rank_median": ("排名中位数", "Median rank"),
+    "unit_code": ("单位代码", "Unit code"),
+    "time": ("时间", "Time"),
+    "index": ("指数", "Index"),
+    "index_chart_desc": ("每个单位为一条短横线：横轴为指数得分，纵轴为排名；如有排名区间，竖线表示其范围。",
+                         "Each unit is a short tick: index score across, rank down; where there is a rank interval, "
+                         "the vertical line shows it."),
+    "settings": ("计算设置", "Settings used"),
+    "coinr_weight_note": ("组内权重为各子项在其上级中实际采用的份额；有效权重为各层组内权重的乘积，即在指数中的份额。"
+                          "缺失的子项不参与汇总，其余权重按比例放大。",
+                          "The weight within the parent is each child's share of its group as used; the effective "
+                          "weight is the product of these shares up the hierarchy, its share of the index. Missing "
+                          "children are left out of an aggregation and the other weights scaled up."),
+    "setting_normalise": ("标准化", "Normalisation"),
+    "setting_aggregate": ("汇总方法", "Aggregation"),
+    "setting_treat": ("异常值处理", "Outlier treatment"),
+    "setting_impute": ("缺失值填补", "Imputation"),
+    "setting_weights": ("权重", "Weights"),
+    "setting_threshold": ("数据完整性门槛", "Data threshold"),
+    "treated_points": ("经异常值处理的数据点", "Treated points"),
+    "imputed_points": ("填补的数据点", "Imputed points"),
+    "treatment_table": ("各指标的异常值处理", "Outlier treatment per indicator"),
+    "weight_imeta": ("iMeta权重", "iMeta weight"),
+    "weight_method": ("权重方法", "Weighting"),
+    "ahp_cr": ("AHP一致性比率", "AHP consistency ratio"),
+    "not_set": ("未设置", "not set"),
+}
+
+MODEL_NAMES = {
+    "logit": ("逻辑回归", "Logistic regression"),
+    "gbm": ("梯度提升", "Gradient boosting"),
+    "naive_last_event": ("朴素基准：本年是否发生事件", "Naive: event this year"),
+    "naive_last_score": ("朴素基准：本年综合得分", "Naive: composite score this year"),
+    "selected": ("实际采用", "Used"),
+}
+ALERT_KINDS = {
+    "band": ("分档", "Band"), "threshold": ("阈值", "Threshold"), "event": ("事件", "Event"),
+    "trend": ("趋势", "Trend"), "peer": ("同类比较", "Peer"), "spike": ("突增", "Spike"),
+    "overdue": ("逾期", "Overdue"),
+}
+OUTLOOK = {"positive": ("正面", "Positive"), "stable": ("稳定", "Stable"), "negative": ("负面", "Negative")}
+FACTORS = {
+    "weights": ("权重", "Weights"), "impute": ("缺失值填补", "Imputation"), "treat": ("异常值处理", "Outlier treatment"),
+    "normalise": ("标准化", "Normalisation"), "aggregate": ("汇总方法", "Aggregation"),
+    "leave_one_out": ("剔除单个指标", "Leaving one indicator out"),
+}

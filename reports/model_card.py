@@ -1,0 +1,242 @@
+"""The early-warning model on the methodology page (internal edition only): the model card
+(target, data window, features, estimators, the chosen model and cut-offs per year), the pooled
+metrics of every model beside the naive baselines, the backtest table, and — from the
+out-of-time predictions — ROC curves and a calibration chart, each with a table of its numbers.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from reports import charts, fmt
+from reports.embed import figure_svg
+from reports.i18n import CATEGORY, alert_label, lookup, message
+from reports.labels import MODEL_NAMES
+from reports.tables import Inputs
+
+METRICS = ("auroc", "average_precision", "precision_at_k", "brier", "usefulness_ad", "usefulness_sarlin")
+LEVELS = ("red", "orange", "yellow", "blue")
+COLOURS = {"selected": "#0b5cad", "logit": "#1a7f37", "gbm": "#d98c00", "naive_last_event": "#8c959f",
+           "naive_last_score": "#6a1b9a"}
+CURVE_POINTS = 300  # most points drawn per ROC curve (the table carries the exact figures)
+FPR_AT = (0.1, 0.2)
+#: Card keys shown in their own place; any other key is listed as it is, after the summary.
+KNOWN = {"target", "chosen_model", "beats_naive", "selected_by", "calibration", "validation", "cutoff_rule",
+         "hold_periods", "seed", "model_version", "software_version", "data_window", "estimators", "features",
+         "n_features", "metrics", "chosen_by_year", "cutoffs_by_year", "config", "framework", "candidates",
+         "baselines", "cutoffs", "cutoff_mu", "auroc_by_year"}
+
+
+def model_name(code, lang: str) -> str:
+    return lookup(MODEL_NAMES, code, lang)
+
+
+def _join(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ", ".join(str(x) for x in v) if v else fmt.DASH
+    return fmt.text(v)
+
+
+def summary(inp: Inputs, card: dict) -> list[dict]:
+    t, lang = inp.t, inp.lang
+    rows = []
+    target = card.get("target") or {}
+    mdl = {**(inp.framework.model or {}), **target}
+    if mdl.get("event_categories"):
+        cats = ("、" if lang == "zh" else "; ").join(lookup(CATEGORY, c, lang) for c in mdl["event_categories"])
+        text = message("model_target_text", lang, severity=mdl.get("event_severity", ""), categories=cats)
+        rows.append((t["model_target"], text + (t["scope_region"] if mdl.get("event_scope") == "region" else "")))
+    elif target.get("definition_zh" if lang == "zh" else "definition_en"):
+        rows.append((t["model_target"], target["definition_zh" if lang == "zh" else "definition_en"]))
+    if target.get("horizon_years"):
+        rows.append((t["horizon"], message("horizon_years", lang, n=target["horizon_years"])))
+    if card.get("chosen_model"):
+        rows.append((t["chosen_model"], model_name(card["chosen_model"], lang)))
+    if card.get("selected_by"):
+        rows.append((t["selected_by"], t.get(f"metric_{card['selected_by']}", fmt.text(card["selected_by"]))))
+    if "beats_naive" in card:
+        rows.append((t["beats_naive"], t["yes"] if card["beats_naive"] else t["no"]))
+    for key, label in (("calibration", "calibration"), ("validation", "validation"),
+                       ("cutoff_rule", "cutoff_rule"), ("hold_periods", "hold_periods"), ("seed", "seed"),
+                       ("model_version", "model_version"), ("software_version", "software_version")):
+        if key in card:
+            rows.append((t[label], _join(card[key])))
+    if not inp.risk.is_empty():
+        rows.append((t["model_predictions"], fmt.integer(inp.risk.height)))
+    w = card.get("data_window") or {}
+    for key, label in (("feature_years", "feature_years"), ("labelled_years", "labelled_years"),
+                       ("predicted_years", "model_years"), ("training_years_of_last_model", "training_years_last"),
+                       ("units", "units_count"), ("rows", "unit_years"), ("labelled_rows", "labelled_rows"),
+                       ("events", "events")):
+        if key in w:
+            v = w[key]
+            if key == "feature_years" and isinstance(v, list) and len(v) == 2:
+                v = f"{v[0]}–{v[1]}"
+            rows.append((t[label], _join(v) if not isinstance(v, int) else fmt.integer(v)))
+    for key in sorted(k for k in card if k not in KNOWN):
+        v = card[key]
+        rows.append((str(key), fmt.num(v, 3) if isinstance(v, float) else _join(v)))
+    return [{"label": a, "value": b} for a, b in rows]
+
+
+def _role(code: str, card: dict, t: dict) -> str:
+    if code == "selected":
+        return t["role_selected"]
+    if code in (card.get("baselines") or ()) or code.startswith("naive_"):
+        return t["role_baseline"]
+    return t["role_candidate"]
+
+
+def _model_order(codes, card: dict) -> list[str]:
+    first = [*(card.get("candidates") or ()), "selected", *(card.get("baselines") or ())]
+    return [c for c in first if c in codes] + sorted(c for c in codes if c not in first)
+
+
+def metrics_table(inp: Inputs, card: dict, backtest: pl.DataFrame | None) -> list[dict]:
+    """Pooled out-of-time metrics of every model (the backtest's pooled rows, else the card's)."""
+    if backtest is not None and not backtest.is_empty() and "model" in backtest.columns:
+        pooled = {r["model"]: r for r in backtest.filter(pl.col("year").is_null()).iter_rows(named=True)}
+    else:
+        pooled = dict(card.get("metrics") or {})
+    out = []
+    for code in _model_order(pooled, card):
+        m = pooled[code]
+        out.append({"code": code, "label": model_name(code, inp.lang), "role": _role(code, card, inp.t),
+                    "n": fmt.integer(m.get("n")), "events": fmt.integer(m.get("events")),
+                    "values": [fmt.num(m.get(k), 3) for k in METRICS], "selected": code == "selected"})
+    return out
+
+
+def by_year(inp: Inputs, card: dict) -> list[dict]:
+    chosen, cuts = card.get("chosen_by_year") or {}, card.get("cutoffs_by_year") or {}
+    return [{"year": y, "model": model_name(chosen.get(y), inp.lang),
+             "cutoffs": [fmt.pct((cuts.get(y) or {}).get(lv), 0) for lv in LEVELS]}
+            for y in sorted(set(chosen) | set(cuts))]
+
+
+def backtest_rows(inp: Inputs, card: dict, backtest: pl.DataFrame | None) -> list[dict]:
+    """Every row of the backtest frame: per model and year, then the pooled row."""
+    if backtest is None or backtest.is_empty() or "model" not in backtest.columns:
+        return []
+    out = []
+    for code in _model_order(set(backtest["model"].to_list()), card):
+        sub = backtest.filter(pl.col("model") == code).sort("year", nulls_last=True)
+        for r in sub.iter_rows(named=True):
+            out.append({"label": model_name(code, inp.lang), "pooled": r.get("year") is None,
+                        "year": inp.t["pooled"] if r.get("year") is None else r["year"],
+                        "n": fmt.integer(r.get("n")), "events": fmt.integer(r.get("events")),
+                        "values": [fmt.num(r.get(k), 3) for k in METRICS]})
+    return out
+
+
+def roc_points(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fpr, tpr) at every distinct threshold, from (0, 0) to (1, 1).
+
+    Examples
+    --------
+    >>> f, t = roc_points(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.7, 0.1]))
+    >>> f.tolist(), t.tolist()
+    ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
+    """
+    order = np.argsort(-p, kind="stable")
+    y, p = y[order], p[order]
+    last = np.r_[np.flatnonzero(np.diff(p)), len(p) - 1]
+    tps = np.cumsum(y)[last]
+    fps = last + 1 - tps
+    return np.r_[0.0, fps / max(len(y) - y.sum(), 1)], np.r_[0.0, tps / max(y.sum(), 1)]
+
+
+def _labelled(predictions: pl.DataFrame | None) -> pl.DataFrame | None:
+    need = {"model", "probability", "target"}
+    if predictions is None or predictions.is_empty() or not need <= set(predictions.columns):
+        return None
+    df = predictions.filter(pl.col("target").is_not_null() & pl.col("probability").is_not_null())
+    return df if df.height and df["target"].n_unique() == 2 else None
+
+
+def roc_section(inp: Inputs, card: dict, predictions: pl.DataFrame | None) -> dict | None:
+    df = _labelled(predictions)
+    if df is None:
+        return None
+    curves, rows = [], []
+    for code in _model_order(set(df["model"].to_list()), card):
+        sub = df.filter(pl.col("model") == code)
+        y, p = sub["target"].cast(pl.Int64).to_numpy(), sub["probability"].to_numpy()
+        if not 0 < y.sum() < len(y):
+            continue
+        fpr, tpr = roc_points(y, p)
+        auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+        keep = np.unique(np.r_[np.linspace(0, len(fpr) - 1, min(len(fpr), CURVE_POINTS)).astype(int)])
+        curves.append({"label": f"{model_name(code, inp.lang)} ({auc:.3f})", "fpr": fpr[keep].tolist(),
+                       "tpr": tpr[keep].tolist(), "colour": COLOURS.get(code, "#545454"),
+                       "width": 2.4 if code == "selected" else 1.2})
+        at = [float(np.max(tpr[fpr <= f])) for f in FPR_AT]
+        rows.append({"label": model_name(code, inp.lang), "role": _role(code, card, inp.t), "n": fmt.integer(len(y)),
+                     "auroc": fmt.num(auc, 3), "at": [fmt.pct(v, 0) for v in at]})
+    if not curves:
+        return None
+    t = inp.t
+    fig = charts.roc_curves(curves, xlabel=t["fpr"], ylabel=t["tpr"])
+    desc = "; ".join(f"{r['label']}: AUROC {r['auroc']}" for r in rows)
+    return {"svg": figure_svg(fig, title=t["roc"], desc=desc, salt="roc"), "rows": rows,
+            "at": [message("tpr_at", inp.lang, fpr=fmt.pct(f, 0)) for f in FPR_AT]}
+
+
+def calibration_section(inp: Inputs, predictions: pl.DataFrame | None, bins: int = 10) -> dict | None:
+    """Reliability of the probabilities actually used (`selected`), in groups of equal size."""
+    df = _labelled(predictions)
+    if df is None:
+        return None
+    sub = df.filter(pl.col("model") == "selected")
+    if sub.is_empty():
+        return None
+    y, p = sub["target"].cast(pl.Float64).to_numpy(), sub["probability"].to_numpy()
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
+    group = np.searchsorted(edges[1:-1], p, side="right")
+    points = []
+    for g in range(len(edges) - 1):
+        hit = group == g
+        if hit.any():
+            points.append({"n": int(hit.sum()), "predicted": float(p[hit].mean()), "observed": float(y[hit].mean()),
+                           "range": f"{fmt.pct(edges[g], 1)}–{fmt.pct(edges[g + 1], 1)}"})
+    t = inp.t
+    fig = charts.calibration(points, xlabel=t["mean_predicted"], ylabel=t["observed_rate"])
+    desc = "; ".join(f"{fmt.pct(x['predicted'], 1)} → {fmt.pct(x['observed'], 1)}" for x in points)
+    rows = [{"bin": i + 1, "range": x["range"], "n": fmt.integer(x["n"]), "predicted": fmt.pct(x["predicted"], 1),
+             "observed": fmt.pct(x["observed"], 1)} for i, x in enumerate(points)]
+    return {"svg": figure_svg(fig, title=t["calibration_chart"], desc=desc, salt="cal"), "rows": rows}
+
+
+def features(inp: Inputs, card: dict) -> list[dict]:
+    from models.features import label
+
+    out = []
+    for code in card.get("features") or ():
+        try:
+            zh, en = label(str(code), inp.framework)
+        except Exception:  # a feature the current framework cannot name: show its code
+            zh = en = str(code)
+        out.append({"code": str(code), "label": zh if inp.lang == "zh" else en})
+    return out
+
+
+def model_section(inp: Inputs, card: dict | None, backtest: pl.DataFrame | None = None,
+                  predictions: pl.DataFrame | None = None) -> dict | None:
+    """Everything the methodology page says about the model; None in the public edition or when
+    there is nothing to say."""
+    if not inp.internal or (inp.risk.is_empty() and not card and backtest is None and predictions is None):
+        return None
+    card = dict(card or {})
+    est = card.get("estimators") or {}
+    cfg = {k: v for k, v in (card.get("config") or {}).items() if not isinstance(v, (dict, list))}
+    return {
+        "summary": summary(inp, card),
+        "estimators": [{"label": model_name(k, inp.lang), "role": _role(k, card, inp.t), "text": fmt.text(v)}
+                       for k, v in est.items()],
+        "features": features(inp, card),
+        "metrics": metrics_table(inp, card, backtest), "metric_names": [inp.t[f"metric_{k}"] for k in METRICS],
+        "by_year": by_year(inp, card), "levels": [{"level": lv, "label": alert_label(lv, inp.lang)} for lv in LEVELS],
+        "backtest": backtest_rows(inp, card, backtest),
+        "roc": roc_section(inp, card, predictions), "calibration": calibration_section(inp, predictions),
+        "config": [{"label": k, "value": _join(v)} for k, v in sorted(cfg.items())],
+    }

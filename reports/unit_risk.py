@@ -1,0 +1,132 @@
+"""The early-warning and uncertainty parts of a unit page: the grade's vetoes and analyst
+override, how the alert level was reached (rule vs model, held), the features that raised the
+model's risk most, and the grade probabilities of the uncertainty analysis.
+
+Model internals (model level, explanations) exist only in the internal edition: `tables.prepare`
+drops their frames for the public one.
+"""
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from reports import fmt
+from reports.i18n import alert_label, lookup, message
+from reports.labels import OUTLOOK
+from reports.tables import Inputs, group_rows
+
+_OVERRIDE = re.compile(r"^(?P<before>[^:]*?) -> (?P<after>[^:]*?): (?P<rest>.*)$", re.S)
+BAR_PX = 120  # width of the largest contribution's bar
+
+
+def parse_override(text) -> dict | None:
+    """The override column ("C -> B: reason (analyst)") as its parts; the whole text as the
+    reason when it does not have that form.
+
+    Examples
+    --------
+    >>> parse_override("C -> B: 已完成整改 (张三)")
+    {'before': 'C', 'after': 'B', 'reason': '已完成整改', 'analyst': '张三'}
+    >>> parse_override("C -> B: 整改完成 (见附件) (李四)")["reason"]
+    '整改完成 (见附件)'
+    >>> parse_override("free text")["reason"], parse_override(None)
+    ('free text', None)
+    """
+    if fmt.missing(text) or not str(text).strip():
+        return None
+    m = _OVERRIDE.match(str(text).strip())
+    if not m:
+        return {"before": fmt.DASH, "after": fmt.DASH, "reason": str(text), "analyst": None}
+    rest, analyst = m["rest"].strip(), None
+    if rest.endswith(")") and " (" in rest:  # the analyst is the last parenthesis
+        rest, _, analyst = rest[:-1].rpartition(" (")
+    return {"before": m["before"].strip(), "after": m["after"].strip(), "reason": rest.strip(),
+            "analyst": analyst.strip() if analyst else None}
+
+
+def outlook_label(value, lang: str) -> str:
+    return fmt.DASH if fmt.missing(value) or value == "" else lookup(OUTLOOK, value, lang)
+
+
+class RiskParts:
+    """The per-unit rows of the optional frames (built once for all pages)."""
+
+    def __init__(self, inp: Inputs, current: pl.DataFrame):
+        self.levels = {}
+        if inp.levels is not None:
+            rows = inp.levels.join(current, on=["unit_id", "year"], how="semi")
+            self.levels = {r["unit_id"]: r for r in rows.iter_rows(named=True)}
+        self.explanations = {}
+        if inp.explanations is not None:
+            rows = inp.explanations.join(current, on=["unit_id", "year"], how="semi").sort("unit_id", "rank")
+            self.explanations = group_rows(rows)
+
+
+def grade_changes(row: dict, inp: Inputs) -> dict:
+    """The vetoes (with the cap they caused) and the analyst override, kept apart."""
+    lang = inp.lang
+    ov = parse_override(row.get("override"))
+    if ov is not None and not inp.internal:
+        ov["analyst"] = None  # the public edition names no analyst
+    g, gu = row.get("grade"), row.get("grade_uncapped")
+    capped = ov["before"] if ov and ov["before"] != fmt.DASH else g
+    vetoes = fmt.split_vetoes(row.get("veto"), lang)
+    capped_by_veto = capped and gu and capped != gu and (vetoes or ov is None)
+    cap = message("veto_cap", lang, before=gu, after=capped) if capped_by_veto else None
+    return {"vetoes": vetoes, "cap": cap, "override": ov}
+
+
+def alert_detail(uid: str, inp: Inputs, parts: RiskParts) -> dict | None:
+    """Level, rule level, model level and whether it is held (from the levels frame)."""
+    r = parts.levels.get(uid)
+    if r is None:
+        return None
+    lang = inp.lang
+
+    def lv(x):
+        return {"level": x or "", "label": alert_label(x, lang) if x else inp.t["no_warning"]}
+
+    return {"level": lv(r["level"]), "rule": lv(r["rule_level"]), "model": lv(r["model_level"]),
+            "held": bool(r["held"])}
+
+
+def _feature_value(feature: str, v, info: dict) -> str:
+    if fmt.missing(v):
+        return fmt.DASH
+    family, _, code = feature.partition(":")
+    if family == "value" and code in info:
+        return fmt.measure(v, info[code]["unit"])
+    text = f"{abs(v):.4g}" if family in ("change", "score_change") else f"{v:.4g}"
+    if family in ("change", "score_change") and v != 0:
+        text = ("+" if v > 0 else "−") + text
+    return text
+
+
+def explanation_rows(uid: str, inp: Inputs, parts: RiskParts, info: dict) -> list[dict]:
+    rows = parts.explanations.get(uid, [])
+    top = max((r["contribution"] or 0.0 for r in rows), default=0.0)
+    out = []
+    for r in rows:
+        c = r["contribution"]
+        label = (r["label_zh"] or r["label_en"]) if inp.lang == "zh" else (r["label_en"] or r["label_zh"])
+        out.append({"rank": r["rank"], "feature": fmt.text(r["feature"]), "label": fmt.text(label),
+                    "value": _feature_value(r["feature"] or "", r["value"], info),
+                    "contribution": fmt.DASH if fmt.missing(c) else f"{c:+.3f}",
+                    "bar": None if fmt.missing(c) or top <= 0 else f"{max(0.0, c) / top * BAR_PX:.0f}"})
+    return out
+
+
+def grade_probabilities(row: dict, inp: Inputs, grades: dict) -> dict | None:
+    """P(grade) for every grade and the borderline flag, when the scores carry them."""
+    if not inp.grade_probs:
+        return None
+    rows = []
+    for code, col in inp.grade_probs:
+        p = row.get(col)
+        rows.append({"code": code, "idx": grades.get(code, ""), "p": fmt.pct(p, 0),
+                     "bar": None if fmt.missing(p) else f"{max(0.0, min(1.0, p)) * BAR_PX:.0f}",
+                     "own": code == (row.get("grade_uncapped") or row.get("grade"))})
+    b = row.get("borderline")
+    text = None if b is None else inp.t["borderline_yes" if b else "borderline_no"]
+    return {"rows": rows, "borderline": b, "text": text}
