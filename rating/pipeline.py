@@ -203,10 +203,12 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
         alerts, risk = ew.alerts, ew.risk
     scores = scores.with_columns(outlook(scores, alerts, float(fw.methods.get("outlook_change", 3.0))).alias("outlook"))
     audit = audit_of(scored, fw)
-    return {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units,
-            "alert_levels": ew.levels, "explanations": ew.explanations, "model_backtest": ew.backtest,
-            "sensitivity": sensitivity_indices, "treated_points": scored.treated if scored.treated is not None else pl.DataFrame(),
-            **{f"audit_{k}": v for k, v in audit.items()}}, ew
+    tables = {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units,
+              "alert_levels": ew.levels, "explanations": ew.explanations, "model_backtest": ew.backtest,
+              "sensitivity": sensitivity_indices, "treated_points": scored.treated,
+              **{f"audit_{k}": v for k, v in audit.items()}}
+    # optional tables (sensitivity off, no treatment) are left out rather than kept as frames without columns
+    return {k: v for k, v in tables.items() if v is not None and v.width > 0}, ew
 
 
 def audit_of(scored, fw: Framework) -> dict[str, pl.DataFrame]:
@@ -315,5 +317,5 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
             (tmp / "model").mkdir()
             write_json(result.model.card, tmp / "model" / "card.json")
             write_csv(result.model.backtest, tmp / "model" / "backtest.csv")
-        write_duckdb({k: v for k, v in result.tables.items() if v.width > 0}, tmp / "results.duckdb")
+        write_duckdb(result.tables, tmp / "results.duckdb")
         write_json({**result.manifest, "timings": timer.timings}, tmp / "manifest.json")
