@@ -5,10 +5,15 @@ that table becomes a pair of FILTERed aggregates (numerator, denominator), so th
 scanned once. Results come back long: unit_id, year, indicator, value, numerator, denominator.
 A missing source table gives missing values, never zeros; a zero or small denominator gives a
 missing value (or a shrunk one, if the framework says so), never a division by zero.
+
+The SQL is DuckDB's dialect, kept to constructs whose meaning other engines share (no decimal
+literal divides, no table functions), so that `indicators.engines` can transpile the same
+queries for Spark; `compute_with` runs them on any engine that returns polars frames.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import duckdb
 import polars as pl
@@ -83,7 +88,8 @@ def measure_sql(node: Node) -> tuple[str, str]:
     if d.measure == "mean":
         return f'avg(r."{d.column}") FILTER (WHERE {counting}{where})', "NULL"
     if d.measure == "median_days":
-        span = f'date_diff(\'second\', CAST(r."{d.start}" AS TIMESTAMP), CAST(r."{d.end}" AS TIMESTAMP)) / 86400.0'
+        # a double divisor: a decimal literal would make Spark divide in DECIMAL and round
+        span = f'date_diff(\'second\', CAST(r."{d.start}" AS TIMESTAMP), CAST(r."{d.end}" AS TIMESTAMP)) / CAST(86400 AS DOUBLE)'
         return f'median({span}) FILTER (WHERE {counting}{where} AND r."{d.end}" IS NOT NULL)', "NULL"
     if d.measure == "value":
         return f'sum(r."{d.column}") FILTER (WHERE {counting}{where})', "NULL"
@@ -101,7 +107,8 @@ def group_query(nodes: list[Node], present: set[str]) -> str:
     src = source_sql(d, present)
     scope = "scope_unit" if d.scope == "unit" else "scope_region"
     shift = f" + w.k" if d.window > 1 else ""
-    window = f", range({d.window}) AS w(k)" if d.window > 1 else ""
+    # the years a row counts for, as inline VALUES: table functions differ between engines
+    window = f", (VALUES {', '.join(f'({k})' for k in range(d.window))}) AS w(k)" if d.window > 1 else ""
     repaired = ""
     if src == "stg_failure_records" and d.window > 1:
         # a repaired record counts for its own year, and for later windows only until its repair date
@@ -142,72 +149,81 @@ def applicable_units(con: duckdb.DuckDBPyConnection, framework: Framework) -> pl
     return units.join(rules, on=["kind", "level"]).join(years, how="cross").select("unit_id", "year", "indicator")
 
 
+def table_groups(framework: Framework, present: set[str]) -> list[list[Node]]:
+    """The computed indicators grouped by one scan each (same table, date, window and scope),
+    for the tables in `present` only: a missing table's indicators stay missing."""
+    groups: dict[tuple, list[Node]] = defaultdict(list)
+    for n in framework.computed:
+        d = n.definition
+        groups[(d.table, d.date, d.window, d.scope)].append(n)
+    return [nodes for (table, *_), nodes in groups.items() if table in present]
+
+
 def compute_indicators(con: duckdb.DuckDBPyConnection, framework: Framework, present: set[str],
                        years: list[int] | None = None) -> pl.DataFrame:
     """All computed indicators (index and auxiliary), long, one row per applicable unit-year."""
     prepare(con, years)
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     present = set(present) | ({"stg_failure_records"} & views)
-    groups: dict[tuple, list[Node]] = defaultdict(list)
-    for n in framework.computed:
-        d = n.definition
-        groups[(d.table, d.date, d.window, d.scope)].append(n)
-    parts = []
-    for (table, *_), nodes in groups.items():
-        if table not in present:
-            continue  # missing table: its indicators stay missing
-        wide = con.sql(group_query(nodes, present)).pl()
-        for n in nodes:
-            parts.append(wide.select(
-                "unit_id", pl.col("year").cast(pl.Int64), pl.lit(n.code).alias("indicator"),
-                pl.col(f"{n.code}__num").cast(pl.Float64).alias("numerator"),
-                pl.col(f"{n.code}__den").cast(pl.Float64).alias("denominator"),
-            ))
-    raw = pl.concat(parts) if parts else pl.DataFrame(schema={k: v for k, v in INDICATOR_SCHEMA.items() if k != "value"})
-    grid = applicable_units(con, framework)
-    stats = con.sql("SELECT unit_id, year, population, staff, budget FROM unit_stats").pl().with_columns(pl.col("year").cast(pl.Int64))
-    out = grid.join(raw, on=["unit_id", "year", "indicator"], how="left")
-    # zero counts where the table exists but a unit had no rows in the year: a real zero
-    zero_ok = [n.code for n in framework.computed
-               if n.definition.table in present and n.definition.measure in ("count", "weighted_count", "sum")]
-    out = out.with_columns(
-        pl.when(pl.col("indicator").is_in(zero_ok) & pl.col("numerator").is_null())
-        .then(0.0).otherwise(pl.col("numerator")).alias("numerator")
-    ).join(stats, on=["unit_id", "year"], how="left")
-    return finish(out, framework)
+    return compute_with(lambda queries: [con.sql(q).pl() for q in queries], con, framework, present)
 
 
-def finish(df: pl.DataFrame, framework: Framework) -> pl.DataFrame:
-    """Divide numerators by their denominators (a stat from unit_stats where `per` is set), scale,
-    and apply the small-denominator rule."""
-    meta = pl.DataFrame(
-        [(n.code, n.definition.per or "", n.definition.scale, n.definition.min_denominator,
-          n.definition.small_denominator, n.definition.measure) for n in framework.computed],
-        schema={"indicator": pl.String, "per": pl.String, "scale": pl.Float64, "min_den": pl.Float64,
-                "small": pl.String, "measure": pl.String}, orient="row",
-    )
-    df = df.join(meta, on="indicator", how="left")
-    per_value = pl.coalesce(
-        [pl.when(pl.col("per") == s).then(pl.col(s)) for s in ("population", "staff", "budget")]
-    )
-    den = pl.when(pl.col("per") != "").then(per_value).otherwise(pl.col("denominator"))
-    df = df.with_columns(den.alias("denominator"))
-    divides = pl.col("denominator").is_not_null()
-    ok = divides & (pl.col("denominator") > 0) & (pl.col("denominator") >= pl.col("min_den"))
-    value = (pl.when(ok).then(pl.col("numerator") / pl.col("denominator"))
-             .when(divides).then(None)
-             .otherwise(pl.col("numerator"))) * pl.col("scale")
-    df = df.with_columns(value.alias("value"))
-    df = shrink(df)
-    return (df.select(list(INDICATOR_SCHEMA))
-            .with_columns(pl.col("value").fill_nan(None))
-            .sort("indicator", "unit_id", "year"))
+def compute_with(run: Callable[[list[str]], list[pl.DataFrame]], con: duckdb.DuckDBPyConnection,
+                 framework: Framework, present: set[str]) -> pl.DataFrame:
+    """Indicators from the group queries, run by `run` (DuckDB SQL in, one polars frame per query
+    out) on whichever engine holds the tables; `con` holds units, unit_stats and the relations of
+    `prepare`, from which the grid of applicable unit-years and the denominators come."""
+    groups = table_groups(framework, present)
+    wides = run([group_query(nodes, present) for nodes in groups])
+    # One row per unit and rated year (a few thousand rows) holds the unit's kind and level, its
+    # denominators from unit_stats and every group's numerators and denominators side by side;
+    # each indicator is then a slice of it, already in (unit_id, year) order, so that no long
+    # frame is joined or sorted.
+    keys = ["unit_id", "year"]
+    years = con.sql("SELECT year FROM rated_years ORDER BY year").pl().cast({"year": pl.Int64})
+    stats = con.sql("SELECT unit_id, year, population, staff, budget FROM unit_stats").pl().with_columns(
+        pl.col("year").cast(pl.Int64))
+    base = con.sql("SELECT unit_id, kind, level FROM units").pl().join(years, how="cross").join(stats, on=keys, how="left")
+    for nodes, wide in zip(groups, wides, strict=True):
+        cols = [pl.col(f"{n.code}__{part}").cast(pl.Float64) for n in nodes for part in ("num", "den")]
+        base = base.join(wide.select("unit_id", pl.col("year").cast(pl.Int64), *cols), on=keys, how="left")
+    computed = {n.code for nodes in groups for n in nodes}
+    base = base.sort(keys).lazy()
+    parts = [finish(base, n, n.code in computed) for n in sorted(framework.computed, key=lambda n: n.code)]
+    if not parts:
+        return pl.DataFrame(schema=INDICATOR_SCHEMA)
+    return pl.concat(parts).cast(INDICATOR_SCHEMA).collect()
 
 
-def shrink(df: pl.DataFrame) -> pl.DataFrame:
+def finish(base: pl.LazyFrame, node: Node, computed: bool) -> pl.LazyFrame:
+    """One indicator's rows (the unit-years it applies to, in `base`'s order): the numerator, a
+    real zero for a count or sum whose table exists but had no rows for the unit in the year; the
+    denominator, a stat from unit_stats where `per` is set; the value, numerator / denominator,
+    scaled, missing for a zero or small denominator (or shrunk, if the framework says so)."""
+    d = node.definition
+    rows = base.filter(pl.col("kind").is_in(list(node.kinds)) & pl.col("level").is_in(list(node.levels)))
+    num = pl.col(f"{node.code}__num") if computed else pl.lit(None, pl.Float64)
+    den = pl.col(f"{node.code}__den") if computed else pl.lit(None, pl.Float64)
+    if computed and d.measure in ("count", "weighted_count", "sum"):
+        num = num.fill_null(0.0)
+    if d.per:
+        den = pl.col(d.per).cast(pl.Float64)
+    rows = rows.select("unit_id", "year", num.alias("numerator"), den.alias("denominator"))
+    numerator, denominator = pl.col("numerator"), pl.col("denominator")
+    divides = denominator.is_not_null()
+    ok = divides & (denominator > 0) & (denominator >= d.min_denominator)
+    value = pl.when(ok).then(numerator / denominator).when(divides).then(None).otherwise(numerator) * d.scale
+    if d.small_denominator == "shrink":
+        value = shrink(value, d)
+    return rows.select("unit_id", "year", pl.lit(node.code).alias("indicator"), value.fill_nan(None).alias("value"),
+                       "numerator", "denominator")
+
+
+def shrink(value: pl.Expr, d: Definition) -> pl.Expr:
     """Shrink small-denominator shares toward the pooled rate of the year (empirical Bayes,
-    prior strength = min_denominator), where the framework asks for it."""
-    small = (pl.col("small") == "shrink") & (pl.col("denominator") > 0) & (pl.col("denominator") < pl.col("min_den"))
-    pooled = (pl.col("numerator").sum() / pl.col("denominator").sum()).over("indicator", "year")
-    est = (pl.col("numerator") + pl.col("min_den") * pooled) / (pl.col("denominator") + pl.col("min_den")) * pl.col("scale")
-    return df.with_columns(pl.when(small).then(est).otherwise(pl.col("value")).alias("value"))
+    prior strength = min_denominator)."""
+    numerator, denominator = pl.col("numerator"), pl.col("denominator")
+    small = (denominator > 0) & (denominator < d.min_denominator)
+    pooled = (numerator.sum() / denominator.sum()).over("year")
+    est = (numerator + d.min_denominator * pooled) / (denominator + d.min_denominator) * d.scale
+    return pl.when(small).then(est).otherwise(value)

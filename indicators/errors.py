@@ -23,6 +23,12 @@ class EngineError(Exception):
         return "\n".join([head, *self.problems])
 
 
+class UsageError(EngineError, ValueError):
+    """A command's arguments name something that does not exist (an unknown indicator or unit)."""
+
+    exit_code = 2
+
+
 class InputError(EngineError, ValueError):
     """The data folder cannot be rated: a required table or column is missing or unreadable."""
 

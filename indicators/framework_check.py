@@ -7,7 +7,9 @@ bad_value (an enumeration typo or a value of the wrong type), no_root.
 """
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import math
 
 from indicators.contract import TABLES, UNIT_KINDS, LEVELS
 from indicators.errors import FrameworkError
@@ -35,7 +37,28 @@ DEFAULT_UNCERTAINTY = {
     "normalise": [], "aggregate": [], "leave_one_out": False, "invalid": "error", "borderline": 0.9,
     "sensitivity": 250, "bootstrap": 500,
 }
+MAX_WINDOW = 50  # years: a window over every year the data can hold (1990 onwards)
+MAX_REPLICATIONS = 100_000  # Monte Carlo draws, sensitivity base sample, bootstrap resamples
 DEFAULT_MODEL = {"event_categories": ["dishonest_debtor", "judgment_unperformed"], "event_severity": 3}
+
+
+def _fits(column_type: str, value) -> bool:
+    """True when a framework value can be compared with a column of `column_type`."""
+    if column_type == "BOOLEAN":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if column_type in ("BIGINT", "DOUBLE"):
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    if column_type in ("DATE", "TIMESTAMP"):
+        if isinstance(value, (dt.date, dt.datetime)):
+            return True
+        try:
+            (dt.date if column_type == "DATE" else dt.datetime).fromisoformat(value)
+        except (TypeError, ValueError):
+            return False
+        return True
+    return isinstance(value, str)
 
 
 def _closest(value: str, options) -> str:
@@ -53,7 +76,7 @@ class Checker:
         self.problems.append(f"[{code}] {path}: {message}")
 
     def enum(self, path: str, value, options) -> bool:
-        if value not in options:
+        if not isinstance(value, (str, int, float)) or value not in options:
             self.problem("bad_value", path, f"{value!r} is not allowed; {_closest(value, options)}")
             return False
         return True
@@ -61,12 +84,45 @@ class Checker:
     def number(self, path: str, value, default=None):
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem("bad_value", path, f"{value!r} is not a number")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.problem("bad_value", path, f"{value!r} is not a (finite) number")
             return default
         return float(value)
 
+    def whole(self, path: str, value, low: int, high: int | None = None) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+            span = f">= {low}" if high is None else f"from {low} to {high}"
+            self.problem("bad_value", path, f"{value!r} is not a whole number {span}")
+
+    def texts(self, path: str, value, options=None) -> tuple:
+        """A list of texts (each one of `options` when given) as a tuple; a problem otherwise."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem("bad_value", path, f"{value!r} is not a list of texts")
+            return ()
+        for v in value if options else ():
+            self.enum(path, v, options)
+        return tuple(value)
+
+    def table(self, name: str) -> dict:
+        """A `[name]` section, or {} with a problem when it is something else."""
+        value = self.doc.get(name, {})
+        if not isinstance(value, dict):
+            self.problem("bad_value", name, "expected a table ([section])")
+            return {}
+        return value
+
+    def entries(self, name: str) -> list:
+        """The `[[name]]` entries; anything else is a problem."""
+        value = self.doc.get(name, [])
+        if not isinstance(value, list):
+            self.problem("bad_value", name, f"expected a list of tables ([[{name}]])")
+            return []
+        return value
+
     def keys(self, path: str, entry: dict, allowed: set, required: tuple) -> None:
+        if not isinstance(entry, dict):
+            self.problem("bad_value", path, "expected a table")
+            return
         for k in required:
             if k not in entry:
                 self.problem("missing_key", f"{path}.{k}", "required key is missing")
@@ -90,9 +146,16 @@ class Checker:
                 continue
             column = c["column"]
             (op, value), = [(k, v) for k, v in c.items() if k != "column"]
+            if not isinstance(column, str):
+                self.problem("bad_value", f"{p}.column", f"{column!r} is not a column name")
+                continue
             if cols is not None and column not in cols:
                 self.problem("unknown_column", f"{p}.column", f"table {table!r} has no column {column!r}; {_closest(column, cols)}")
             if not self.enum(f"{p}.{op}", op, OPERATORS):
+                continue
+            kind = TABLES[table].column(column).type if cols is not None and column in cols else None
+            if op.endswith("_column") and not isinstance(value, str):
+                self.problem("bad_value", f"{p}.{op}", f"{value!r} is not a column name")
                 continue
             if op.endswith("_column") and cols is not None and value not in cols:
                 self.problem("unknown_column", f"{p}.{op}", f"table {table!r} has no column {value!r}; {_closest(value, cols)}")
@@ -103,11 +166,18 @@ class Checker:
                 enum = TABLES[table].column(column).enum if cols is not None and column in cols else None
                 for v in value if enum else ():
                     self.enum(f"{p}.{op}", v, enum)
+                if kind and not all(_fits(kind, v) for v in value):
+                    self.problem("bad_value", f"{p}.{op}", f"{value!r}: every value must suit column {column!r} ({kind})")
                 value = tuple(value)
+            elif op == "is_null":
+                if not isinstance(value, bool):
+                    self.problem("bad_value", f"{p}.{op}", f"{value!r} is not true or false")
             elif op in ("eq", "ne") and cols is not None and column in cols:
                 enum = TABLES[table].column(column).enum
                 if enum:
                     self.enum(f"{p}.{op}", value, enum)
+            if kind and op not in ("in", "not_in", "is_null") and not op.endswith("_column") and not _fits(kind, value):
+                self.problem("bad_value", f"{p}.{op}", f"{value!r} cannot be compared with column {column!r} ({kind})")
             out.append(Condition(column, op, value))
         return tuple(out)
 
@@ -116,28 +186,31 @@ class Checker:
         if table is None and measure is None:
             return None
         ok = True
-        if table not in TABLES:
+        if not isinstance(table, str) or table not in TABLES:
             self.problem("unknown_table", f"{path}.table", f"unknown table {table!r}; {_closest(table, list(TABLES))}")
             ok = False
         if not self.enum(f"{path}.measure", measure, MEASURES):
             ok = False
-        cols = TABLES[table].column_names if table in TABLES else ()
+        cols = TABLES[table].column_names if ok else ()
         for key in ("column", "denominator_column", "start", "end", "weight_column", "date"):
             v = e.get(key)
-            if v is not None and cols and v not in cols:
+            if v is not None and not isinstance(v, str):
+                self.problem("bad_value", f"{path}.{key}", f"{v!r} is not a column name")
+                ok = False
+            elif v is not None and cols and v not in cols:
                 self.problem("unknown_column", f"{path}.{key}", f"table {table!r} has no column {v!r}; {_closest(v, cols)}")
         need = {"sum": ("column",), "mean": ("column",), "ratio": ("column", "denominator_column"),
                 "median_days": ("start", "end"), "weighted_count": ("weight_column", "weights"),
-                "share": ("numerator",), "value": ("column",)}.get(measure, ())
+                "share": ("numerator",), "value": ("column",)}.get(measure if isinstance(measure, str) else "", ())
         for k in need:
             if k not in e:
                 self.problem("missing_key", f"{path}.{k}", f"measure {measure!r} needs {k!r}")
         per = e.get("per")
-        if per is not None and per not in TABLES["unit_stats"].column_names[2:]:
+        if per is not None and (not isinstance(per, str) or per not in TABLES["unit_stats"].column_names[2:]):
             self.problem("unknown_column", f"{path}.per", f"unit_stats has no column {per!r}; {_closest(per, TABLES['unit_stats'].column_names[2:])}")
         window = e.get("window", 1)
-        if not isinstance(window, int) or isinstance(window, bool) or window < 1:
-            self.problem("bad_value", f"{path}.window", f"{window!r} is not a whole number of years >= 1")
+        if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
+            self.problem("bad_value", f"{path}.window", f"{window!r} is not a whole number of years from 1 to {MAX_WINDOW}")
             window = 1
         if "small_denominator" in e:
             self.enum(f"{path}.small_denominator", e["small_denominator"], SMALL_DENOMINATOR)
@@ -183,15 +256,11 @@ class Checker:
         direction = e.get("direction", 1)
         if indicator and direction not in (1, -1):
             self.problem("bad_value", f"{path}.direction", f"{direction!r} is not allowed; expected 1 or -1")
-        kinds = tuple(e.get("kinds", UNIT_KINDS))
-        levels = tuple(e.get("levels", LEVELS))
-        for k in kinds:
-            self.enum(f"{path}.kinds", k, UNIT_KINDS)
-        for lv in levels:
-            self.enum(f"{path}.levels", lv, LEVELS)
+        kinds = self.texts(f"{path}.kinds", e.get("kinds", list(UNIT_KINDS)), UNIT_KINDS)
+        levels = self.texts(f"{path}.levels", e.get("levels", list(LEVELS)), LEVELS)
         goalposts = e.get("goalposts")
         if goalposts is not None:
-            if not (isinstance(goalposts, list) and len(goalposts) == 2 and all(isinstance(g, (int, float)) for g in goalposts) and goalposts[0] != goalposts[1]):
+            if not (isinstance(goalposts, list) and len(goalposts) == 2 and all(isinstance(g, (int, float)) and not isinstance(g, bool) and math.isfinite(g) for g in goalposts) and goalposts[0] != goalposts[1]):
                 self.problem("bad_value", f"{path}.goalposts", "expected [worst, best], two different numbers")
                 goalposts = None
             else:
@@ -246,32 +315,63 @@ class Checker:
         for k in d:
             if k not in TOP_KEYS:
                 self.problem("unknown_key", k, f"unknown section; {_closest(k, sorted(TOP_KEYS))}")
-        head = d.get("framework", {})
+        head = self.table("framework")
         self.keys("framework", head, {"code", "name_zh", "name_en", "version", "description"}, ("code", "name_zh", "name_en"))
+        if not isinstance(head.get("code", "INDEX"), str):
+            self.problem("bad_value", "framework.code", f"{head.get('code')!r} is not a code")
+        raw_methods = self.table("methods")
         root = Node(code=str(head.get("code", "INDEX")), parent=None, name_zh=str(head.get("name_zh", "")),
-                    name_en=str(head.get("name_en", "")), aggregate=(d.get("methods") or {}).get("aggregate"))
-        dims = [n for i, e in enumerate(d.get("dimension", [])) if (n := self.node(f"dimension[{i}]", e, False))]
-        inds = [n for i, e in enumerate(d.get("indicator", [])) if (n := self.node(f"indicator[{i}]", e, True))]
+                    name_en=str(head.get("name_en", "")), aggregate=raw_methods.get("aggregate"))
+        dims = [n for i, e in enumerate(self.entries("dimension")) if (n := self.node(f"dimension[{i}]", e, False))]
+        inds = [n for i, e in enumerate(self.entries("indicator")) if (n := self.node(f"indicator[{i}]", e, True))]
         if not any(n.parent == root.code for n in dims + inds):
             self.problem("no_root", "framework.code", f"nothing has the index {root.code!r} as parent")
         nodes, auxiliary = self.hierarchy(root, dims, inds)
-        methods = {**DEFAULT_METHODS, **d.get("methods", {})}
+        methods = {**DEFAULT_METHODS, **raw_methods}
         self.keys("methods", methods, set(DEFAULT_METHODS) | {"levels"}, ())
+        for k in ("treat", "impute", "normalise", "aggregate"):
+            if not isinstance(methods[k], str):
+                self.problem("bad_value", f"methods.{k}", f"{methods[k]!r} is not a method (METHOD[:PARAMS])")
+        if not 0 <= self.number("methods.data_threshold", methods["data_threshold"], 0.0) <= 1:
+            self.problem("bad_value", "methods.data_threshold", "expected a number between 0 and 1")
+        self.number("methods.outlook_change", methods["outlook_change"])
+        levels = methods.get("levels", {})
+        if not isinstance(levels, dict) or not all(isinstance(v, str) for v in levels.values()):
+            self.problem("bad_value", "methods.levels", "expected a table of depth = METHOD")
         self.enum("methods.normalise_over", methods["normalise_over"], ("pooled", "year"))
         # within peer groups; group imputation by another column is offered for COINr tables (rating score)
         self.enum("methods.impute", methods["impute"], ("none", "mean", "median"))
         self.enum("methods.treat", str(methods["treat"]).partition(":")[0], ("none", "winsorise", "boxcox"))
         self.enum("methods.peer_group", methods["peer_group"], ("kind", "all"))
-        grades = self.grades(d.get("grade", []))
-        vetoes = self.vetoes(d.get("veto", []), {n.code for n in nodes + auxiliary if n.is_indicator}, {g.code for g in grades})
-        alerts = self.alerts(d.get("alert", []), {n.code for n in nodes + auxiliary})
-        honours = dict(d.get("honours", {}))
+        grades = self.grades(self.entries("grade"))
+        vetoes = self.vetoes(self.entries("veto"), {n.code for n in nodes + auxiliary if n.is_indicator}, {g.code for g in grades})
+        alerts = self.alerts(self.entries("alert"), {n.code for n in nodes + auxiliary})
+        honours = dict(self.table("honours"))
         self.keys("honours", honours, {"indicator", "reason_zh", "reason_en"}, ("indicator",) if honours else ())
-        if honours and honours.get("indicator") not in {n.code for n in nodes + auxiliary}:
+        if honours and not (isinstance(honours.get("indicator"), str)
+                            and honours["indicator"] in {n.code for n in nodes + auxiliary}):
             self.problem("unknown_column", "honours.indicator", f"unknown indicator {honours.get('indicator')!r}")
-        self.keys("uncertainty", d.get("uncertainty", {}), set(DEFAULT_UNCERTAINTY), ())
-        lc = d.get("lifecycle", {})
+        raw_uncertainty = self.table("uncertainty")
+        self.keys("uncertainty", raw_uncertainty, set(DEFAULT_UNCERTAINTY), ())
+        unc = {**DEFAULT_UNCERTAINTY, **raw_uncertainty}
+        for k in ("replications", "sensitivity", "bootstrap"):
+            self.whole(f"uncertainty.{k}", unc[k], 0, MAX_REPLICATIONS)
+        for k in ("weight_noise", "borderline"):
+            if not 0 <= self.number(f"uncertainty.{k}", unc[k], 0.0) <= 1:
+                self.problem("bad_value", f"uncertainty.{k}", "expected a number between 0 and 1")
+        for k in ("impute", "treat", "normalise", "aggregate"):
+            self.texts(f"uncertainty.{k}", unc[k])
+        if not isinstance(unc["leave_one_out"], bool):
+            self.problem("bad_value", "uncertainty.leave_one_out", "expected true or false")
+        for k in ("weight_noise_on", "invalid"):
+            if not isinstance(unc[k], str):
+                self.problem("bad_value", f"uncertainty.{k}", f"{unc[k]!r} is not a text")
+        self.table("model")  # its values are checked by models.config when a run uses them
+        lc = self.table("lifecycle")
         self.keys("lifecycle", lc, set(Lifecycle.__dataclass_fields__), ())
+        for k in ("count_repaired_after_repair", "count_under_objection", "count_revoked"):
+            if k in lc and not isinstance(lc[k], bool):
+                self.problem("bad_value", f"lifecycle.{k}", "expected true or false")
         lifecycle = Lifecycle(**{k: v for k, v in lc.items() if k in Lifecycle.__dataclass_fields__})
         if not 0 <= self.number("lifecycle.rectified_weight", lifecycle.rectified_weight, 0.0) <= 1:
             self.problem("bad_value", "lifecycle.rectified_weight", "expected a number between 0 and 1")
@@ -280,14 +380,16 @@ class Checker:
         return Framework(
             code=root.code, name_zh=root.name_zh, name_en=root.name_en, version=str(head.get("version", "")),
             nodes=nodes, auxiliary=auxiliary, methods=methods, grades=grades, vetoes=vetoes, alerts=alerts,
-            lifecycle=lifecycle, uncertainty={**DEFAULT_UNCERTAINTY, **d.get("uncertainty", {})},
-            model={**DEFAULT_MODEL, **d.get("model", {})}, honours=honours, sha256=self.sha256, source=self.source,
+            lifecycle=lifecycle, uncertainty=unc,
+            model={**DEFAULT_MODEL, **self.table("model")}, honours=honours, sha256=self.sha256, source=self.source,
         )
 
     def grades(self, raw: list) -> tuple[Grade, ...]:
         out = []
         for i, g in enumerate(raw):
             self.keys(f"grade[{i}]", g, {"code", "min", "name_zh", "name_en"}, ("code", "min"))
+            if not isinstance(g, dict):
+                continue
             out.append(Grade(str(g.get("code")), self.number(f"grade[{i}].min", g.get("min"), 0.0),
                              str(g.get("name_zh", g.get("code"))), str(g.get("name_en", g.get("code")))))
         if not out:
@@ -299,7 +401,9 @@ class Checker:
         for i, v in enumerate(raw):
             p = f"veto[{i}]"
             self.keys(p, v, {"code", "indicator", "op", "value", "cap", "reason_zh", "reason_en"}, ("code", "indicator", "op", "value", "cap"))
-            if v.get("indicator") not in indicators:
+            if not isinstance(v, dict):
+                continue
+            if not isinstance(v.get("indicator"), str) or v.get("indicator") not in indicators:
                 self.problem("unknown_column", f"{p}.indicator", f"unknown indicator {v.get('indicator')!r}; {_closest(v.get('indicator'), sorted(indicators))}")
             self.enum(f"{p}.op", v.get("op"), ("gt", "ge", "lt", "le", "eq"))
             self.enum(f"{p}.cap", v.get("cap"), sorted(grades))
@@ -365,15 +469,16 @@ class Checker:
                 self.problem(
                     "duplicate_code", f"{p}.code", f"alert code {code!r} used more than once"
                 )
-            seen.add(code)
-            if "indicator" in a and a["indicator"] not in codes:
+            if isinstance(code, str):
+                seen.add(code)
+            if "indicator" in a and (not isinstance(a["indicator"], str) or a["indicator"] not in codes):
                 self.problem(
                     "unknown_column",
                     f"{p}.indicator",
                     f"unknown indicator {a['indicator']!r}; {_closest(a['indicator'], sorted(codes))}",
                 )
             targets = {"score", "grade"} | codes
-            if "target" in a and a["target"] not in targets:
+            if "target" in a and (not isinstance(a["target"], str) or a["target"] not in targets):
                 self.problem(
                     "unknown_column",
                     f"{p}.target",

@@ -25,6 +25,7 @@ import polars as pl
 from indicators import contract
 from indicators.errors import InputError
 from indicators.lifecycle import STAGED_FAILURE_RECORDS, Lifecycle, staging_view_sql
+from indicators.mask import mask_frame
 from indicators.read import Source, Unreadable, find_files, open_source, sha256_file, sql_ident
 from indicators.validate import (
     after_sql,
@@ -403,6 +404,7 @@ def write_quarantine(loaded: Loaded, out_dir: Path) -> list[Path]:
         if frame.height:
             path = Path(out_dir) / "quarantine" / f"{name}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
-            frame.sort(["row", "reason"]).write_csv(path)
+            # rows as read leave the data layer here: personal data in any text is masked
+            mask_frame(frame, exclude=("reason",)).sort(["row", "reason"]).write_csv(path)
             written.append(path)
     return written

@@ -28,6 +28,9 @@ from indicators import contract
 SAMPLE_BYTES = 1 << 20  # encoding detection looks at about 1 MB of text
 ASCII_SCAN_BYTES = 64 << 20  # ...found within the first 64 MB, else the file is taken as UTF-8
 CHUNK_BYTES = 1 << 22  # streaming transcoding and hashing
+MAX_COLUMNS = 16_384  # the width of an Excel sheet; the widest table of the contract has ten
+MAX_XLSX_UNPACKED = 1 << 30  # bytes a workbook may unpack to ...
+MAX_XLSX_RATIO = 100  # ... and, above 64 MB, at most this many times its packed size
 _WIDE_CHAR = re.compile("[\u0800-\uffff]")  # three-byte UTF-8: CJK and friends
 _CHINESE = {"gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950"}
 _WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32"}  # before UTF-16:
@@ -140,9 +143,16 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     text = head.decode(codec, errors="replace")
-    row = next(csv.reader(io.StringIO(text, newline="")), None)
+    if len(head) == SAMPLE_BYTES and "\n" not in text:
+        raise Unreadable(f"the header row is longer than {SAMPLE_BYTES >> 20} MB: not a table of the contract")
+    try:
+        row = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error as exc:
+        raise Unreadable(f"the header row cannot be read as CSV ({exc})") from exc
     if row is None:
         raise Unreadable("file is empty (no header row)")
+    if len(row) > MAX_COLUMNS:
+        raise Unreadable(f"the header has {len(row):,} columns; at most {MAX_COLUMNS:,} are read")
     return [name.strip() for name in row]
 
 
@@ -163,12 +173,32 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook that unpacks to far more than it holds (a zip bomb) before reading it;
+    a damaged archive is left to openpyxl, which says what is wrong."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unpacked > MAX_XLSX_UNPACKED or (unpacked > 64 << 20 and unpacked > MAX_XLSX_RATIO * packed):
+        raise Unreadable(
+            f"unpacks to {unpacked >> 20:,} MB from {packed >> 20:,} MB: refused as a likely zip bomb "
+            f"(at most {MAX_XLSX_UNPACKED >> 20:,} MB, and {MAX_XLSX_RATIO}:1 above 64 MB); save it as CSV"
+        )
+
+
 def _xlsx_rows(path: Path):
     """The first sheet as lists of text: the header (first non-blank row, trailing blank cells
     dropped), then each row cut or padded to the header's width. Blank rows are yielded only
     when data follows them, so trailing blank rows, which spreadsheets often keep, vanish."""
     import openpyxl  # imported here: only XLSX inputs pay for it
 
+    _check_archive(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
@@ -186,12 +216,16 @@ def _xlsx_rows(path: Path):
                 header = [cell.strip() for cell in row]
                 while header and not header[-1]:
                     header.pop()
+                if len(header) > MAX_COLUMNS:
+                    raise Unreadable(f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
                 width = len(header)
                 yield header
                 continue
             yield from [[""] * width] * blanks
             blanks = 0
             yield (row + [""] * width)[:width]
+    except Unreadable:
+        raise
     except Exception as exc:
         raise Unreadable(
             f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})"

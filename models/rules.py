@@ -13,6 +13,7 @@ message_en, evidence (JSON text: the values compared and the ids of the records 
 from __future__ import annotations
 
 import json
+import string
 
 import polars as pl
 
@@ -45,10 +46,23 @@ DEFAULT_MESSAGES = {
 MAX_IDS = 20  # record ids listed in one alert's evidence (the total is always given)
 
 
+class _NamedFields(string.Formatter):
+    """Fills `{name}` and `{name:spec}` only: a framework's template may not look up attributes
+    or items of the values (`{value.__class__}`), nor positional fields."""
+
+    def get_field(self, field_name, args, kwargs):
+        if not field_name.isidentifier():
+            raise KeyError(field_name)
+        return super().get_field(field_name, args, kwargs)
+
+
+_FIELDS = _NamedFields()
+
+
 def _fmt(template: str, **values) -> str:
     try:
-        return template.format(**values)
-    except (KeyError, ValueError, IndexError, TypeError):
+        return _FIELDS.format(template, **values)
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError):
         return template
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from indicators.errors import EngineError
+from indicators.errors import EngineError, UsageError
 
 EPILOG = "Exit codes: 0 ok; 1 data cannot be rated (validate); 2 usage; 3 input; 4 framework; 5 output; 6 method; 70 internal error."
 
@@ -23,6 +23,17 @@ def _years(text: str) -> tuple[int, int]:
     return lo, hi
 
 
+def _count(text: str) -> int:
+    """A whole number >= 0 (seeds, replications, row counts)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; expected 0 or more")
+    return n
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -33,13 +44,13 @@ def _date(text: str) -> dt.date:
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
     p.add_argument("--framework", type=Path, help="framework TOML file (default: the shipped Guangdong framework)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the uncertainty analysis and models (default 0)")
+    p.add_argument("--seed", type=_count, default=0, help="seed of the uncertainty analysis and models (default 0)")
     p.add_argument("--force", action="store_true", help="replace an existing run in --out")
     p.add_argument("--as-of", type=_date, help="run date for date checks (default: today)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
     p.add_argument("--audience", choices=("internal", "public"), default="internal",
                    help="internal: everything; public: what a third party publishes")
-    p.add_argument("--replications", type=int, help="uncertainty replications (default: the framework's)")
+    p.add_argument("--replications", type=_count, help="uncertainty replications (default: the framework's)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -62,10 +73,10 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("synth", help="generate a synthetic Guangdong world",
                        description="Write a data folder in the input contract plus _truth/ with the generator's ground truth.")
     s.add_argument("--out", type=Path, required=True, help="data folder to write")
-    s.add_argument("--seed", type=int, default=2017)
+    s.add_argument("--seed", type=_count, default=2017)
     s.add_argument("--years", type=_years, default=(2019, 2025), help="year range, e.g. 2019-2025")
     s.add_argument("--scale", choices=("demo", "province", "large"), default="demo")
-    s.add_argument("--complaints", type=int, help="total complaint rows (default: by scale)")
+    s.add_argument("--complaints", type=_count, help="total complaint rows (default: by scale)")
     s.add_argument("--format", choices=("csv", "parquet"), help="file format (default: csv at demo scale, else parquet)")
 
     i = sub.add_parser("init", help="create a project folder: framework, input templates and a README",
@@ -95,9 +106,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--impute", default="none", help="none, mean, median, group-mean:COL, group-median:COL")
     c.add_argument("--weights", default="imeta", help="imeta (default), equal, entropy, critic, pca, ahp:FILE")
     c.add_argument("--data-threshold", type=float, metavar="FRACTION", help="minimum share of available children")
-    c.add_argument("--uncertainty", type=int, default=0, metavar="N",
+    c.add_argument("--uncertainty", type=_count, default=0, metavar="N",
                    help="Monte Carlo replications over weights (x U(0.75,1.25)) and imputation; adds rank_low, rank_median, rank_high")
-    c.add_argument("--seed", type=int, default=0, help="seed of the uncertainty analysis (default 0)")
+    c.add_argument("--seed", type=_count, default=0, help="seed of the uncertainty analysis (default 0)")
     c.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
 
     e = sub.add_parser("explain", help="show an indicator value and the records behind it",
@@ -108,7 +119,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--data", type=Path, required=True, help="data folder")
     e.add_argument("--framework", type=Path)
     e.add_argument("--as-of", type=_date)
-    e.add_argument("--limit", type=int, default=50, help="records to list (default 50; 0 = all)")
+    e.add_argument("--limit", type=_count, default=50, help="records to list (default 50; 0 = all)")
     return p
 
 
@@ -164,7 +175,11 @@ def _summary(result) -> None:
 
 
 def cmd_synth(args) -> int:
+    from indicators.errors import OutputError
     from indicators.synth import generate
+
+    if args.out.exists() and not args.out.is_dir():
+        raise OutputError(f"{args.out}: exists and is not a folder; choose another --out")
 
     summary = generate(args.out, seed=args.seed, years=args.years, scale=args.scale,
                        complaints=args.complaints, fmt=args.format)
@@ -188,6 +203,10 @@ def cmd_validate(args) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         write_quarantine(loaded, args.out)
+    empty = [t for t in ("units", "unit_stats") if loaded.counts[t].accepted == 0]
+    if empty:  # the same check as a run's: nothing left to rate
+        print(f"rating: cannot rate {args.data}: no row accepted in {', '.join(empty)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -203,13 +222,13 @@ def cmd_explain(args) -> int:
     try:
         node = fw.node(args.indicator)
     except KeyError:
-        raise EngineError(f"unknown indicator {args.indicator!r}; see the framework for the codes") from None
+        raise UsageError(f"unknown indicator {args.indicator!r}; see the framework for the codes") from None
     con = duckdb.connect()
     loaded = load(args.data, con, as_of=args.as_of or dt.date.today(), lifecycle=fw.lifecycle)
     ind = compute_indicators(con, fw, set(loaded.present), years=[args.year])
     row = ind.filter((pl.col("unit_id") == args.unit_id) & (pl.col("indicator") == args.indicator))
     if row.is_empty():
-        raise EngineError(f"{args.unit_id} {args.year}: indicator {args.indicator!r} does not apply or the unit is unknown")
+        raise UsageError(f"{args.unit_id} {args.year}: indicator {args.indicator!r} does not apply or the unit is unknown")
     r = row.row(0, named=True)
     d = node.definition
     print(f"{args.unit_id} {args.year} {node.code} ({node.name_zh} / {node.name_en})")

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from indicators.compute import compute_indicators
+from indicators.errors import InputError
 from indicators.framework import Framework, load_framework
 from indicators.load import load, write_quarantine
 from indicators.mask import mask_column
@@ -75,7 +76,8 @@ class Result:
         """Query the run's tables with DuckDB SQL; returns a polars frame."""
         con = duckdb.connect()
         for name, df in self.tables.items():
-            con.register(name, df.to_arrow())
+            if df.columns:  # SQL has no table without columns
+                con.register(name, df.to_arrow())
         return con.sql(query).pl()
 
     @classmethod
@@ -168,6 +170,10 @@ def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer") -> Staged:
     try:
         with timer.stage("load"):
             loaded = load(data, con, as_of=as_of, lifecycle=fw.lifecycle)
+        empty = [t for t in ("units", "unit_stats") if loaded.counts[t].accepted == 0]
+        if empty:  # e.g. every row quarantined: nothing to rate is the input's fault, not a bug
+            raise InputError(f"data folder {data} cannot be rated", problems=[
+                f"{t}: no row accepted ({loaded.counts[t].quarantined:,} quarantined; see rating validate)" for t in empty])
         with timer.stage("indicators"):
             ind = compute_indicators(con, fw, set(loaded.present))
             units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()

@@ -145,6 +145,11 @@ def test_explain_records_reproduce_the_value(small_world, small_run, indicator):
     assert f"records: {recs.height}" in r.stdout
 
 
+def test_explain_of_an_unknown_indicator_is_a_usage_error(small_world):
+    r = rating_cli("explain", "440100", "no_such_indicator", "--year", "2024", "--data", small_world, "--as-of", "2026-06-30")
+    assert r.returncode == 2 and "unknown indicator 'no_such_indicator'" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_score_coinr_tables_with_rank_intervals(tmp_path):
     asem = Path(__file__).parent / "data" / "external" / "asem"
     out = tmp_path / "asem"
