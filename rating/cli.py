@@ -51,6 +51,13 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audience", choices=("internal", "public"), default="internal",
                    help="internal: everything; public: what a third party publishes")
     p.add_argument("--replications", type=_count, help="uncertainty replications (default: the framework's)")
+    _memory_option(p)
+
+
+def _memory_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--memory-limit", metavar="SIZE",
+                   help="DuckDB's memory for the record tables, e.g. 4GB; beyond it they spill to $TMPDIR "
+                        "(default: $RATING_MEMORY_LIMIT, else 1GB)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -90,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("data", type=Path)
     v.add_argument("--as-of", type=_date)
     v.add_argument("--out", type=Path, help="also write quarantined rows to OUT/quarantine/")
+    _memory_option(v)
 
     c = sub.add_parser("score", help="score indicator tables in COINr's iData/iMeta format",
                        description="Treat, impute, normalise, weight and aggregate iData through the hierarchy of iMeta "
@@ -120,6 +128,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--framework", type=Path)
     e.add_argument("--as-of", type=_date)
     e.add_argument("--limit", type=_count, default=50, help="records to list (default 50; 0 = all)")
+    _memory_option(e)
     return p
 
 
@@ -151,7 +160,8 @@ def cmd_demo(args) -> int:
 
     generate(args.data, scale="demo")
     result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
-                        lang=args.lang, audience=args.audience, replications=args.replications)
+                        lang=args.lang, audience=args.audience, replications=args.replications,
+                        memory_limit=args.memory_limit)
     _summary(result)
     return 0
 
@@ -160,7 +170,8 @@ def cmd_run(args) -> int:
     import rating
 
     result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
-                        lang=args.lang, audience=args.audience, replications=args.replications)
+                        lang=args.lang, audience=args.audience, replications=args.replications,
+                        memory_limit=args.memory_limit)
     _summary(result)
     return 0
 
@@ -189,16 +200,16 @@ def cmd_synth(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    import duckdb
+    from indicators.db import record_stage_connection
     from indicators.errors import InputError
     from indicators.load import load, summary_table, write_quarantine
 
-    con = duckdb.connect()
-    try:
-        loaded = load(args.data, con, as_of=args.as_of or dt.date.today())
-    except InputError as err:
-        print(f"rating: cannot rate {args.data}:\n{err}", file=sys.stderr)
-        return 1
+    with record_stage_connection(args.memory_limit) as con:
+        try:
+            loaded = load(args.data, con, as_of=args.as_of or dt.date.today())
+        except InputError as err:
+            print(f"rating: cannot rate {args.data}:\n{err}", file=sys.stderr)
+            return 1
     print(summary_table(loaded))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -211,9 +222,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    import duckdb
     import polars as pl
     from indicators.compute import compute_indicators
+    from indicators.db import record_stage_connection
     from indicators.explain import records_behind
     from indicators.framework import load_framework
     from indicators.load import load
@@ -223,19 +234,19 @@ def cmd_explain(args) -> int:
         node = fw.node(args.indicator)
     except KeyError:
         raise UsageError(f"unknown indicator {args.indicator!r}; see the framework for the codes") from None
-    con = duckdb.connect()
-    loaded = load(args.data, con, as_of=args.as_of or dt.date.today(), lifecycle=fw.lifecycle)
-    ind = compute_indicators(con, fw, set(loaded.present), years=[args.year])
-    row = ind.filter((pl.col("unit_id") == args.unit_id) & (pl.col("indicator") == args.indicator))
-    if row.is_empty():
-        raise UsageError(f"{args.unit_id} {args.year}: indicator {args.indicator!r} does not apply or the unit is unknown")
-    r = row.row(0, named=True)
-    d = node.definition
-    print(f"{args.unit_id} {args.year} {node.code} ({node.name_zh} / {node.name_en})")
-    print(f"  value       {r['value']}")
-    print(f"  numerator   {r['numerator']}    ({d.measure} over {d.table})")
-    print(f"  denominator {r['denominator']}    ({'unit_stats.' + d.per if d.per else 'records'}; scale {d.scale:g})")
-    recs = records_behind(con, fw, set(loaded.present), args.unit_id, args.indicator, args.year)
+    with record_stage_connection(args.memory_limit) as con:
+        loaded = load(args.data, con, as_of=args.as_of or dt.date.today(), lifecycle=fw.lifecycle)
+        ind = compute_indicators(con, fw, set(loaded.present), years=[args.year])
+        row = ind.filter((pl.col("unit_id") == args.unit_id) & (pl.col("indicator") == args.indicator))
+        if row.is_empty():
+            raise UsageError(f"{args.unit_id} {args.year}: indicator {args.indicator!r} does not apply or the unit is unknown")
+        r = row.row(0, named=True)
+        d = node.definition
+        print(f"{args.unit_id} {args.year} {node.code} ({node.name_zh} / {node.name_en})")
+        print(f"  value       {r['value']}")
+        print(f"  numerator   {r['numerator']}    ({d.measure} over {d.table})")
+        print(f"  denominator {r['denominator']}    ({'unit_stats.' + d.per if d.per else 'records'}; scale {d.scale:g})")
+        recs = records_behind(con, fw, set(loaded.present), args.unit_id, args.indicator, args.year)
     print(f"  records: {recs.height}")
     with pl.Config(tbl_rows=args.limit if args.limit else -1, tbl_cols=-1, tbl_width_chars=200):
         print(recs.head(args.limit) if args.limit else recs)

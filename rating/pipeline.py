@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from indicators.compute import compute_indicators
+from indicators.db import record_stage_connection
 from indicators.errors import InputError
 from indicators.framework import Framework, load_framework
 from indicators.load import load, write_quarantine
@@ -164,10 +165,10 @@ class Staged:
     contracts: pl.DataFrame | None
 
 
-def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer") -> Staged:
-    """Validate and load the data folder into DuckDB and compute every indicator."""
-    con = duckdb.connect()
-    try:
+def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer", memory_limit: str | None = None) -> Staged:
+    """Validate and load the data folder into DuckDB and compute every indicator; DuckDB's
+    buffers stay within `memory_limit` (indicators.db), spilling to disk beyond it."""
+    with record_stage_connection(memory_limit) as con:
         with timer.stage("load"):
             loaded = load(data, con, as_of=as_of, lifecycle=fw.lifecycle)
         empty = [t for t in ("units", "unit_stats") if loaded.counts[t].accepted == 0]
@@ -181,8 +182,6 @@ def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer") -> Staged:
             records = records_table(con, loaded.present)
             monthly = monthly_tickets(con) if "complaints" in loaded.present else None
             contracts = con.sql("SELECT * FROM contracts").pl() if "contracts" in loaded.present else None
-    finally:
-        con.close()
     return Staged(data=data, as_of=as_of, key=definitions_key(fw), loaded=loaded, indicators=ind,
                   units=units, events=events, records=records, monthly=monthly, contracts=contracts)
 
@@ -250,8 +249,12 @@ def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int
 def run(data: str | Path, framework: str | Path | Framework | None = None, seed: int = 0,
         out: str | Path | None = None, *, as_of: dt.date | None = None, force: bool = False,
         lang: str = "zh", audience: str = "internal", replications: int | None = None,
-        _staged: Staged | None = None) -> Result:
+        memory_limit: str | None = None, _staged: Staged | None = None) -> Result:
     """Rate every unit of the data folder `data`; write the run outputs to `out` if given.
+
+    `memory_limit` bounds DuckDB's buffers in the record stage (e.g. '4GB'; default
+    $RATING_MEMORY_LIMIT, else indicators.db.DEFAULT_MEMORY_LIMIT); beyond it DuckDB spills to
+    the temporary directory.
 
     Examples
     --------
@@ -269,7 +272,7 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     timer = _Timer()
     reuse = _staged is not None and _staged.key == definitions_key(fw) and _staged.as_of == as_of \
         and _staged.data == Path(data)
-    st = _staged if reuse else stage(Path(data), fw, as_of, timer)
+    st = _staged if reuse else stage(Path(data), fw, as_of, timer, memory_limit)
     tables, ew = rate(st, fw, seed, reps, timer)
     manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience)
     result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st, model=ew)
