@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 import duckdb
 
-from indicators.errors import UsageError
+from indicators.errors import ResourceError, UsageError
 
 #: DuckDB's buffer limit when neither `--memory-limit` nor RATING_MEMORY_LIMIT says otherwise:
 #: a run over 10^8 complaints then stays under 2 GiB resident (benchmarks/RESULTS.md).
@@ -48,6 +48,10 @@ def record_stage_connection(limit: str | None = None) -> Iterator[duckdb.DuckDBP
                              "expected a size such as 1GB or 800MiB") from None
         try:
             yield con
+        except duckdb.OutOfMemoryException as e:
+            raise ResourceError(f"out of memory within DuckDB's limit of {memory_limit(limit)} "
+                                f"({str(e).splitlines()[0]}); give it more with --memory-limit "
+                                f"or {ENV}") from None
         finally:
             con.close()
     finally:

@@ -51,3 +51,9 @@ class MethodError(EngineError, ValueError):
     """A rating method was asked to do something it cannot (e.g. geometric mean of a negative)."""
 
     exit_code = 6
+
+
+class ResourceError(EngineError, MemoryError):
+    """The run needs more memory than it was given (DuckDB's limit, `--memory-limit`)."""
+
+    exit_code = 7

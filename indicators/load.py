@@ -45,7 +45,9 @@ _HASH_IN_BACKGROUND = 64 << 20  # bytes of input above which hashing runs in a t
 #: Failures while reading a file's rows: the file is broken (DuckDB reports damaged Parquet
 #: under many error types), unless the error says the engine's own SQL is wrong.
 _UNREADABLE = (Unreadable, OSError, duckdb.Error)
-_ENGINE_BUGS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
+#: Not the input's fault: a bug of the engine, or memory (reported by indicators.db as such).
+_ENGINE_BUGS = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException,
+                duckdb.OutOfMemoryException)
 
 
 @dataclass(frozen=True)
