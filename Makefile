@@ -1,4 +1,5 @@
 # Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+# The venv holds the test tools, the spark engine's packages (pyspark, sqlglot) and pandas for the benchmarks.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ NODE_STAMP := $(VENV)/node/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark,bench]'
 	touch $(STAMP)
 
 # jsdom drives the report scripts in tests (the browser test uses Debian's chromium).

@@ -52,6 +52,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="internal: everything; public: what a third party publishes")
     p.add_argument("--replications", type=_count, help="uncertainty replications (default: the framework's)")
     _memory_option(p)
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="where the indicators are computed: duckdb (embedded, default) or spark, which reads the "
+                        "record tables as Parquet, from a folder or a URI such as hdfs://... (docs/spark.md)")
+    p.add_argument("--spark-master", metavar="URL",
+                   help="Spark master for --engine spark, e.g. local[4], spark://host:7077, yarn "
+                        "(default: the master spark-submit was given, else local[*])")
 
 
 def _memory_option(p: argparse.ArgumentParser) -> None:
@@ -74,7 +80,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--data", type=Path, default=Path("data/demo"), help="where to write the generated data (default: data/demo)")
 
     r = sub.add_parser("run", help="rate a data folder", description="Validate, compute indicators, rate, warn and report.")
-    r.add_argument("data", type=Path, help="data folder in the input contract")
+    r.add_argument("data", help="data folder in the input contract (with --engine spark also a URI, e.g. hdfs://...)")
     _run_options(r)
 
     s = sub.add_parser("synth", help="generate a synthetic Guangdong world",
@@ -158,10 +164,12 @@ def cmd_demo(args) -> int:
     from indicators.synth import generate
     import rating
 
-    generate(args.data, scale="demo")
+    _check_engine(args)
+    # the spark engine reads record tables as Parquet only
+    generate(args.data, scale="demo", fmt="parquet" if args.engine == "spark" else None)
     result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
                         lang=args.lang, audience=args.audience, replications=args.replications,
-                        memory_limit=args.memory_limit)
+                        memory_limit=args.memory_limit, engine=args.engine, spark_master=args.spark_master)
     _summary(result)
     return 0
 
@@ -169,11 +177,17 @@ def cmd_demo(args) -> int:
 def cmd_run(args) -> int:
     import rating
 
+    _check_engine(args)
     result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
                         lang=args.lang, audience=args.audience, replications=args.replications,
-                        memory_limit=args.memory_limit)
+                        memory_limit=args.memory_limit, engine=args.engine, spark_master=args.spark_master)
     _summary(result)
     return 0
+
+
+def _check_engine(args) -> None:
+    if args.spark_master is not None and args.engine != "spark":
+        raise UsageError(f"--spark-master {args.spark_master}: applies to --engine spark only")
 
 
 def _summary(result) -> None:

@@ -8,21 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import duckdb
 import numpy as np
 import polars as pl
 
-from indicators.compute import compute_indicators
 from indicators.db import record_stage_connection
-from indicators.errors import InputError
+from indicators.engines import open_engine
+from indicators.errors import InputError, UsageError
 from indicators.framework import Framework, load_framework
-from indicators.load import load, write_quarantine
+from indicators.load import write_quarantine
 from indicators.mask import mask_column
-from indicators.monthly import monthly_tickets
 from models import features as model_features
 from models import risk as risk_model
 from models import rules
@@ -70,7 +70,8 @@ class Result:
         fw = framework if framework is not None else self.framework
         p = self.manifest["parameters"]
         kw = {"as_of": self.staged.as_of, "lang": p["lang"], "audience": p["audience"],
-              "replications": p["replications"], **options}
+              "replications": p["replications"], "engine": self.staged.engine["name"],
+              "spark_master": self.staged.spark_master, **options}
         return run(self.staged.data, fw, self.manifest["seed"] if seed is None else seed, out, _staged=self.staged, **kw)
 
     def sql(self, query: str) -> pl.DataFrame:
@@ -151,9 +152,11 @@ def definitions_key(fw: Framework) -> str:
 
 @dataclass
 class Staged:
-    """The record stage's outcome, reusable while the indicator definitions stay the same."""
+    """The record stage's outcome, reusable while the indicator definitions stay the same.
+    `engine` describes the engine that computed it (name, and for Spark the master it ran on);
+    `spark_master` is the master asked for, used again when a rerun has to restage."""
 
-    data: Path
+    data: Path | str
     as_of: dt.date
     key: str
     loaded: object
@@ -163,27 +166,56 @@ class Staged:
     records: pl.DataFrame
     monthly: pl.DataFrame
     contracts: pl.DataFrame | None
+    engine: dict = field(default_factory=lambda: {"name": "duckdb"})
+    spark_master: str | None = None
 
 
-def stage(data: Path, fw: Framework, as_of: dt.date, timer: "_Timer", memory_limit: str | None = None) -> Staged:
-    """Validate and load the data folder into DuckDB and compute every indicator; DuckDB's
-    buffers stay within `memory_limit` (indicators.db), spilling to disk beyond it."""
-    with record_stage_connection(memory_limit) as con:
+def data_location(data: str | Path) -> Path | str:
+    """The data folder as the engines take it: a local path, or a URI kept as text
+    (`hdfs://name/x`, `s3a://bucket/x`; the spark engine reads those, `Path` would drop a slash).
+
+    >>> data_location("s3a://bucket/2025"), data_location("data/demo")
+    ('s3a://bucket/2025', PosixPath('data/demo'))
+    """
+    if isinstance(data, PurePath) or not re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", str(data)):
+        return Path(data)
+    return str(data)
+
+
+def compute_indicators(engine, con: duckdb.DuckDBPyConnection, fw: Framework, present: set[str]) -> pl.DataFrame:
+    """Every indicator of `fw` on `engine` (indicators.engines): the record stage's indicator
+    step, named at module level so that a profiler can time it (benchmarks/child.py does)."""
+    return engine.compute_indicators(con, fw, present)
+
+
+def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer", memory_limit: str | None = None,
+          engine: str = "duckdb", spark_master: str | None = None) -> Staged:
+    """Validate and load the data folder and compute every indicator, on `engine`
+    (indicators.engines: `duckdb`, or `spark` on `spark_master`). The driver's DuckDB buffers
+    stay within `memory_limit` (indicators.db), spilling to disk beyond it. For Spark the
+    framework is checked for what the engine refuses before any session starts."""
+    with open_engine(engine, spark_master=spark_master, framework=fw) as eng, \
+            record_stage_connection(memory_limit) as con:
+        if not isinstance(data, Path) and eng.name != "spark":
+            raise UsageError(f"data folder {data}: a URI is read by the spark engine only; "
+                             "use --engine spark or a local folder")
         with timer.stage("load"):
-            loaded = load(data, con, as_of=as_of, lifecycle=fw.lifecycle)
+            loaded = eng.load(data, con, as_of=as_of, lifecycle=fw.lifecycle)
         empty = [t for t in ("units", "unit_stats") if loaded.counts[t].accepted == 0]
         if empty:  # e.g. every row quarantined: nothing to rate is the input's fault, not a bug
             raise InputError(f"data folder {data} cannot be rated", problems=[
                 f"{t}: no row accepted ({loaded.counts[t].quarantined:,} quarantined; see rating validate)" for t in empty])
         with timer.stage("indicators"):
-            ind = compute_indicators(con, fw, set(loaded.present))
+            ind = compute_indicators(eng, con, fw, set(loaded.present))
             units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()
             events = risk_model.serious_events(con, fw)
             records = records_table(con, loaded.present)
-            monthly = monthly_tickets(con) if "complaints" in loaded.present else None
+            monthly = eng.monthly_tickets(con) if "complaints" in loaded.present else None
             contracts = con.sql("SELECT * FROM contracts").pl() if "contracts" in loaded.present else None
+        described = eng.describe()
     return Staged(data=data, as_of=as_of, key=definitions_key(fw), loaded=loaded, indicators=ind,
-                  units=units, events=events, records=records, monthly=monthly, contracts=contracts)
+                  units=units, events=events, records=records, monthly=monthly, contracts=contracts,
+                  engine=described, spark_master=spark_master)
 
 
 def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
@@ -237,6 +269,7 @@ def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int
         "software": "integrity-rating", "version": __version__, "seed": seed,
         "framework": {"path": fw.source, "sha256": fw.sha256, "code": fw.code, "version": fw.version},
         "parameters": {"as_of": st.as_of.isoformat(), "replications": reps, "lang": lang, "audience": audience},
+        "engine": st.engine,
         "inputs": {t: {"file": loaded.files[t].name, "sha256": loaded.sha256[t], "encoding": loaded.encodings.get(t),
                        "rows_read": loaded.counts[t].read, "rows_accepted": loaded.counts[t].accepted,
                        "rows_quarantined": loaded.counts[t].quarantined} for t in loaded.present},
@@ -249,12 +282,19 @@ def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int
 def run(data: str | Path, framework: str | Path | Framework | None = None, seed: int = 0,
         out: str | Path | None = None, *, as_of: dt.date | None = None, force: bool = False,
         lang: str = "zh", audience: str = "internal", replications: int | None = None,
-        memory_limit: str | None = None, _staged: Staged | None = None) -> Result:
+        memory_limit: str | None = None, engine: str = "duckdb", spark_master: str | None = None,
+        _staged: Staged | None = None) -> Result:
     """Rate every unit of the data folder `data`; write the run outputs to `out` if given.
 
     `memory_limit` bounds DuckDB's buffers in the record stage (e.g. '4GB'; default
     $RATING_MEMORY_LIMIT, else indicators.db.DEFAULT_MEMORY_LIMIT); beyond it DuckDB spills to
     the temporary directory.
+
+    `engine` computes the indicators: `duckdb` (embedded, the default) or `spark`, which reads
+    the record tables as Parquet from `data` (a folder or a URI such as `hdfs://...`) on the
+    Spark master `spark_master` (default: the one spark-submit was given, else `local[*]`; an
+    active session is used as it is). Rating, early warning and reports run on this machine
+    either way (docs/spark.md).
 
     Examples
     --------
@@ -270,9 +310,12 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     as_of = as_of or dt.date.today()
     reps = int(replications if replications is not None else fw.uncertainty["replications"])
     timer = _Timer()
+    if spark_master is not None and engine != "spark":
+        raise UsageError(f"a Spark master ({spark_master}) applies to the spark engine only, not to {engine}")
+    data = data_location(data)
     reuse = _staged is not None and _staged.key == definitions_key(fw) and _staged.as_of == as_of \
-        and _staged.data == Path(data)
-    st = _staged if reuse else stage(Path(data), fw, as_of, timer, memory_limit)
+        and _staged.data == data and _staged.engine["name"] == engine and _staged.spark_master == spark_master
+    st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master)
     tables, ew = rate(st, fw, seed, reps, timer)
     manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience)
     result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st, model=ew)
