@@ -61,38 +61,56 @@ def source_sql(d: Definition, present: set[str]) -> str:
     return d.table
 
 
+#: Sums of doubles are taken over DECIMAL(38, 4): exact, so that neither the order of additions
+#: (threads, spilling, partitions, engine) nor anything else changes their last bit. Every
+#: double column of the contract is money, so values are rounded to 0.0001 (of a yuan) first;
+#: the scale is small enough that value x 10^4 is exact in a double, so DuckDB and Spark round
+#: each value alike. Sums may reach 10^34.
+EXACT = "DECIMAL(38, 4)"
+
+
+def exact_sum(expr: str, where: str) -> str:
+    """The sum of `expr` over the rows where `where` holds, exact and independent of order.
+    The decimal becomes a double through its text, which every engine rounds correctly (a
+    direct cast may round twice, differently on DuckDB and on Spark)."""
+    return f"CAST(CAST(sum(CAST({expr} AS {EXACT})) FILTER (WHERE {where}) AS VARCHAR) AS DOUBLE)"
+
+
 def measure_sql(node: Node) -> tuple[str, str]:
     """SQL aggregates for the numerator and the denominator of one indicator."""
     d = node.definition
     where = conditions_sql(d.where)
     lifecycle = d.table == "failure_records"
     counting = "r.counting AND " if lifecycle else ""
-    weight = "r.weight" if lifecycle else "1"
     if d.measure == "count":
-        return f"coalesce(sum({weight}) FILTER (WHERE {counting}{where}), 0)", "NULL"
+        if lifecycle:  # weighted by the lifecycle (e.g. a rectified record counts half)
+            return f"coalesce({exact_sum('r.weight', counting + where)}, 0)", "NULL"
+        return f"count(*) FILTER (WHERE {where})", "NULL"
+    weight = "r.weight * " if lifecycle else ""
+    column = f'r."{d.column}"'
     if d.measure == "weighted_count":
         cases = " ".join(f"WHEN CAST(r.\"{d.weight_column}\" AS VARCHAR) = {literal(k)} THEN {v!r}" for k, v in d.weights)
-        return f"coalesce(sum({weight} * CASE {cases} ELSE 0 END) FILTER (WHERE {counting}{where}), 0)", "NULL"
+        return f"coalesce({exact_sum(weight + f'CASE {cases} ELSE 0 END', counting + where)}, 0)", "NULL"
     if d.measure == "sum":
-        return f'coalesce(sum({weight} * r."{d.column}") FILTER (WHERE {counting}{where}), 0)', "NULL"
+        return f"coalesce({exact_sum(weight + column, counting + where)}, 0)", "NULL"
     if d.measure == "share":
         num = conditions_sql(d.numerator)
         base = f"{counting}{where}"
         if d.column:
-            return (f'sum(r."{d.column}") FILTER (WHERE {base} AND {num})',
-                    f'sum(r."{d.column}") FILTER (WHERE {base})')
+            return exact_sum(column, f"{base} AND {num}"), exact_sum(column, base)
         return f"count(*) FILTER (WHERE {base} AND ({num}) IS TRUE)", f"count(*) FILTER (WHERE {base})"
     if d.measure == "ratio":
         both = f'{counting}{where} AND r."{d.column}" IS NOT NULL AND r."{d.denominator_column}" IS NOT NULL'
-        return f'sum(r."{d.column}") FILTER (WHERE {both})', f'sum(r."{d.denominator_column}") FILTER (WHERE {both})'
+        return exact_sum(column, both), exact_sum(f'r."{d.denominator_column}"', both)
     if d.measure == "mean":
-        return f'avg(r."{d.column}") FILTER (WHERE {counting}{where})', "NULL"
+        cond = f"{counting}{where}"
+        return f"{exact_sum(column, cond)} / NULLIF(count({column}) FILTER (WHERE {cond}), 0)", "NULL"
     if d.measure == "median_days":
         # a double divisor: a decimal literal would make Spark divide in DECIMAL and round
         span = f'date_diff(\'second\', CAST(r."{d.start}" AS TIMESTAMP), CAST(r."{d.end}" AS TIMESTAMP)) / CAST(86400 AS DOUBLE)'
         return f'median({span}) FILTER (WHERE {counting}{where} AND r."{d.end}" IS NOT NULL)', "NULL"
     if d.measure == "value":
-        return f'sum(r."{d.column}") FILTER (WHERE {counting}{where})', "NULL"
+        return exact_sum(column, f"{counting}{where}"), "NULL"
     raise ValueError(d.measure)  # unreachable: measures are validated when the framework loads
 
 
@@ -101,8 +119,9 @@ def year_sql(d: Definition) -> str:
     return col if TABLES[d.table].year_column == d.date else f"year({col})"
 
 
-def group_query(nodes: list[Node], present: set[str]) -> str:
-    """One scan of one table computing every indicator in `nodes` (same table, date, window, scope)."""
+def group_query(nodes: list[Node], present: set[str], part: tuple[int, int] | None = None) -> str:
+    """One scan of one table computing every indicator in `nodes` (same table, date, window,
+    scope); with `part` = (i, k), only for the units whose hash falls in bucket i of k."""
     d = nodes[0].definition
     src = source_sql(d, present)
     scope = "scope_unit" if d.scope == "unit" else "scope_region"
@@ -113,6 +132,7 @@ def group_query(nodes: list[Node], present: set[str]) -> str:
     if src == "stg_failure_records" and d.window > 1:
         # a repaired record counts for its own year, and for later windows only until its repair date
         repaired = f" AND (w.k = 0 OR r.counts_until IS NULL OR r.counts_until > make_date({year_sql(d)}{shift}, 12, 31))"
+    bucket = f" AND hash(s.target) % {part[1]} = {part[0]}" if part else ""
     cols = []
     for n in nodes:
         num, den = measure_sql(n)
@@ -120,7 +140,7 @@ def group_query(nodes: list[Node], present: set[str]) -> str:
     return (
         f"SELECT s.target AS unit_id, {year_sql(d)}{shift} AS year, {', '.join(cols)}\n"
         f"FROM {src} AS r JOIN {scope} AS s ON r.unit_id = s.source{window}\n"
-        f"WHERE {year_sql(d)}{shift} IN (SELECT year FROM rated_years){repaired}\n"
+        f"WHERE {year_sql(d)}{shift} IN (SELECT year FROM rated_years){repaired}{bucket}\n"
         f"GROUP BY ALL"
     )
 
@@ -165,10 +185,10 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, framework: Framework, pre
     prepare(con, years)
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     present = set(present) | ({"stg_failure_records"} & views)
-    parts = {group_query(nodes, present): median_parts(con, nodes) for nodes in table_groups(framework, present)}
+    groups = {group_query(nodes, present): nodes for nodes in table_groups(framework, present)}
 
     def run(queries: list[str]) -> list[pl.DataFrame]:
-        return [run_in_parts(con, q, parts.get(q, 1)) for q in queries]
+        return [run_group(con, groups[q], present) for q in queries]
 
     return compute_with(run, con, framework, present)
 
@@ -181,11 +201,9 @@ MEDIAN_SHARE_OF_LIMIT = 0.4
 
 
 def median_parts(con: duckdb.DuckDBPyConnection, nodes: list[Node]) -> int:
-    """In how many passes over disjoint sets of units a group query must run so that its
-    medians fit the memory limit. A median keeps every value until the end (it cannot spill
-    like a sum), so at 10^8 complaints one pass needs gigabytes; each unit's values all fall in
-    one pass, so counts and medians are the same to the bit (sums of doubles may differ in the
-    last bit, as between any two orders of addition). 1 for a group without a median."""
+    """In how many passes over disjoint sets of units the medians of a group must run to fit
+    the memory limit: a median keeps every value until the end (it cannot spill like a sum),
+    so at 10^8 complaints one pass would need gigabytes. 1 for a group without a median."""
     medians = [n for n in nodes if n.definition.measure == "median_days"]
     if not medians:
         return 1
@@ -196,13 +214,20 @@ def median_parts(con: duckdb.DuckDBPyConnection, nodes: list[Node]) -> int:
     return max(1, -(-values * MEDIAN_BYTES_PER_VALUE // max(1, int(limit * MEDIAN_SHARE_OF_LIMIT))))
 
 
-def run_in_parts(con: duckdb.DuckDBPyConnection, query: str, parts: int) -> pl.DataFrame:
-    """`query` (grouped by unit_id) in `parts` passes, each over the units of one hash bucket;
-    DuckDB pushes the filter below the aggregate, so each pass holds a part's groups only."""
-    if parts == 1:
-        return con.sql(query).pl()
-    return pl.concat([con.sql(f"SELECT * FROM ({query}) WHERE hash(unit_id) % {parts} = {i}").pl()
-                      for i in range(parts)])
+def run_group(con: duckdb.DuckDBPyConnection, nodes: list[Node], present: set[str]) -> pl.DataFrame:
+    """One group's numerators and denominators, wide. When its medians would not fit the memory
+    limit, they run apart from the other measures, in passes over disjoint sets of units: each
+    unit's values all fall in one pass, so the medians are the same to the bit."""
+    k = median_parts(con, nodes)
+    if k == 1:
+        return con.sql(group_query(nodes, present)).pl()
+    medians = [n for n in nodes if n.definition.measure == "median_days"]
+    others = [n for n in nodes if n.definition.measure != "median_days"]
+    keys = ["unit_id", "year"]
+    wide = pl.concat([con.sql(group_query(medians, present, (i, k))).pl() for i in range(k)])
+    if others:  # the same rows and groups: every group of one query is a group of the other
+        wide = con.sql(group_query(others, present)).pl().join(wide, on=keys, how="full", coalesce=True)
+    return wide
 
 
 def size_bytes(text: str) -> int:
