@@ -85,6 +85,23 @@ def text(x) -> str:
     return DASH if missing(x) or x == "" else str(x)
 
 
+#: Characters of a free text shown in a table cell; the rest is counted, not shown (a report
+#: stays readable and small whatever a description holds).
+CLIP = 300
+
+
+def clip(x, limit: int = CLIP) -> str:
+    """A free text cut to `limit` characters, saying how many were left out.
+
+    >>> clip("短文本")
+    '短文本'
+    >>> clip("x" * 1000, 5)
+    'xxxxx… (+995)'
+    """
+    t = text(x)
+    return t if len(t) <= limit else f"{t[:limit]}… (+{len(t) - limit:,})"
+
+
 def bilingual(value: str | None, lang: str) -> str:
     """Pick one side of a 'CODE: 中文 / English' text; the whole text when it has no ' / '.
 

@@ -187,7 +187,7 @@ def record_row(r: dict, uid: str, inp: Inputs, p: Prepared) -> dict:
             "category": lookup(CATEGORY, r["category"], lang), "severity": lookup(SEVERITY, r["severity"], lang),
             "occurred_on": fmt.date(r["occurred_on"]), "status": lookup(STATUS, r["status"], lang),
             "status_changed_on": fmt.date(r["status_changed_on"]), "amount": fmt.num(r["amount"], 0),
-            "weight": fmt.num(r["weight"], 2), "description": fmt.text(r["description"])}
+            "weight": fmt.num(r["weight"], 2), "description": fmt.clip(r["description"])}
 
 
 def record_groups(uid: str, inp: Inputs, p: Prepared, groups: list[dict]) -> list[dict]:

@@ -56,6 +56,20 @@ def test_a_10mb_cell_quarantines_its_row(tmp_path, small_city_world, kit):
     assert (tmp_path / "out" / "quarantine" / "failure_records.csv").stat().st_size < 100_000
 
 
+def test_a_long_description_is_clipped_in_the_reports(tmp_path, small_city_world, kit):
+    """A 1 MB description is a readable row (under the line limit): it is rated and listed, but
+    a unit page shows its first 300 characters and how many more there are."""
+    data = kit.copy_world(small_city_world, tmp_path / "data")
+    with open(data / "failure_records.csv", "a", encoding="utf-8") as fh:
+        fh.write("FR-LONG,440100,disciplinary,2,2024-01-05,,active,,说明" + "Y" * (1 << 20) + "\n")
+    r = run_bounded(kit, *kit.run_args(data, tmp_path / "out"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    page = (tmp_path / "out" / "units" / "440100.html").read_text(encoding="utf-8")
+    assert "FR-LONG" in page
+    assert "说明" + "Y" * 298 + f"… (+{(1 << 20) + 2 - 300:,})" in page and "Y" * 301 not in page
+    assert len(page.encode()) < 1 << 20
+
+
 def test_a_million_columns_is_a_structural_problem(tmp_path, small_city_world, kit):
     data = kit.copy_world(small_city_world, tmp_path / "data")
     lines = (data / "complaints.csv").read_text(encoding="utf-8").splitlines()
