@@ -150,6 +150,15 @@ def test_explain_of_an_unknown_indicator_is_a_usage_error(small_world):
     assert r.returncode == 2 and "unknown indicator 'no_such_indicator'" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_memory_limit_option(small_world):
+    r = rating_cli("validate", small_world, "--as-of", "2026-06-30", "--memory-limit", "lots")
+    assert r.returncode == 2 and "memory limit 'lots'" in r.stderr and "Traceback" not in r.stderr
+    r = rating_cli("validate", small_world, "--as-of", "2026-06-30", "--memory-limit", "2MB")
+    assert r.returncode == 7 and "out of memory within DuckDB's limit of 2MB" in r.stderr and "Traceback" not in r.stderr
+    r = rating_cli("validate", small_world, "--as-of", "2026-06-30", "--memory-limit", "200MB")
+    assert r.returncode == 0, r.stderr
+
+
 def test_score_coinr_tables_with_rank_intervals(tmp_path):
     asem = Path(__file__).parent / "data" / "external" / "asem"
     out = tmp_path / "asem"
