@@ -1,10 +1,13 @@
-"""The DuckDB connection of the record stage: bounded memory, spilling to a temporary folder.
+"""The DuckDB connection of the record stage: bounded memory, tables in a temporary folder.
 
-An in-memory DuckDB database keeps its tables in the buffer pool. With `memory_limit` set and a
-`temp_directory` to write to, DuckDB evicts blocks to disk instead of growing past the limit, so
-a data folder larger than memory is validated and scanned at the cost of disk I/O rather than
-failing or swapping (measured in benchmarks/RESULTS.md). The limit covers DuckDB's buffers, not
-Python's frames, which after the record stage hold aggregates only.
+The record tables go to a DuckDB database file in a private folder under $TMPDIR (removed at
+the end), not to an in-memory database: on disk DuckDB stores them compressed, about a fifth of
+their in-memory size, and keeps in memory what fits `memory_limit`, reading the rest back.
+Operators that outgrow the limit (joins, sorts, aggregates) spill to the same folder. So a data
+folder larger than memory is validated and scanned at the cost of disk I/O rather than failing
+or swapping; at 10^7 complaints and more, reading compressed blocks also makes the indicator
+queries faster than over an in-memory table that no longer fits (benchmarks/RESULTS.md). The
+limit covers DuckDB's buffers, not Python's frames, which after the record stage hold aggregates.
 
 Examples
 --------
@@ -37,12 +40,14 @@ def memory_limit(value: str | None = None) -> str:
 
 @contextmanager
 def record_stage_connection(limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection limited to `limit` (e.g. '1GB', '8GiB'), spilling to a
-    private folder under the system's temporary directory ($TMPDIR), removed on exit."""
+    """A DuckDB connection to a new database in a private folder under the system's temporary
+    directory ($TMPDIR), its buffers limited to `limit` (e.g. '1GB', '8GiB'); the folder, with
+    the database and anything spilled, is removed on exit."""
     spill = tempfile.mkdtemp(prefix="rating-spill-")
     try:
         try:
-            con = duckdb.connect(config={"memory_limit": memory_limit(limit), "temp_directory": spill})
+            con = duckdb.connect(os.path.join(spill, "records.duckdb"),
+                                 config={"memory_limit": memory_limit(limit), "temp_directory": spill})
         except duckdb.Error as e:
             raise UsageError(f"memory limit {memory_limit(limit)!r}: {str(e).splitlines()[0]}; "
                              "expected a size such as 1GB or 800MiB") from None
