@@ -30,8 +30,9 @@ test: system-deps $(STAMP) $(NODE_STAMP)
 system-deps:
 	@.ci/system-deps
 
+# every stage at 10^6, 10^7 and 10^8 complaints (about 30 minutes); e.g. BENCH_ARGS="--sizes 1e6 --rounds 1"
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out

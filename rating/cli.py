@@ -62,7 +62,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 def _memory_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory-limit", metavar="SIZE",
-                   help="DuckDB's memory for the record tables, e.g. 4GB; beyond it they spill to $TMPDIR "
+                   help="DuckDB's memory for the record tables, e.g. 4GB; the rest stays on disk under $TMPDIR "
                         "(default: $RATING_MEMORY_LIMIT, else 1GB)")
 
 

@@ -192,7 +192,7 @@ def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer", memo
           engine: str = "duckdb", spark_master: str | None = None) -> Staged:
     """Validate and load the data folder and compute every indicator, on `engine`
     (indicators.engines: `duckdb`, or `spark` on `spark_master`). The driver's DuckDB buffers
-    stay within `memory_limit` (indicators.db), spilling to disk beyond it. For Spark the
+    stay within `memory_limit` (indicators.db), the rest on disk. For Spark the
     framework is checked for what the engine refuses before any session starts."""
     with open_engine(engine, spark_master=spark_master, framework=fw) as eng, \
             record_stage_connection(memory_limit) as con:
@@ -287,7 +287,7 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     """Rate every unit of the data folder `data`; write the run outputs to `out` if given.
 
     `memory_limit` bounds DuckDB's buffers in the record stage (e.g. '4GB'; default
-    $RATING_MEMORY_LIMIT, else indicators.db.DEFAULT_MEMORY_LIMIT); beyond it DuckDB spills to
+    $RATING_MEMORY_LIMIT, else indicators.db.DEFAULT_MEMORY_LIMIT); beyond it DuckDB keeps data in
     the temporary directory.
 
     `engine` computes the indicators: `duckdb` (embedded, the default) or `spark`, which reads
