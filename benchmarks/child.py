@@ -108,16 +108,8 @@ def _wrap(module, name: str, rec: Recorder, region: str) -> None:
     setattr(module, name, timed)
 
 
-def engine(data: Path, rec: Recorder, out: Path) -> dict:
-    """The whole engine, `rating.run(data, out=...)`, with the time and peak memory of each stage.
-
-    Stage names are the pipeline's own (`manifest.json` timings); within them, the indicator
-    compiler (`compute_indicators`), the uncertainty analysis (every call of the functions in
-    `UNCERTAINTY` the pipeline makes) and the sensitivity analysis are timed on their own.
-    """
-    from rating import pipeline
-
-    base = pipeline._Timer
+def recording_timer(base: type, rec: Recorder) -> type:
+    """The pipeline's stage timer, also recording each stage as a region of `rec`."""
 
     class Timer(base):
         def stage(self, name: str):
@@ -130,6 +122,19 @@ def engine(data: Path, rec: Recorder, out: Path) -> dict:
 
             return both()
 
+    return Timer
+
+
+def engine(data: Path, rec: Recorder, out: Path) -> dict:
+    """The whole engine, `rating.run(data, out=...)`, with the time and peak memory of each stage.
+
+    Stage names are the pipeline's own (`manifest.json` timings); within them, the indicator
+    compiler (`compute_indicators`), the uncertainty analysis (every call of the functions in
+    `UNCERTAINTY` the pipeline makes) and the sensitivity analysis are timed on their own.
+    """
+    from rating import pipeline
+
+    Timer = recording_timer(pipeline._Timer, rec)
     pipeline._Timer = Timer
     _wrap(pipeline, "compute_indicators", rec, "compute_indicators")
     for name in UNCERTAINTY:
@@ -149,19 +154,7 @@ def engine_stage(data: Path, rec: Recorder, out: Path) -> dict:
     from rating import pipeline
 
     fw = load_framework()
-    base = pipeline._Timer
-
-    class Timer(base):
-        def stage(self, name: str):
-            inner = base.stage(self, name)
-
-            @contextmanager
-            def both():
-                with rec.region(name), inner:
-                    yield
-
-            return both()
-
+    Timer = recording_timer(pipeline._Timer, rec)
     _wrap(pipeline, "compute_indicators", rec, "compute_indicators")
     with rec.region("run"):
         st = pipeline.stage(data, fw, AS_OF, Timer())
