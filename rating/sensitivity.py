@@ -11,6 +11,7 @@ added to each indicator column with a value <= 0 in configurations using such a 
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -338,7 +339,9 @@ def bootstrap(y: np.ndarray, base: int, resamples: int, ci: float, rng: np.rando
     idx = rng.integers(0, base, (base, resamples))
     s1, st = estimate(y.reshape(-1, base)[:, idx].reshape(-1, resamples), base)
     q = [(1 - ci) / 2, 1 - (1 - ci) / 2]
-    return np.stack([np.nanquantile(s1, q, axis=1), np.nanquantile(st, q, axis=1)], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a constant output has no index: NaN, shown as missing
+        return np.stack([np.nanquantile(s1, q, axis=1), np.nanquantile(st, q, axis=1)], axis=1)
 
 
 @dataclass(frozen=True)
@@ -389,7 +392,8 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
     U = saltelli(base, [sl for _, sl in cols], rng)
     R = rank_matrix(evaluate(exp, design(exp, U)), exp.rank_groups)
     r0 = rank_matrix(evaluate(exp, design(exp)), exp.rank_groups)[0]
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a draw that ranks no unit counts as 0 change
         y = np.nan_to_num(np.nanmean(np.abs(R - r0), axis=1))
     (s1, st), b = estimate(y, base), bootstrap(y, base, resamples, ci, rng)
     ind = pl.DataFrame([names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1]], schema=schema, orient="col")
