@@ -11,6 +11,7 @@ of them. Where the reset is not allowed, every stage reports the process peak so
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import sys
@@ -161,28 +162,16 @@ def engine_stage(data: Path, rec: Recorder, out: Path) -> dict:
     return {"unit_years": st.indicators.select("unit_id", "year").unique().height}
 
 
-def duckdb_floor(data: Path, rec: Recorder, out: Path) -> dict:
-    from benchmarks.handwritten import duckdb_one_pass
+def hand_written(module: str, function: str):
+    """A case timing one hand-written implementation of the indicators over the data folder."""
 
-    with rec.region("run"):
-        df = duckdb_one_pass(data)
-    return {"unit_years": df.height}
+    def case(data: Path, rec: Recorder, out: Path) -> dict:
+        compute = getattr(importlib.import_module(module), function)
+        with rec.region("run"):
+            df = compute(data)
+        return {"unit_years": df.height}
 
-
-def polars_stream(data: Path, rec: Recorder, out: Path) -> dict:
-    from benchmarks.handwritten import polars_streaming
-
-    with rec.region("run"):
-        df = polars_streaming(data)
-    return {"unit_years": df.height}
-
-
-def pandas_case(data: Path, rec: Recorder, out: Path) -> dict:
-    from benchmarks.pandas_impl import pandas_indicators
-
-    with rec.region("run"):
-        df = pandas_indicators(data)
-    return {"unit_years": df.height}
+    return case
 
 
 def demo(data: Path, rec: Recorder, out: Path) -> dict:
@@ -203,8 +192,14 @@ def _replications() -> int | None:
     return int(value) if value else None
 
 
-CASES = {"engine": engine, "engine_stage": engine_stage, "duckdb": duckdb_floor, "polars": polars_stream,
-         "pandas": pandas_case, "demo": demo}
+CASES = {
+    "engine": engine,
+    "engine_stage": engine_stage,
+    "duckdb": hand_written("benchmarks.handwritten", "duckdb_one_pass"),
+    "polars": hand_written("benchmarks.handwritten", "polars_streaming"),
+    "pandas": hand_written("benchmarks.pandas_impl", "pandas_indicators"),
+    "demo": demo,
+}
 
 
 def main(argv: list[str]) -> int:
