@@ -27,8 +27,8 @@ ALERT_LEVELS = ("red", "orange", "yellow", "blue")
 # the required ones, and the optional ones with their defaults (None: no default).
 # docs/early-warning.md describes every kind and key.
 ALERT_KEYS = {
-    "band": {"required": ("indicator", "bands"), "optional": {}},
-    "threshold": {"required": ("indicator", "op", "value", "level"), "optional": {}},
+    "band": {"required": ("indicator", "bands"), "optional": {"min_denominator": 0}},
+    "threshold": {"required": ("indicator", "op", "value", "level"), "optional": {"min_denominator": 0}},
     "event": {"required": ("level",),
               "optional": {"indicator": None, "where": None, "value": 0, "scope": "region"}},
     "trend": {"required": ("target", "level"), "optional": {"fall": None, "fall_sd": None, "notches": None}},

@@ -491,6 +491,8 @@ class Checker:
                     if not isinstance(a.get(k, ""), str):
                         self.problem("bad_value", f"{p}.{k}", "expected a text")
             entry = {**{k: v for k, v in spec["optional"].items() if v is not None}, **a}
+            if kind in ("band", "threshold"):
+                count(f"{p}.min_denominator", entry["min_denominator"], 0, whole=False)
             if kind == "band":
                 bands = a.get("bands")
                 if not isinstance(bands, list) or not bands:

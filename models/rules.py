@@ -95,8 +95,15 @@ def alert(rule: dict, unit_id: str, year: int, level: str, evidence: dict, *, fr
     }
 
 
-def _indicator(values: pl.DataFrame, code: str) -> pl.DataFrame:
-    return values.filter(pl.col("indicator") == code, pl.col("value").is_not_null(), ~pl.col("value").is_nan())
+def _indicator(values: pl.DataFrame, code: str, min_denominator: float = 0) -> pl.DataFrame:
+    """The indicator's present values; with `min_denominator`, only those resting on at least
+    that many cases (a share of 20 tickets swings by 10 points on two of them: not evidence)."""
+    v = values.filter(pl.col("indicator") == code, pl.col("value").is_not_null(), ~pl.col("value").is_nan())
+    if min_denominator and v.height:
+        if "denominator" not in values.columns:
+            raise ValueError(f"indicator {code}: a rule with min_denominator needs the values' denominators")
+        v = v.filter(pl.col("denominator") >= min_denominator)
+    return v
 
 
 def _value_rows(hits: pl.DataFrame, rule: dict, level: str, threshold: float, framework: Framework,
@@ -104,6 +111,8 @@ def _value_rows(hits: pl.DataFrame, rule: dict, level: str, threshold: float, fr
     out = []
     for r in hits.sort("unit_id", "year").iter_rows(named=True):
         ev = {"indicator": rule["indicator"], "value": r["value"], "threshold": threshold}
+        if rule.get("min_denominator"):
+            ev["denominator"] = r["denominator"]
         if ids is not None:
             found = ids.get((r["unit_id"], r["year"]), [])
             ev.update(records=found[:MAX_IDS], records_total=len(found))
@@ -122,7 +131,7 @@ def band_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[
     >>> [a["level"] for a in band_alerts(v, fw.alerts[0], fw)]
     ['orange']
     """
-    v = _indicator(values, rule["indicator"])
+    v = _indicator(values, rule["indicator"], rule.get("min_denominator", 0))
     out, done = [], pl.DataFrame(schema={"unit_id": pl.String, "year": pl.Int64})
     for band in sorted(rule["bands"], key=lambda b: -b["min"]):
         hits = v.filter(pl.col("value") >= band["min"]).join(done, on=["unit_id", "year"], how="anti")
@@ -133,7 +142,7 @@ def band_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[
 
 def threshold_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[dict]:
     """Values beyond a fixed threshold (`op` gt, ge, lt, le or eq)."""
-    v = _indicator(values, rule["indicator"])
+    v = _indicator(values, rule["indicator"], rule.get("min_denominator", 0))
     hits = v.filter(getattr(pl.col("value"), CMP[rule["op"]])(rule["value"]))
     return _value_rows(hits, rule, rule["level"], rule["value"], framework)
 
@@ -224,13 +233,16 @@ def describe(rule: dict) -> tuple[str, str]:
     k, lv = rule["kind"], rule.get("level", "")
     arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
     what = rule.get("indicator") or rule.get("target") or ""
+    n = rule.get("min_denominator") or 0
+    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
     if k == "band":
         zh = "；".join(f"≥ {b['min']:g} → {LEVEL_ZH[b['level']]}" for b in rule["bands"])
         en = "; ".join(f">= {b['min']:g} -> {b['level']}" for b in rule["bands"])
-        return f"{what} {zh}", f"{what} {en}"
+        return f"{what}{base_zh} {zh}", f"{what}{base_en} {en}"
     if k == "threshold":
         zh, en = OP_TEXT[rule["op"]]
-        return f"{what} {zh} {rule['value']:g}{arrow_zh}", f"{what} {en} {rule['value']:g}{arrow_en}"
+        return (f"{what}{base_zh} {zh} {rule['value']:g}{arrow_zh}",
+                f"{what}{base_en} {en} {rule['value']:g}{arrow_en}")
     if k == "event":
         src = what or "failure_records: " + " AND ".join(f"{c.column} {c.op} {c.value}" for c in rule["where"])
         return f"{src} > {rule.get('value', 0):g}{arrow_zh}", f"{src} > {rule.get('value', 0):g}{arrow_en}"

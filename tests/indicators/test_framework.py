@@ -138,3 +138,14 @@ def test_unreadable_and_invalid_toml(tmp_path):
     bad.write_text("[framework\ncode = 1", encoding="utf-8")
     with pytest.raises(FrameworkError, match="not a valid TOML file"):
         load_framework(bad)
+
+
+def test_alert_min_denominator_is_a_count(doc):
+    d = copy.deepcopy(doc)
+    rule = next(a for a in d["alert"] if a["code"] == "satisfaction_low")
+    rule["min_denominator"] = -5
+    band = next(a for a in d["alert"] if a["code"] == "debt_band")
+    band["min_denominator"] = "many"
+    ps = problems(d)
+    assert any(p.startswith("[bad_value] alert[") and "(satisfaction_low).min_denominator" in p for p in ps), ps
+    assert any("(debt_band).min_denominator" in p for p in ps), ps

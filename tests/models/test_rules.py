@@ -49,9 +49,24 @@ def test_threshold_fires_below_the_line_only():
 
 
 def test_shipped_ontime_rule_message():
-    v = values([("a", 2024, "complaint_ontime_rate", 0.75)])
+    v = values([("a", 2024, "complaint_ontime_rate", 0.75)]).with_columns(denominator=pl.lit(40.0))
     a = rules.evaluate(v, load_framework()).filter(pl.col("rule") == "complaint_ontime_low")
     assert a["message"].to_list() == ["12345工单按时办结率为75.0%，低于80%"]
+
+
+def test_threshold_needs_enough_cases_when_asked():
+    """The shipped on-time and satisfaction rules ignore shares of fewer than 30 tickets."""
+    v = pl.DataFrame({"unit_id": ["few", "enough", "many", "none"], "year": [2024] * 4,
+                      "indicator": ["complaint_ontime_rate"] * 4, "value": [0.5, 0.75, 0.79, 0.1],
+                      "denominator": [29.0, 30.0, 400.0, None]})
+    a = rules.evaluate(v, load_framework()).filter(pl.col("rule") == "complaint_ontime_low")
+    assert a["unit_id"].to_list() == ["enough", "many"]
+    assert evidence(a, "enough") == {"indicator": "complaint_ontime_rate", "value": 0.75, "threshold": 0.8,
+                                      "denominator": 30.0}
+    rule = next(r for r in load_framework().alerts if r["code"] == "complaint_ontime_low")
+    assert rules.describe(rule)[1] == "complaint_ontime_rate (denominator >= 30) below 0.8 -> yellow"
+    with pytest.raises(ValueError, match="needs the values' denominators"):
+        rules.evaluate(v.drop("denominator"), load_framework())
 
 
 # -- events -----------------------------------------------------------------------------------------
