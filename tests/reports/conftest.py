@@ -52,22 +52,24 @@ def run(framework) -> dict:
     return tables
 
 
+def _render(tmp_path_factory, name: str, framework, tables: dict, **options):
+    """The report of `tables` in a new folder `name`: (folder, what render returned)."""
+    from reports.render import render
+
+    out = tmp_path_factory.mktemp(name)
+    return out, render(out, framework=framework, **options, **tables)
+
+
 @pytest.fixture(scope="session")
 def rendered(framework, run, tmp_path_factory):
     """The internal Chinese edition."""
-    from reports.render import render
-
-    out = tmp_path_factory.mktemp("report_zh")
-    return out, render(out, framework=framework, **run)
+    return _render(tmp_path_factory, "report_zh", framework, run)
 
 
 @pytest.fixture(scope="session")
 def rendered_public_en(framework, run, tmp_path_factory):
     """The public English edition."""
-    from reports.render import render
-
-    out = tmp_path_factory.mktemp("report_en")
-    return out, render(out, framework=framework, lang="en", audience="public", **run)
+    return _render(tmp_path_factory, "report_en", framework, run, lang="en", audience="public")
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +96,9 @@ def full_run(framework, run, model) -> dict:
 
 @pytest.fixture(scope="session")
 def rendered_full(framework, full_run, tmp_path_factory):
-    from reports.render import render
-
-    out = tmp_path_factory.mktemp("report_full_zh")
-    return out, render(out, framework=framework, **full_run)
+    return _render(tmp_path_factory, "report_full_zh", framework, full_run)
 
 
 @pytest.fixture(scope="session")
 def rendered_full_public_en(framework, full_run, tmp_path_factory):
-    from reports.render import render
-
-    out = tmp_path_factory.mktemp("report_full_en")
-    return out, render(out, framework=framework, lang="en", audience="public", **full_run)
+    return _render(tmp_path_factory, "report_full_en", framework, full_run, lang="en", audience="public")
