@@ -18,12 +18,14 @@ from collections.abc import Callable
 import duckdb
 import polars as pl
 
-from indicators.contract import TABLES
+from indicators.contract import RECORD_TABLES, TABLES
+from indicators.coverage import covered, table_coverage
+from indicators.delivery import Delivery
 from indicators.framework import Condition, Definition, Framework, Node
 
 INDICATOR_SCHEMA = {
     "unit_id": pl.String, "year": pl.Int64, "indicator": pl.String,
-    "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64,
+    "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64, "outside_coverage": pl.Boolean,
 }
 
 
@@ -180,17 +182,18 @@ def table_groups(framework: Framework, present: set[str]) -> list[list[Node]]:
 
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, framework: Framework, present: set[str],
-                       years: list[int] | None = None) -> pl.DataFrame:
-    """All computed indicators (index and auxiliary), long, one row per applicable unit-year."""
+                       years: list[int] | None = None, coverage: dict | None = None) -> pl.DataFrame:
+    """All computed indicators (index and auxiliary), long, one row per applicable unit-year;
+    missing outside each record table's `coverage` (indicators.coverage; default: inferred)."""
     prepare(con, years)
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     present = set(present) | ({"stg_failure_records"} & views)
     groups = {group_query(nodes, present): nodes for nodes in table_groups(framework, present)}
 
     def run(queries: list[str]) -> list[pl.DataFrame]:
-        return [run_group(con, groups[q], present) for q in queries]
+        return [run_group(con, groups[q], present) if q in groups else con.sql(q).pl() for q in queries]
 
-    return compute_with(run, con, framework, present)
+    return compute_with(run, con, framework, present, coverage)
 
 
 #: Bytes a median holds per value while it aggregates (measured: 10^7 complaints with their
@@ -244,10 +247,13 @@ def size_bytes(text: str) -> int:
 
 
 def compute_with(run: Callable[[list[str]], list[pl.DataFrame]], con: duckdb.DuckDBPyConnection,
-                 framework: Framework, present: set[str]) -> pl.DataFrame:
+                 framework: Framework, present: set[str], coverage: dict | None = None) -> pl.DataFrame:
     """Indicators from the group queries, run by `run` (DuckDB SQL in, one polars frame per query
     out) on whichever engine holds the tables; `con` holds units, unit_stats and the relations of
-    `prepare`, from which the grid of applicable unit-years and the denominators come."""
+    `prepare`, from which the grid of applicable unit-years and the denominators come. Outside a
+    record table's coverage (`coverage`, else inferred from the rows) its indicators are missing."""
+    if coverage is None:
+        coverage = table_coverage(run, present, Delivery())
     groups = table_groups(framework, present)
     wides = run([group_query(nodes, present) for nodes in groups])
     # One row per unit and rated year (a few thousand rows) holds the unit's kind and level, its
@@ -263,6 +269,7 @@ def compute_with(run: Callable[[list[str]], list[pl.DataFrame]], con: duckdb.Duc
         cols = [pl.col(f"{n.code}__{part}").cast(pl.Float64) for n in nodes for part in ("num", "den")]
         base = base.join(wide.select("unit_id", pl.col("year").cast(pl.Int64), *cols), on=keys, how="left")
     computed = {n.code for nodes in groups for n in nodes}
+    base = base.with_columns(covered(coverage[t]).alias(f"covered__{t}") for t in RECORD_TABLES if t in coverage)
     base = base.sort(keys).lazy()
     parts = [finish(base, n, n.code in computed) for n in sorted(framework.computed, key=lambda n: n.code)]
     if not parts:
@@ -283,7 +290,10 @@ def finish(base: pl.LazyFrame, node: Node, computed: bool) -> pl.LazyFrame:
         num = num.fill_null(0.0)
     if d.per:
         den = pl.col(d.per).cast(pl.Float64)
-    rows = rows.select("unit_id", "year", num.alias("numerator"), den.alias("denominator"))
+    inside = pl.col(f"covered__{d.table}") if d.table in RECORD_TABLES else pl.lit(True)
+    num = pl.when(inside).then(num)  # outside coverage nothing is known: not zero
+    rows = rows.select("unit_id", "year", num.alias("numerator"), den.alias("denominator"),
+                       (~inside).alias("outside_coverage"))
     numerator, denominator = pl.col("numerator"), pl.col("denominator")
     divides = denominator.is_not_null()
     ok = divides & (denominator > 0) & (denominator >= d.min_denominator)
@@ -291,7 +301,7 @@ def finish(base: pl.LazyFrame, node: Node, computed: bool) -> pl.LazyFrame:
     if d.small_denominator == "shrink":
         value = shrink(value, d)
     return rows.select("unit_id", "year", pl.lit(node.code).alias("indicator"), value.fill_nan(None).alias("value"),
-                       "numerator", "denominator")
+                       "numerator", "denominator", "outside_coverage")
 
 
 def shrink(value: pl.Expr, d: Definition) -> pl.Expr:

@@ -40,6 +40,7 @@ ALERT_KEYS = {
                 "optional": {"where": None, "days": 0, "scope": "region"}},
 }
 DEFAULT_PATH = "default_framework.toml"
+DEFAULT_PUBLICATION = {"required_tables": [], "min_covered_weight": 0.6}
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ class Framework:
     model: dict
     honours: dict  # {indicator, reason_zh, reason_en}: a value above zero makes a unit ineligible
     sha256: str
+    # tables without which a rating is not published as official, and the least share of the
+    # index weight its computable indicators must carry (docs/framework.md, [publication])
+    publication: dict = field(default_factory=lambda: dict(DEFAULT_PUBLICATION))
     source: str = field(default="", compare=False)
 
     @property
@@ -185,6 +189,28 @@ class Framework:
         fw = replace(self, **changes)
         digest = hashlib.sha256(repr((fw.nodes, sorted(fw.methods.items()), self.sha256)).encode("utf-8")).hexdigest()
         return replace(fw, sha256=digest, source=f"{self.source} (modified)")
+
+    def without(self, codes) -> "Framework":
+        """A copy without the index indicators `codes` (e.g. those of an absent table), and
+        without every aggregate left with no children; the weights of what remains are
+        renormalised by aggregation as usual. Auxiliary indicators, vetoes and alerts stay.
+
+        >>> fw = load_framework()
+        >>> out = [n.code for n in fw.indicators if n.parent != "fiscal"]
+        >>> [n.code for n in fw.without(out).aggregates]
+        ['GDI', 'fiscal']
+        """
+        drop = set(codes)
+        nodes = [n for n in self.nodes if n.code not in drop]
+        while True:
+            parents = {n.parent for n in nodes}
+            empty = {n.code for n in nodes if not n.is_indicator and n.code not in parents}
+            if not empty:
+                break
+            nodes = [n for n in nodes if n.code not in empty]
+        if not drop:
+            return self
+        return self._derived(nodes=tuple(nodes))
 
     def depth(self, code: str) -> int:
         """0 for the index, 1 for its children, ..."""

@@ -11,16 +11,16 @@ import datetime as dt
 import difflib
 import math
 
-from indicators.contract import TABLES, UNIT_KINDS, LEVELS
+from indicators.contract import LEVELS, RECORD_TABLES, TABLES, UNIT_KINDS
 from indicators.errors import FrameworkError
 from indicators.framework import (
-    ALERT_KEYS, ALERT_KINDS, ALERT_LEVELS, MEASURES, OPERATORS, SCOPES, SMALL_DENOMINATOR,
+    ALERT_KEYS, ALERT_KINDS, ALERT_LEVELS, DEFAULT_PUBLICATION, MEASURES, OPERATORS, SCOPES, SMALL_DENOMINATOR,
     Condition, Definition, Framework, Grade, Node, Veto,
 )
 from indicators.lifecycle import Lifecycle
 
 TOP_KEYS = {"framework", "methods", "lifecycle", "dimension", "indicator", "grade", "veto",
-            "alert", "uncertainty", "model", "honours"}
+            "alert", "uncertainty", "model", "honours", "publication"}
 NODE_KEYS = {"code", "parent", "name_zh", "name_en", "weight", "aggregate", "description"}
 INDICATOR_KEYS = NODE_KEYS | {
     "direction", "unit", "kinds", "levels", "normalise", "goalposts", "source",
@@ -367,6 +367,14 @@ class Checker:
             if not isinstance(unc[k], str):
                 self.problem("bad_value", f"uncertainty.{k}", f"{unc[k]!r} is not a text")
         self.table("model")  # its values are checked by models.config when a run uses them
+        publication = {**DEFAULT_PUBLICATION, **self.table("publication")}
+        self.keys("publication", publication, set(DEFAULT_PUBLICATION), ())
+        required = publication["required_tables"]
+        if not isinstance(required, list) or any(t not in RECORD_TABLES for t in required):
+            self.problem("bad_value", "publication.required_tables",
+                         f"expected a list of record tables ({', '.join(RECORD_TABLES)})")
+        if not 0 <= self.number("publication.min_covered_weight", publication["min_covered_weight"], 0.0) <= 1:
+            self.problem("bad_value", "publication.min_covered_weight", "expected a number between 0 and 1")
         lc = self.table("lifecycle")
         self.keys("lifecycle", lc, set(Lifecycle.__dataclass_fields__), ())
         for k in ("count_repaired_after_repair", "count_under_objection", "count_revoked"):
@@ -381,7 +389,8 @@ class Checker:
             code=root.code, name_zh=root.name_zh, name_en=root.name_en, version=str(head.get("version", "")),
             nodes=nodes, auxiliary=auxiliary, methods=methods, grades=grades, vetoes=vetoes, alerts=alerts,
             lifecycle=lifecycle, uncertainty=unc,
-            model={**DEFAULT_MODEL, **self.table("model")}, honours=honours, sha256=self.sha256, source=self.source,
+            model={**DEFAULT_MODEL, **self.table("model")}, honours=honours, publication=publication,
+            sha256=self.sha256, source=self.source,
         )
 
     def grades(self, raw: list) -> tuple[Grade, ...]:

@@ -43,7 +43,7 @@ def stage(data: Path, framework: Framework) -> dict:
     scored = score(ind, units, framework)
     aggs = dict(zip(scored.aggregate_codes, scored.aggregates.T))
     s = scored.keys.with_columns(pl.Series("score", aggs[framework.code]).fill_nan(None))
-    s = s.with_columns(pl.Series("grade", grade_of(s["score"].fill_null(np.nan).to_numpy(), framework), dtype=pl.String),
+    s = s.with_columns(grade_of(s["score"].fill_null(np.nan).to_numpy(), framework),
                        *[pl.Series(c, aggs[c]).fill_nan(None) for c in scored.aggregate_codes if c != framework.code])
     out = {"values": ind, "scores": s, "events": serious_events(con, framework), "monthly": monthly_tickets(con),
            "records": con.sql("SELECT record_id, unit_id, category, severity, occurred_on, counting "

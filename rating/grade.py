@@ -12,12 +12,13 @@ from indicators.framework import Framework
 OPS = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal, "eq": np.equal}
 
 
-def grade_of(score: np.ndarray, framework: Framework) -> np.ndarray:
-    """The grade band of each score (grades are sorted best first); None where the score is missing."""
+def grade_of(score: np.ndarray, framework: Framework) -> pl.Series:
+    """The grade band of each score (grades are sorted best first); null where the score is missing.
+    A string Series, built from a list: polars cannot cast an object array whose first item is None."""
     out = np.full(score.shape, None, dtype=object)
     for g in reversed(framework.grades):  # worst first, better bands overwrite
         out[(score >= g.min) & ~np.isnan(score)] = g.code
-    return out
+    return pl.Series("grade", out.tolist(), dtype=pl.String)
 
 
 def ranks(df: pl.DataFrame, score: str = "score", by=("year", "kind", "level")) -> pl.Series:

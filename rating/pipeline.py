@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from indicators.db import record_stage_connection
+from indicators.delivery import Delivery, read_delivery
 from indicators.engines import open_engine
 from indicators.errors import InputError, UsageError
 from indicators.framework import Framework, load_framework
@@ -33,6 +34,7 @@ from rating.excel import write_workbook
 from rating.migration import migration
 from rating.grade import apply_vetoes, grade_of, honours, ranks
 from rating.outputs import atomic_dir, write_csv, write_duckdb, write_json
+from rating.scope import scope_of
 from rating.score import indicator_table, score
 from rating.sensitivity import sensitivity
 from rating.uncertainty import experiment_from_scored, uncertainty
@@ -52,6 +54,8 @@ class Result:
     timings: dict = field(default_factory=dict)
     staged: "Staged | None" = field(default=None, repr=False)
     model: object = field(default=None, repr=False)  # the early-warning outcome: card, fitted model
+    #: the framework as given; `framework` is the one rated, without what the data cannot compute
+    declared: Framework | None = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> pl.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -67,11 +71,11 @@ class Result:
         """
         if self.staged is None:
             raise ValueError("this result was loaded from disk: call rating.run on its data folder")
-        fw = framework if framework is not None else self.framework
+        fw = framework if framework is not None else (self.declared or self.framework)
         p = self.manifest["parameters"]
         kw = {"as_of": self.staged.as_of, "lang": p["lang"], "audience": p["audience"],
               "replications": p["replications"], "engine": self.staged.engine["name"],
-              "spark_master": self.staged.spark_master, **options}
+              "spark_master": self.staged.spark_master, "years": self.staged.years, **options}
         return run(self.staged.data, fw, self.manifest["seed"] if seed is None else seed, out, _staged=self.staged, **kw)
 
     def sql(self, query: str) -> pl.DataFrame:
@@ -122,8 +126,7 @@ def build_scores(scored, framework: Framework, ind: pl.DataFrame, seed: int, rep
     aggs = dict(zip(scored.aggregate_codes, np.round(scored.aggregates, 9).T))
     df = scored.keys.with_columns(pl.Series("score", aggs[root]).fill_nan(None))
     df = df.with_columns(ranks(df).alias("rank"))
-    grades = grade_of(df["score"].fill_null(np.nan).to_numpy(), framework)
-    df = df.with_columns(pl.Series("grade", grades, dtype=pl.String))
+    df = df.with_columns(grade_of(df["score"].fill_null(np.nan).to_numpy(), framework))
     exp = experiment_from_scored(scored, framework)
     unc = uncertainty(exp, replications, seed).summary
     probs = [c for c in unc.columns if c.startswith("p_grade_")]
@@ -166,8 +169,10 @@ class Staged:
     records: pl.DataFrame
     monthly: pl.DataFrame
     contracts: pl.DataFrame | None
+    coverage: dict = field(default_factory=dict)  # per record table (indicators.coverage)
     engine: dict = field(default_factory=lambda: {"name": "duckdb"})
     spark_master: str | None = None
+    years: tuple[int, ...] | None = None  # the years asked for (None: every year of unit_stats)
 
 
 def data_location(data: str | Path) -> Path | str:
@@ -182,14 +187,15 @@ def data_location(data: str | Path) -> Path | str:
     return str(data)
 
 
-def compute_indicators(engine, con: duckdb.DuckDBPyConnection, fw: Framework, present: set[str]) -> pl.DataFrame:
+def compute_indicators(engine, con: duckdb.DuckDBPyConnection, fw: Framework, present: set[str],
+                       years: list[int] | None = None, coverage: dict | None = None) -> pl.DataFrame:
     """Every indicator of `fw` on `engine` (indicators.engines): the record stage's indicator
     step, named at module level so that a profiler can time it (benchmarks/child.py does)."""
-    return engine.compute_indicators(con, fw, present)
+    return engine.compute_indicators(con, fw, present, years, coverage=coverage)
 
 
 def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer", memory_limit: str | None = None,
-          engine: str = "duckdb", spark_master: str | None = None) -> Staged:
+          engine: str = "duckdb", spark_master: str | None = None, years: tuple[int, ...] | None = None) -> Staged:
     """Validate and load the data folder and compute every indicator, on `engine`
     (indicators.engines: `duckdb`, or `spark` on `spark_master`). The driver's DuckDB buffers
     stay within `memory_limit` (indicators.db), the rest on disk. For Spark the
@@ -205,8 +211,17 @@ def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer", memo
         if empty:  # e.g. every row quarantined: nothing to rate is the input's fault, not a bug
             raise InputError(f"data folder {data} cannot be rated", problems=[
                 f"{t}: no row accepted ({loaded.counts[t].quarantined:,} quarantined; see rating validate)" for t in empty])
+        rated = None
+        if years is not None:  # only the years asked for that unit_stats has
+            have = sorted(r[0] for r in con.execute("SELECT DISTINCT year FROM unit_stats").fetchall())
+            rated = [y for y in have if y in years]
+            if not rated:
+                raise InputError(f"data folder {data} cannot be rated", problems=[
+                    f"unit_stats: no row in the years asked for ({min(years)}-{max(years)}); it has {have[0]}-{have[-1]}"])
         with timer.stage("indicators"):
-            ind = compute_indicators(eng, con, fw, set(loaded.present))
+            delivery = read_delivery(data) if isinstance(data, Path) else Delivery()
+            coverage = eng.coverage(con, set(loaded.present), delivery)
+            ind = compute_indicators(eng, con, fw, set(loaded.present), rated, coverage)
             units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()
             events = risk_model.serious_events(con, fw)
             records = records_table(con, loaded.present)
@@ -215,21 +230,27 @@ def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer", memo
         described = eng.describe()
     return Staged(data=data, as_of=as_of, key=definitions_key(fw), loaded=loaded, indicators=ind,
                   units=units, events=events, records=records, monthly=monthly, contracts=contracts,
-                  engine=described, spark_master=spark_master)
+                  coverage=coverage, engine=described, spark_master=spark_master, years=years)
 
 
 def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
-    """Rating and early warning over staged indicators: every output table, and the fitted model."""
+    """Rating and early warning over staged indicators: every output table, the fitted model,
+    the framework as rated (without the indicators the data cannot compute) and the scope."""
     ind = st.indicators
+    scope = scope_of(fw, ind, st.coverage)
+    fw = fw.without(scope["indicators_out"])
+    if not fw.indicators:
+        raise InputError(f"data folder {st.data} cannot be rated: no indicator of the framework can be computed",
+                         problems=[f"{t}: absent" for t, c in st.coverage.items() if not c["present"]])
     with timer.stage("rating"):
         scored = score(ind, st.units, fw)
         scores, sensitivity_indices = build_scores(scored, fw, ind, seed, reps)
         ind_table = indicator_table(scored).join(
-            ind.select("unit_id", "year", "indicator", "numerator", "denominator"),
+            ind.select("unit_id", "year", "indicator", "numerator", "denominator", "outside_coverage"),
             on=["unit_id", "year", "indicator"], how="left")
         aux = ind.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
             "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"),
-            pl.lit(False).alias("imputed"), "numerator", "denominator")
+            pl.lit(False).alias("imputed"), "numerator", "denominator", "outside_coverage")
         indicators = pl.concat([ind_table, aux]).sort("unit_id", "year", "indicator")
         scores = apply_overrides(scores, read_overrides(st.data, fw, scores))
     with timer.stage("early_warning"):
@@ -245,7 +266,7 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
               "sensitivity": sensitivity_indices, "treated_points": scored.treated,
               **{f"audit_{k}": v for k, v in audit.items()}}
     # optional tables (sensitivity off, no treatment) are left out rather than kept as frames without columns
-    return {k: v for k, v in tables.items() if v is not None and v.width > 0}, ew
+    return {k: v for k, v in tables.items() if v is not None and v.width > 0}, ew, fw, scope
 
 
 def audit_of(scored, fw: Framework) -> dict[str, pl.DataFrame]:
@@ -263,8 +284,10 @@ def audit_of(scored, fw: Framework) -> dict[str, pl.DataFrame]:
     return audit_tables(values, structure)
 
 
-def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int, lang: str, audience: str) -> dict:
+def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int, lang: str, audience: str,
+                scope: dict | None = None) -> dict:
     loaded = st.loaded
+    fiscal = getattr(loaded, "fiscal", None)
     return {
         "software": "integrity-rating", "version": __version__, "seed": seed,
         "framework": {"path": fw.source, "sha256": fw.sha256, "code": fw.code, "version": fw.version},
@@ -276,6 +299,9 @@ def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int
         "outputs": {"units": tables["units"].height, "unit_years": tables["scores"].height,
                     "indicators": len(fw.indicators), "alerts": tables["alerts"].height,
                     "overrides": tables["scores"]["override"].drop_nulls().len()},
+        "coverage": st.coverage,
+        "scope": scope or {},
+        **({"fiscal_capacity": fiscal} if fiscal and "debt" in loaded.present else {}),
     }
 
 
@@ -283,7 +309,7 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
         out: str | Path | None = None, *, as_of: dt.date | None = None, force: bool = False,
         lang: str = "zh", audience: str = "internal", replications: int | None = None,
         memory_limit: str | None = None, engine: str = "duckdb", spark_master: str | None = None,
-        _staged: Staged | None = None) -> Result:
+        years=None, _staged: Staged | None = None) -> Result:
     """Rate every unit of the data folder `data`; write the run outputs to `out` if given.
 
     `memory_limit` bounds DuckDB's buffers in the record stage (e.g. '4GB'; default
@@ -295,6 +321,8 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     Spark master `spark_master` (default: the one spark-submit was given, else `local[*]`; an
     active session is used as it is). Rating, early warning and reports run on this machine
     either way (docs/spark.md).
+
+    `years` (e.g. `range(2019, 2026)`) rates only those years; default: every year of unit_stats.
 
     Examples
     --------
@@ -313,12 +341,15 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     if spark_master is not None and engine != "spark":
         raise UsageError(f"a Spark master ({spark_master}) applies to the spark engine only, not to {engine}")
     data = data_location(data)
+    years = tuple(sorted({int(y) for y in years})) if years is not None else None
     reuse = _staged is not None and _staged.key == definitions_key(fw) and _staged.as_of == as_of \
-        and _staged.data == data and _staged.engine["name"] == engine and _staged.spark_master == spark_master
-    st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master)
-    tables, ew = rate(st, fw, seed, reps, timer)
-    manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience)
-    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st, model=ew)
+        and _staged.data == data and _staged.engine["name"] == engine and _staged.spark_master == spark_master \
+        and _staged.years == years
+    st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master, years)
+    tables, ew, rated, scope = rate(st, fw, seed, reps, timer)
+    manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
+    result = Result(tables=tables, manifest=manifest, framework=rated, timings=timer.timings, staged=st, model=ew,
+                    declared=fw)
     if out is not None:
         result.out = Path(out)
         write_run(result, st.loaded, st.records, timer, lang=lang, audience=audience, force=force)
@@ -346,7 +377,8 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
                 write_csv(df, tmp / "audit" / f"{name.removeprefix('audit_')}.csv")
         for name in OUTPUT_TABLES:
             cols = {"alerts": ["unit_id", "year", "level", "source", "rule", "message"],
-                    "indicators": ["unit_id", "year", "indicator", "value", "normalised"]}.get(name)
+                    "indicators": ["unit_id", "year", "indicator", "value", "normalised", "numerator",
+                                   "denominator", "outside_coverage"]}.get(name)
             df = result.tables[name]
             write_csv(df.select(cols) if cols else df, tmp / f"{name}.csv")
         write_csv(migration(result.tables["scores"], [g.code for g in result.framework.grades]), tmp / "migration.csv")

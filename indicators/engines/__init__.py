@@ -61,10 +61,16 @@ class DuckDBEngine:
         return load(Path(data), con, as_of=as_of, lifecycle=lifecycle)
 
     def compute_indicators(self, con: duckdb.DuckDBPyConnection, framework: Framework, present: set[str],
-                           years: list[int] | None = None) -> pl.DataFrame:
+                           years: list[int] | None = None, coverage: dict | None = None) -> pl.DataFrame:
         from indicators.compute import compute_indicators
 
-        return compute_indicators(con, framework, present, years)
+        return compute_indicators(con, framework, present, years, coverage)
+
+    def coverage(self, con: duckdb.DuckDBPyConnection, present: set[str], delivery) -> dict:
+        """The record tables' coverage (indicators.coverage), from the tables in `con`."""
+        from indicators.coverage import table_coverage
+
+        return table_coverage(lambda queries: [con.sql(q).pl() for q in queries], present, delivery)
 
     def monthly_tickets(self, con: duckdb.DuckDBPyConnection,
                         kinds: tuple[str, ...] = ("complaint", "report")) -> pl.DataFrame:

@@ -42,12 +42,14 @@ from sqlglot.errors import ErrorLevel  # noqa: E402
 
 from indicators import contract
 from indicators.compute import compute_with, literal, prepare
+from indicators.coverage import table_coverage
+from indicators.delivery import Delivery, read_delivery
 from indicators.errors import EngineError, FrameworkError, InputError
 from indicators.framework import Framework
 from indicators.lifecycle import STAGED_FAILURE_RECORDS, Lifecycle, staging_view_sql
 from indicators.load import Loaded, TableCounts, load
 from indicators.monthly import MONTHLY_SCHEMA
-from indicators.read import sha256_file
+from indicators.read import column_positions, header_problems, sha256_file
 
 log = logging.getLogger("rating")
 
@@ -390,6 +392,11 @@ class SparkEngine:
         if not store.is_dir():
             raise InputError(head, problems=[f"{data}: not a folder"])
         problems: list[str] = []
+        try:
+            delivery = read_delivery(data)
+        except InputError as e:
+            problems.append(str(e))
+            delivery = Delivery()
         small: list[str] = []
         frames: dict[str, DataFrame] = {}
         for name in contract.TABLES:
@@ -421,7 +428,7 @@ class SparkEngine:
             for file in small:
                 store.copy_to(file, Path(tmp) / file)
             try:
-                loaded = load(Path(tmp), con, as_of=as_of, lifecycle=lifecycle)
+                loaded = load(Path(tmp), con, as_of=as_of, lifecycle=lifecycle, delivery=delivery)
             except InputError as e:
                 raise InputError(head, problems=e.problems + problems) from None
         if problems:
@@ -442,7 +449,7 @@ class SparkEngine:
                     hashes[name] = pool.submit(sha256_file, local)
                 self._register(typed(name, frame), name)
                 self.records.add(name)
-                extra[name] = [c for c in frame.columns if c not in contract.TABLES[name].column_names]
+                extra[name] = [c for c in frame.columns if c not in contract.TABLES[name].aliases]
             if "failure_records" in frames:
                 view = to_spark(staging_select(lifecycle))
                 self._register(self.spark.sql(view), STAGED_FAILURE_RECORDS)
@@ -450,7 +457,8 @@ class SparkEngine:
                 f"SELECT '{name}' AS name, count(*) AS n FROM {name}" for name in frames)) if frames else None
             for name, n in (rows.iter_rows() if rows is not None else ()):
                 counts[name] = TableCounts(read=n, accepted=n, quarantined=0)
-                columns = {c: pl.String for c in contract.TABLES[name].column_names if c in frames[name].columns}
+                found = column_positions(name, frames[name].columns)
+                columns = {c: pl.String for c in contract.TABLES[name].column_names if c in found}
                 quarantine[name] = pl.DataFrame(
                     schema={"row": pl.Int64, **columns, "reason": pl.String, "detail": pl.String})
             for name in EVIDENCE_TABLES:
@@ -469,6 +477,7 @@ class SparkEngine:
             encodings=dict(loaded.encodings),
             extra_columns={n: loaded.extra_columns[n] if n in loaded.extra_columns else extra[n] for n in present},
             sha256={n: loaded.sha256[n] if n in loaded.sha256 else sha.get(n) for n in present},
+            fiscal=loaded.fiscal,
         )
 
     def _fetch(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -483,15 +492,19 @@ class SparkEngine:
         finally:
             con.unregister("_spark_rows")
 
+    def coverage(self, con: duckdb.DuckDBPyConnection, present: set[str], delivery) -> dict:
+        """The record tables' coverage (indicators.coverage), counted by Spark."""
+        return table_coverage(self.run_all, present, delivery)
+
     def compute_indicators(self, con: duckdb.DuckDBPyConnection, framework: Framework, present: set[str],
-                           years: list[int] | None = None) -> pl.DataFrame:
+                           years: list[int] | None = None, coverage: dict | None = None) -> pl.DataFrame:
         """`indicators.compute.compute_indicators`, the record tables scanned by Spark."""
         check_framework(framework)
         prepare(con, years)
         for name in HELPERS:
             self.ship(con, name)
         present = set(present) | ({STAGED_FAILURE_RECORDS} if "failure_records" in self.records else set())
-        return compute_with(self.run_all, con, framework, present)
+        return compute_with(self.run_all, con, framework, present, coverage)
 
     def monthly_tickets(self, con: duckdb.DuckDBPyConnection,
                         kinds: tuple[str, ...] = ("complaint", "report")) -> pl.DataFrame:
@@ -510,29 +523,29 @@ def _java_home() -> bool:
 
 
 def schema_problems(name: str, frame: DataFrame) -> list[str]:
-    """Missing required columns and column types the contract does not allow, one line each."""
-    out = []
+    """Missing required or repeated columns (English or Chinese names, as for every reader) and
+    column types the contract does not allow, one line each."""
+    out = header_problems(f"{name}.parquet", name, frame.columns)
     fields = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
-    lowered = {n.lower(): n for n in fields}
+    at = column_positions(name, frame.columns)
     for column in contract.TABLES[name].columns:
-        if column.name not in fields:
-            if column.required:
-                hint = f" (found '{lowered[column.name]}': names are case-sensitive)" if column.name in lowered else ""
-                out.append(f"{name}.parquet: missing required column {column.name}{hint}")
+        if len(at.get(column.name, ())) != 1:
             continue
-        got = fields[column.name]
+        file_name = frame.columns[at[column.name][0]]
         allowed = SPARK_TYPES[column.type][1]
-        if got.split("(")[0] not in allowed:
-            out.append(f"{name}.parquet: column {column.name} is {got}, expected {column.type} "
+        if fields[file_name].split("(")[0] not in allowed:
+            out.append(f"{name}.parquet: column {file_name} is {fields[file_name]}, expected {column.type} "
                        f"(Parquet types {', '.join(allowed)})")
     return out
 
 
 def typed(name: str, frame: DataFrame) -> DataFrame:
-    """The contract's columns in its order and types (NULL for an absent optional column)."""
+    """The contract's columns in its order, names and types (NULL for an absent optional column);
+    a column may be named in Chinese in the file."""
+    at = column_positions(name, frame.columns)
     cols = []
     for column in contract.TABLES[name].columns:
         spark_type = SPARK_TYPES[column.type][0]
-        value = F.col(f"`{column.name}`") if column.name in frame.columns else F.lit(None)
+        value = F.col(f"`{frame.columns[at[column.name][0]]}`") if column.name in at else F.lit(None)
         cols.append(value.cast(spark_type).alias(column.name))
     return frame.select(cols)

@@ -34,6 +34,8 @@ def arrow_table(table: str, columns: dict[str, object]) -> pa.Table:
     Dates may be given as days since 1970-01-01 (integers) and timestamps as microseconds since
     the epoch (integers). Missing values: None in a list, or a pyarrow array with nulls (`masked`)."""
     sch = schema(table)
+    # optional contract columns the generator does not produce are left out of the file
+    sch = pa.schema([f for f in sch if f.name in columns or TABLES[table].column(f.name).required])
     arrays = []
     for field in sch:
         value = columns[field.name]

@@ -37,7 +37,7 @@ def stage(data) -> dict:
     scored = score(ind, units, fw)
     aggs = dict(zip(scored.aggregate_codes, scored.aggregates.T))
     scores = scored.keys.with_columns(pl.Series("score", aggs[fw.code]).fill_nan(None))
-    scores = scores.with_columns(pl.Series("grade", grade_of(scores["score"].fill_null(np.nan).to_numpy(), fw), dtype=pl.String))
+    scores = scores.with_columns(grade_of(scores["score"].fill_null(np.nan).to_numpy(), fw))
     scores = scores.with_columns([pl.Series(c, aggs[c]).fill_nan(None) for c in scored.aggregate_codes if c != fw.code])
     frames = {
         "values": ind, "scores": scores, "events": serious_events(con, fw), "monthly": monthly_tickets(con),

@@ -100,6 +100,13 @@ def test_ranks_ties_share_lowest_and_grades():
     assert list(g) == ["A", "B", "B", None]
 
 
+def test_grades_when_the_first_unit_year_has_no_score():
+    """An evaluator's delivery where the first unit-year in (unit_id, year) order is not rated
+    crashed the run (polars cannot cast an object array starting with None)."""
+    g = grade_of(np.array([np.nan, 90.0, 50.0]), framework())
+    assert g.dtype == pl.String and g.to_list() == [None, "A", "B"]
+
+
 def test_veto_caps_grade_and_keeps_reason():
     fw = framework()
     scores = pl.DataFrame({"unit_id": ["a", "b", "c"], "year": [2024] * 3, "grade": ["A", "C", "A"]})
