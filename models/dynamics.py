@@ -48,6 +48,29 @@ def target_series(values: pl.DataFrame | None, scores: pl.DataFrame | None, targ
     return v
 
 
+def coverage_changes(values: pl.DataFrame | None, framework: Framework) -> pl.DataFrame:
+    """unit_id, year where the index rests on other data than the year before (a record table's
+    coverage starts or stops): a composite's change there is an artefact of the data, not a fall.
+
+    >>> from indicators.framework import load_framework
+    >>> v = pl.DataFrame({"unit_id": ["a"] * 4, "year": [2022, 2022, 2023, 2023],
+    ...                   "indicator": ["debt_ratio", "judgment_lost_per_100_staff"] * 2,
+    ...                   "outside_coverage": [False, True, False, False]})
+    >>> coverage_changes(v, load_framework()).rows()
+    [('a', 2023)]
+    """
+    if values is None or "outside_coverage" not in values.columns:
+        return pl.DataFrame(schema={"unit_id": pl.String, "year": pl.Int64})
+    index = [n.code for n in framework.indicators]
+    sig = (values.filter(pl.col("indicator").is_in(index) & pl.col("outside_coverage"))
+           .group_by("unit_id", "year").agg(pl.col("indicator").sort().str.join(",").alias("out")))
+    grid = values.select("unit_id", "year").unique().join(sig, on=["unit_id", "year"], how="left").with_columns(
+        pl.col("out").fill_null(""))
+    prev = grid.select("unit_id", (pl.col("year") + 1).alias("year"), pl.col("out").alias("before"))
+    return (grid.join(prev, on=["unit_id", "year"]).filter(pl.col("out") != pl.col("before"))
+            .select("unit_id", pl.col("year").cast(pl.Int64)).sort("unit_id", "year"))
+
+
 def _clean(s: pl.DataFrame) -> pl.DataFrame:
     return s.filter(pl.col("x").is_not_null() & ~pl.col("x").is_nan())
 
@@ -70,7 +93,10 @@ def trend_alerts(values, scores, rule: dict, framework: Framework) -> list[dict]
         return []
     s = _clean(s)
     prev = s.select("unit_id", (pl.col("year") + 1).alias("year"), pl.col("x").alias("previous"))
-    d = s.join(prev, on=["unit_id", "year"]).with_columns(
+    d = s.join(prev, on=["unit_id", "year"])
+    if rule["target"] not in {n.code for n in framework.computed}:  # a composite of the index
+        d = d.join(coverage_changes(values, framework), on=["unit_id", "year"], how="anti")
+    d = d.with_columns(
         ((pl.col("previous") - pl.col("x")) * pl.col("direction")).alias("fall"))
     if "fall_sd" in rule:
         sd = (pl.col("x") - pl.col("previous")).std().over("year", *_peer_keys(scores))

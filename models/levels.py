@@ -55,7 +55,8 @@ def model_alerts(risk: pl.DataFrame, rule_code: str = "risk_model") -> pl.DataFr
 def merge(alerts: pl.DataFrame, grid: pl.DataFrame, hold_periods: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(alerts with `hold` rows added, levels per unit and year).
 
-    grid: unit_id, year of every unit-year rated (a year without alerts is a clean period).
+    grid: unit_id, year of every unit-year (a year without alerts is a clean period), and
+    optionally `rated`: a year without a score is not a clean period but a gap (nothing known).
     The levels frame has unit_id, year, level (null: no alert), rule_level, model_level, held.
 
     Examples
@@ -75,8 +76,10 @@ def merge(alerts: pl.DataFrame, grid: pl.DataFrame, hold_periods: int = 1) -> tu
         pl.col("rule").filter(pl.col("r") == pl.col("r").max()).sort().alias("why"),
         pl.col("source").filter(pl.col("r") == pl.col("r").max()).sort().first().alias("src"),
     )
+    rated = grid.select("unit_id", "year", pl.col("rated") if "rated" in grid.columns else pl.lit(True).alias("rated"))
     g = (pl.concat([grid.select("unit_id", "year"), alerts.select("unit_id", "year")]).unique()
-         .join(raw, on=["unit_id", "year"], how="left").sort("unit_id", "year"))
+         .join(raw, on=["unit_id", "year"], how="left").join(rated, on=["unit_id", "year"], how="left")
+         .sort("unit_id", "year"))
     levels, holds = [], []
     state = {}
     for r in g.iter_rows(named=True):
@@ -84,6 +87,10 @@ def merge(alerts: pl.DataFrame, grid: pl.DataFrame, hold_periods: int = 1) -> tu
         prev = state.get(r["unit_id"])
         if prev is not None and prev["year"] != r["year"] - 1:
             prev = None  # a gap in the years: no state carries over
+        if r["rated"] is False and not raw_r:  # not rated and no alert: unknown, not clean
+            state.pop(r["unit_id"], None)
+            levels.append((r["unit_id"], r["year"], None, None, None, False))
+            continue
         if prev is None or raw_r >= prev["level"]:
             cur = {"level": raw_r, "clean": 0, "from": r["year"], "why": r["why"] or [], "src": r["src"]}
         elif prev["clean"] < hold_periods:

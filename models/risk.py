@@ -202,7 +202,9 @@ def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Frame
     rule_alerts = alerts if alerts is not None else pl.DataFrame(schema=levels.ALERT_SCHEMA)
     model_alerts = levels.model_alerts(risk_lv)
     merged, lv = levels.merge(pl.concat([rule_alerts.select(list(levels.ALERT_SCHEMA)), model_alerts]),
-                              features.select(KEYS), cfg.hold_periods)
+                              features.select(*KEYS, rated=pl.col(f"score:{framework.code}").is_not_null()
+                                              if f"score:{framework.code}" in features.columns else pl.lit(True)),
+                              cfg.hold_periods)
     last = max(train_years) if train_years else None
     card = model_card.build(framework, cfg, seed=seed, cols=cols, data=data, train_years=train_years,
                             chosen=chosen, cuts=cuts, backtest=bt)

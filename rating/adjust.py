@@ -67,13 +67,14 @@ def apply_overrides(scores: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFra
 def outlook(scores: pl.DataFrame, alerts: pl.DataFrame, change: float = 3.0) -> pl.Series:
     """Negative when the score fell by more than `change` points on the year or a red or orange
     alert is open in the year; positive when it rose by more than `change` with no alert above
-    yellow; stable otherwise (and for a unit's first rated year)."""
+    yellow; stable otherwise (and for a unit's first rated year); none for a unit-year without a score."""
     severe = (alerts.filter(pl.col("level").is_in(["red", "orange"])).select("unit_id", "year").unique()
               .with_columns(pl.lit(True).alias("_severe")))
     df = scores.select("unit_id", "year", "score").sort("unit_id", "year").with_columns(
         (pl.col("score") - pl.col("score").shift(1).over("unit_id")).alias("_d"))
     df = df.join(severe, on=["unit_id", "year"], how="left").with_columns(pl.col("_severe").fill_null(False))
-    label = (pl.when(pl.col("_severe") | (pl.col("_d") < -change)).then(pl.lit("negative"))
+    label = (pl.when(pl.col("score").is_null()).then(pl.lit(None, pl.String))  # no rating, no outlook
+             .when(pl.col("_severe") | (pl.col("_d") < -change)).then(pl.lit("negative"))
              .when(pl.col("_d") > change).then(pl.lit("positive"))
              .otherwise(pl.lit("stable")))
     got = df.with_columns(label.alias("outlook")).select("unit_id", "year", "outlook")

@@ -70,6 +70,16 @@ def test_a_gap_in_years_carries_no_state():
     assert levels(a, g) == {("u", 2021): "red", ("u", 2023): None}
 
 
+def test_a_year_without_a_score_is_not_a_clean_period():
+    """No data is never read as a clean record: a unit whose indicators cannot be computed in a
+    year is not told that its trigger has cleared, and no level is held over it."""
+    a = alerts([("u", 2021, "red", "rule", "x")])
+    g = grid(["u"], [2021, 2022, 2023]).with_columns(rated=pl.Series([True, False, True]))
+    got, _ = merge(a, g, hold_periods=1)
+    assert levels(a, g) == {("u", 2021): "red", ("u", 2022): None, ("u", 2023): None}
+    assert got.filter(pl.col("rule") == "hold").height == 0
+
+
 def test_model_alert_rows():
     risk = pl.DataFrame({"unit_id": ["a", "b"], "year": [2024, 2024], "probability": [0.42, 0.01],
                          "level": ["orange", None], "cutoff": [0.3, None], "model": ["gbm", "gbm"],

@@ -43,3 +43,10 @@ def test_outlook_from_trend_and_alerts():
     alerts = pl.DataFrame({"unit_id": ["440200"], "year": [2023], "level": ["red"]})
     got = outlook(SCORES, alerts, change=3.0).to_list()
     assert got == ["stable", "negative", "negative", "positive"]
+
+
+def test_no_outlook_without_a_score():
+    """A unit-year the data cannot rate gets no outlook, even under an alert."""
+    scores = SCORES.with_columns(pl.when(pl.col("year") == 2024).then(None).otherwise(pl.col("score")).alias("score"))
+    alerts = pl.DataFrame({"unit_id": ["440100"], "year": [2024], "level": ["red"]})
+    assert outlook(scores, alerts).to_list() == ["stable", None, "stable", None]
