@@ -227,3 +227,18 @@ def test_alerts_frame_schema_and_order():
 def test_every_shipped_rule_describes_itself(rule):
     zh, en = rules.describe(rule)
     assert zh and en and rule["kind"] != zh
+
+
+def test_a_score_fall_where_a_table_starts_is_not_alerted():
+    """Failure records that start in 2023 change what the index rests on; the score's move from
+    2022 to 2023 is an artefact of the data, not a fall in integrity."""
+    from indicators.framework import load_framework
+    from models.dynamics import trend_alerts
+
+    fw = load_framework()
+    s = pl.DataFrame({"unit_id": ["a", "a", "b", "b"], "year": [2022, 2023] * 2, "score": [90.0, 70.0, 90.0, 70.0]})
+    v = pl.DataFrame({"unit_id": ["a", "a", "b", "b"], "year": [2022, 2023] * 2,
+                      "indicator": ["judgment_lost_per_100_staff"] * 4, "value": [None, 1.0, 0.0, 1.0],
+                      "outside_coverage": [True, False, False, False]})
+    rule = {"code": "drop", "kind": "trend", "target": "score", "fall": 10, "level": "orange"}
+    assert [(a["unit_id"], a["year"]) for a in trend_alerts(v, s, rule, fw)] == [("b", 2023)]
