@@ -50,7 +50,7 @@ def scope_of(fw: Framework, indicators: pl.DataFrame, coverage: dict[str, dict])
     return {
         "covered": [d for d in dims if d in reached],
         "not_covered": [d for d in dims if d not in reached],
-        "names": {d: [fw.node(d).name_zh, fw.node(d).name_en] for d in dims},
+        "names": {c: [fw.node(c).name_zh, fw.node(c).name_en] for c in dims + out},  # for pages of a rating without them
         "indicators_out": out,
         "covered_weight": weight,
         "latest_year": int(latest) if latest is not None else None,
