@@ -6,6 +6,7 @@ import polars as pl
 
 from reports import fmt
 from reports.i18n import alert_label, source_label
+from reports.scope import about_capacity, capacity_rules, fiscal_note
 from reports.tables import ALERT_ORDER, Inputs
 
 
@@ -16,6 +17,7 @@ def alerts_context(inp: Inputs, colours: dict) -> dict:
     df = inp.alerts.sort(pl.col("year"), "unit_id", "rule", descending=[True, False, False])
     en = inp.lang == "en"
     known = list(ALERT_ORDER)
+    debt_rules, note = capacity_rules(inp.framework), fiscal_note(inp)
     levels = []
     for level in known + sorted({lv for lv in df["level"].to_list() if lv not in ALERT_ORDER and lv}):
         sub = df.filter(pl.col("level") == level)
@@ -30,6 +32,7 @@ def alerts_context(inp: Inputs, colours: dict) -> dict:
                 "href": f"units/{uid}.html" if uid in inp.paged else None,
                 "source": source_label(r["source"], inp.lang), "rule": fmt.text(r["rule"]),
                 "message": fmt.text(msg), "evidence": fmt.evidence(r["evidence"]) if inp.internal else [],
+                "note": note if note and about_capacity(r["rule"], r["evidence"], debt_rules) else "",
             })
         levels.append({"level": level, "label": alert_label(level, inp.lang), "rows": rows, "count": len(rows)})
     counts = (inp.alerts.group_by("year", "level").len().sort("year", descending=True))

@@ -184,7 +184,7 @@ def render_coinr(out, result, *, lang: str = "zh", idata: pl.DataFrame | None = 
     years = result.scores["Time"].drop_nulls() if "Time" in result.scores.columns else None
     site = {"framework": meta.name(meta.root), "framework_version": "", "year": str(years.max()) if years is not None
             and len(years) else "", "edition": t["coinr_title"], "software": "integrity-rating", "version": __version__,
-            "note": ""}
+            "note": "", "scope": None}
     common = {"t": t, "lang": lang, "html_lang": HTML_LANG[lang], "csp": Markup(CSP), "css": static("report.css"),
               "site": site, "internal": False, "nav": PAGES, "root": ""}
     env = environment()

@@ -127,6 +127,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sensitivity_chart_desc": ("各假设的一阶指数（深色）与总效应指数（浅色），横线为置信区间。",
                                "First-order (dark) and total-order (light) index of each assumption, with their "
                                "confidence intervals as lines."),
+    # coverage and scope (every page, methodology, unit pages)
+    "scope_covers": ("本评价覆盖：{covered}；未覆盖：{not_covered}（无数据）",
+                     "This rating covers: {covered}; not covered: {not_covered} (no data)"),
+    "scope_unofficial": ("非正式评价结果：{reason}", "Not an official rating: {reason}"),
+    "scope_unofficial_bare": ("非正式评价结果", "Not an official rating"),
+    "list_sep": ("、", ", "),
+    "no_scores": ("本次评价没有任何单位获得得分：数据不足以计算。",
+                  "No unit has a score in this run: the data are not enough to compute one."),
+    "no_grades": ("本次评价没有任何单位获得等级。", "No unit has a grade in this run."),
+    "whatif_note_unofficial": ("调整维度权重可即时查看得分、排名和等级的变化，仅在本页面内计算，不改变公布结果。",
+                               "Change the dimension weights to see scores, ranks and grades update in this page. "
+                               "Nothing is saved and the published result does not change."),
+    "whatif_active_unofficial": ("当前显示的是模拟结果，并非公布结果。",
+                                 "Showing a what-if result, not the published one."),
+    "data_sources": ("数据来源", "Data sources"),
+    "present": ("是否提供", "Supplied"),
+    "present_yes": ("已提供", "present"),
+    "present_no": ("未提供", "absent"),
+    "years_covered": ("覆盖年度", "Years covered"),
+    "coverage_basis": ("覆盖范围依据", "Coverage from"),
+    "declared": ("数据方声明", "declared"),
+    "inferred": ("按数据推断", "inferred from the rows"),
+    "units_covered": ("覆盖单位", "Units covered"),
+    "units_all": ("全部单位", "all units"),
+    "units_n": ("{n}个单位", "{n} units"),
+    "units_with_rows": ("有记录单位", "Units with rows"),
+    "covered_weight": ("可计算部分占指数权重（评价年度）", "Share of the index weight computable (rated year)"),
+    "indicators_out": ("无任何数据的指标", "Indicators without any value"),
+    "fiscal_capacity": ("综合财力口径", "Fiscal capacity definition"),
+    "fiscal_capacity_note": ("综合财力口径：{text}", "Fiscal capacity: {text}"),
+    "fiscal_capacity_term": ("综合财力", "Fiscal capacity"),
+    "fiscal_rows": ("直接提供{given}行，由构成项推算{derived}行，无法确定{missing}行（该行债务率缺失）",
+                    "{given} row(s) given, {derived} derived from components, {missing} without one "
+                    "(debt ratio missing there)"),
+    "data_years": ("数据覆盖年度", "Years the data cover"),
+    "data_years_line": ("{table}：{years}", "{table}: {years}"),
+    "no_data": ("无数据", "no data"),
+    "outside_coverage": ("超出数据覆盖年度", "outside the years the data covers"),
     # COINr scoring
     "coinr_title": ("综合指数评分结果", "Composite index results"),
     "coinr_ranking": ("排名及各级得分", "Ranking with every aggregate"),
@@ -177,4 +215,16 @@ FACTORS = {
     "weights": ("权重", "Weights"), "impute": ("缺失值填补", "Imputation"), "treat": ("异常值处理", "Outlier treatment"),
     "normalise": ("标准化", "Normalisation"), "aggregate": ("汇总方法", "Aggregation"),
     "leave_one_out": ("剔除单个指标", "Leaving one indicator out"),
+}
+RECORD_TABLES = {
+    "failure_records": ("失信记录", "failure records"),
+    "complaints": ("12345热线工单", "12345 hotline tickets"),
+    "debt": ("政府债务", "government debt"),
+    "contracts": ("合同与承诺", "contracts and commitments"),
+}
+FISCAL_DEFINITION = {
+    "given": ("数据提供的综合财力", "fiscal capacity as supplied"),
+    "derived": ("由构成项之和推算", "the sum of its components"),
+    "default": ("提供时取综合财力，否则为一般公共预算收入、政府性基金收入与上级转移支付收入之和",
+                "fiscal capacity where supplied, else general budget + fund revenue + transfers received"),
 }

@@ -17,6 +17,7 @@ from reports.i18n import (METHOD_EXPLAIN, METHOD_TEXT, alert_label, kind_label, 
                           node_label, unit_text)
 from reports.labels import ALERT_KINDS
 from reports.model_card import model_section
+from reports.scope import data_sources
 from reports.sensitivity import sensitivity_section, uncertainty
 from reports.tables import Inputs
 
@@ -204,7 +205,8 @@ def audit_section(audit, inp: Inputs) -> dict | None:
             a, b, v = ("a", "b", "r") if "r" in cols else ("row", "col", "value")
             if {"level_a", "level_b"} <= cols:
                 df = df.filter((pl.col("level_a") == 1) & (pl.col("level_b") == 1))
-            svg = _heatmap(df, a, b, v, inp, salt=f"audit-{len(tables)}")
+            # no pair of indicators (e.g. one computable indicator): no heatmap, not an empty one
+            svg = _heatmap(df, a, b, v, inp, salt=f"audit-{len(tables)}") if df.height else ""
         else:
             tables.append({"caption": name, "table": frame_table(df)})
     return {"svg": svg, "tables": tables}
@@ -217,7 +219,8 @@ def methodology_context(inp: Inputs, *, audit=None, sensitivity=None, card=None,
     return {
         "framework": {"name": node_label(fw, inp.lang), "code": fw.code, "version": fw.version, "sha256": fw.sha256},
         "hierarchy": hierarchy(inp), "auxiliary": auxiliary(inp), "rules": rules(inp), "methods": methods(inp),
-        "coverage": coverage(inp), "manifest": manifest(inp), "uncertainty": uncertainty(inp),
+        "data_sources": data_sources(inp), "coverage": coverage(inp), "manifest": manifest(inp),
+        "uncertainty": uncertainty(inp),
         "audit": audit_section(audit, inp), "sensitivity": sensitivity_section(sensitivity, inp.lang),
         "model": model_section(inp, card, backtest, predictions),
         "alert_rules_note": message("alert_rules_note", inp.lang, hold=hold),

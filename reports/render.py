@@ -19,6 +19,7 @@ from reports.charts import grade_colours
 from reports.i18n import HTML_LANG, node_label
 from reports.methodology import methodology_context
 from reports.overview import overview
+from reports.scope import banner
 from reports.tables import UNIT_ID, prepare
 from reports.unit import unit_contexts
 
@@ -126,11 +127,13 @@ def render(out: pathlib.Path, *, framework, units: pl.DataFrame, scores: pl.Data
     t = inp.t
     colours = grade_colours(framework)
     man = inp.manifest
+    scope = banner(inp)
     site = {
         "framework": node_label(framework, lang), "framework_version": framework.version,
         "year": inp.year if inp.year is not None else "—",
         "edition": t["audience_internal"] if inp.internal else t["audience_public"],
-        "software": man.get("software") or "", "version": man.get("version") or "", "note": t["official_note"],
+        "software": man.get("software") or "", "version": man.get("version") or "",
+        "note": t["official_note"] if scope["official"] else "", "scope": scope,
     }
     common = {"t": t, "lang": lang, "html_lang": HTML_LANG[lang], "csp": Markup(CSP), "css": static("report.css"),
               "site": site, "internal": inp.internal, "nav": RUN_PAGES}

@@ -27,7 +27,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                "score_low": F, "score_high": F, "grade": S, "grade_uncapped": S, "veto": S,
                "honours_eligible": B, "honours_reason": S, "outlook": S, "override": S},
     "indicators": {"unit_id": S, "year": INT, "indicator": S, "value": F, "normalised": F,
-                   "numerator": F, "denominator": F},
+                   "numerator": F, "denominator": F, "outside_coverage": B},
     "alerts": {"unit_id": S, "year": INT, "level": S, "source": S, "rule": S, "message": S, "message_en": S,
                "evidence": S},
     "risk": {"unit_id": S, "year": INT, "probability": F},

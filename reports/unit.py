@@ -10,7 +10,7 @@ from typing import Iterator
 
 import polars as pl
 
-from reports import fmt, records as rec, svg, unit_risk, weights
+from reports import fmt, records as rec, scope, svg, unit_risk, weights
 from reports.i18n import (CATEGORY, SEVERITY, STATUS, alert_label, kind_label, level_label, lookup,
                           node_label, source_label, unit_text)
 from reports.tables import ALERT_ORDER, Inputs, group_rows
@@ -57,6 +57,8 @@ class Prepared:
                                  "unit_text": unit_text(n.unit, inp.lang), "top": top.code,
                                  "depth": depth + (n.parent is not None)}
         self._layouts: dict = {}
+        self.data_years = scope.unit_years(inp)
+        self.debt_rules, self.fiscal_note = scope.capacity_rules(fw), scope.fiscal_note(inp)
         self.risk_parts = unit_risk.RiskParts(inp, current)
 
     def layout(self, fw, kind, level) -> list:
@@ -147,6 +149,7 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
     empty: dict = {}
     for code in p.layout(fw, unit.get("kind"), unit.get("level")):
         r, i = have.get(code, empty), info[code]
+        outside = bool(r.get("outside_coverage"))
         x, eff, c = r.get("normalised"), r.get("eff"), r.get("contribution")
         lost = None if x is None or eff is None or c is None else (100 - x) * eff
         grp = groups.get(i["top"])
@@ -154,13 +157,18 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
             grp = groups[i["top"]] = {"label": info[i["top"]]["label"], "rows": []}
         grp["rows"].append({
             "code": code, "label": i["label"], "unit": i["unit_text"],
-            "value": fmt.measure(r.get("value"), i["unit"]), "normalised": fmt.num(x),
+            "value": fmt.DASH if outside else fmt.measure(r.get("value"), i["unit"]), "outside": outside,
+            "normalised": fmt.num(x),
             "eff": fmt.pct(eff, 1), "contribution": fmt.num(c, 2), "lost": fmt.num(lost, 2),
             "percentile": fmt.num(r.get("percentile"), 0), "_pct": r.get("percentile"),
         })
-    aux = [{"code": n.code, "label": info[n.code]["label"], "unit": info[n.code]["unit_text"],
-            "value": fmt.measure(have[n.code].get("value"), n.unit)}
-           for n in fw.auxiliary if n.code in have]
+    aux = []
+    for n in fw.auxiliary:
+        if n.code in have:
+            r = have[n.code]
+            outside = bool(r.get("outside_coverage"))
+            aux.append({"code": n.code, "label": info[n.code]["label"], "unit": info[n.code]["unit_text"],
+                        "value": fmt.DASH if outside else fmt.measure(r.get("value"), n.unit), "outside": outside})
     return list(groups.values()), aux
 
 
@@ -172,12 +180,14 @@ def strengths(groups: list[dict]) -> tuple[list[dict], list[dict]]:
     return good, bad
 
 
-def alert_rows(rows: list[dict], inp: Inputs) -> list[dict]:
+def alert_rows(rows: list[dict], inp: Inputs, p: Prepared) -> list[dict]:
     en = inp.lang == "en"
     return [{"year": r["year"], "level": r["level"] or "", "level_label": alert_label(r["level"], inp.lang),
              "source": source_label(r["source"], inp.lang), "rule": fmt.text(r["rule"]),
              "message": fmt.text((r["message_en"] or r["message"]) if en else (r["message"] or r["message_en"])),
-             "evidence": fmt.evidence(r["evidence"]) if inp.internal else []} for r in rows]
+             "evidence": fmt.evidence(r["evidence"]) if inp.internal else [],
+             "note": p.fiscal_note if p.fiscal_note and scope.about_capacity(r["rule"], r["evidence"], p.debt_rules)
+             else ""} for r in rows]
 
 
 def record_row(r: dict, uid: str, inp: Inputs, p: Prepared) -> dict:
@@ -221,7 +231,8 @@ def unit_contexts(inp: Inputs, colours: dict) -> Iterator[tuple[str, dict]]:
             "unit": header(uid, inp, p), "summary": summary(row, inp, p, grades),
             "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours),
             "indicator_groups": groups, "auxiliary": aux, "strengths": good, "weaknesses": bad,
-            "alerts": alert_rows(p.alerts.get(uid, []), inp),
+            "alerts": alert_rows(p.alerts.get(uid, []), inp, p),
+            "data_years": p.data_years.get(uid, []) if p.data_years is not None else [],
             "explanations": unit_risk.explanation_rows(uid, inp, p.risk_parts, p.info),
             "grade_probs": unit_risk.grade_probabilities(row, inp, grades),
             "record_groups": record_groups(uid, inp, p, groups) if inp.internal else [],

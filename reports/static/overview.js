@@ -1,6 +1,6 @@
 /* Overview page: ranking filters, comparison selectors and what-if weights.
    The what-if result is computed here from the published dimension scores; it is never the
-   official result, and "reset" restores the published values exactly. */
+   published result, and "reset" restores the published values exactly. */
 (function () {
   'use strict';
   function $(id) { return document.getElementById(id); }

@@ -177,3 +177,17 @@ def test_optional_methodology_sections(framework, run, rendered, tmp_path):
     assert "cronbach" in html and "weights ±25%" in html
     _, problems = check(html)
     assert problems == []
+
+
+def test_audit_without_a_pair_of_indicators_has_no_heatmap(framework, run, tmp_path):
+    """One computable indicator: correlations only with its aggregates, so nothing to draw."""
+    from reports.render import render
+
+    code, parent = framework.indicators[0].code, framework.indicators[0].parent
+    audit = {"correlations": pl.DataFrame([(code, parent, 1, 2, "parent", 1.0, 4)], orient="row",
+                                          schema=["a", "b", "level_a", "level_b", "relation", "r", "n"]),
+             "correlation_flags": pl.DataFrame({"flag": ["negative_with_parent"], "group": [parent], "a": [code],
+                                                "b": [parent], "r": [-0.5], "n": [4]})}
+    paths = render(tmp_path, framework=framework, audit=audit, **run)
+    html = next(p for p in paths if p.name == "methodology.html").read_text(encoding="utf-8")
+    assert 'id="audit"' in html and "negative_with_parent" in html and "<svg" not in html.split('id="audit"')[1].split("</section>")[0]
