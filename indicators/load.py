@@ -23,7 +23,9 @@ import duckdb
 import polars as pl
 
 from indicators import contract
+from indicators.delivery import Delivery, read_delivery
 from indicators.errors import InputError
+from indicators.fiscal import apply_fiscal_rule, fiscal_problems
 from indicators.lifecycle import STAGED_FAILURE_RECORDS, Lifecycle, staging_view_sql
 from indicators.mask import mask_frame
 from indicators.read import Source, Unreadable, find_files, open_source, sha256_file, sql_ident
@@ -70,6 +72,8 @@ class Loaded:
     encodings: dict[str, str]  # CSV tables only
     extra_columns: dict[str, list[str]]
     sha256: dict[str, str]
+    #: debt only: the manifest's `fiscal_capacity` entry (indicators.fiscal.apply_fiscal_rule)
+    fiscal: dict | None = None
 
 
 def _problem_text(path: Path, exc: Exception) -> str:
@@ -295,12 +299,15 @@ def load(
     *,
     as_of: dt.date,
     lifecycle: Lifecycle = Lifecycle(),
+    delivery: Delivery | None = None,
 ) -> Loaded:
     """Read, validate and stage every contract table found in `data_dir` into `con`.
 
     Creates one table per present input table (named as in the contract, typed with the
     contract's DuckDB types, accepted rows and contract columns only) and, when failure
-    records are present, the view `stg_failure_records` with the lifecycle columns.
+    records are present, the view `stg_failure_records` with the lifecycle columns. The debt
+    table's fiscal_capacity is the one the fiscal rule of `delivery` (default: read from
+    `data_dir/delivery.toml`) gives.
 
     Raises
     ------
@@ -314,6 +321,11 @@ def load(
     if not data_dir.is_dir():
         raise InputError(head, problems=[f"{data_dir}: not a folder"])
     files, problems = find_files(data_dir)
+    try:
+        delivery = read_delivery(data_dir) if delivery is None else delivery
+    except InputError as exc:
+        problems.append(str(exc))
+        delivery = Delivery()
     sources: dict[str, Source] = {}
     for name, path in files.items():
         try:
@@ -322,6 +334,8 @@ def load(
             problems.append(_problem_text(path, exc))
             continue
         problems.extend(sources[name].problems())
+    if "debt" in sources:
+        problems.extend(fiscal_problems(delivery.fiscal, files["debt"].name, sources["debt"].present))
     if problems:
         raise InputError(head, problems=problems)
     present = tuple(name for name in contract.TABLES if name in sources)
@@ -364,6 +378,7 @@ def load(
             if problems:
                 con.execute("; ".join(f"DROP TABLE IF EXISTS {sql_ident(t)}" for t in created))
                 raise InputError(head, problems=problems)
+            fiscal = apply_fiscal_rule(con, delivery.fiscal) if "debt" in sources else None
             if "failure_records" in sources:
                 con.execute(view)
         finally:
@@ -378,6 +393,7 @@ def load(
         encodings={n: s.encoding for n, s in sources.items() if s.encoding},
         extra_columns={name: sources[name].extra_columns for name in present},
         sha256=sha,
+        fiscal=fiscal,
     )
 
 

@@ -6,7 +6,8 @@ structural problem of every table is known before any row is validated. `Source.
 makes the file readable by DuckDB's CSV reader where needed: GBK/GB18030 CSV is transcoded to
 UTF-8 in streaming chunks and XLSX is streamed (openpyxl read-only) into a UTF-8 CSV, both in a
 temporary folder the caller owns. Row validation happens in SQL over `Source.scan_sql`, with
-`typed_sql` turning text into the contract types (docs/input.md, "Values").
+`typed_sql` turning text into the contract types (docs/input.md, "Values"). A header may name
+a column in English or in Chinese (`contract.Column.zh`); the scan yields contract names only.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import charset_normalizer
@@ -31,6 +34,8 @@ CHUNK_BYTES = 1 << 22  # streaming transcoding and hashing
 MAX_COLUMNS = 16_384  # the width of an Excel sheet; the widest table of the contract has ten
 MAX_XLSX_UNPACKED = 1 << 30  # bytes a workbook may unpack to ...
 MAX_XLSX_RATIO = 100  # ... and, above 64 MB, at most this many times its packed size
+MAX_LISTED = 20  # header names a missing-column message lists
+CLOSE = 0.6  # difflib ratio from which a header name is offered as the closest to a missing column
 _WIDE_CHAR = re.compile("[\u0800-\uffff]")  # three-byte UTF-8: CJK and friends
 _CHINESE = {"gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950"}
 _WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32"}  # before UTF-16:
@@ -253,6 +258,57 @@ def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str
     return {name: type_ for name, type_, *_ in rows}
 
 
+def column_positions(table: str, header: list[str]) -> dict[str, list[int]]:
+    """Contract column -> positions in `header` of its English or Chinese name (Column.zh)."""
+    aliases = contract.TABLES[table].aliases
+    out: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        if name in aliases:
+            out.setdefault(aliases[name], []).append(i)
+    return out
+
+
+def header_problems(file: str, table: str, header: list[str]) -> list[str]:
+    """One line per contract column the header names twice, or lacks although it is required.
+
+    A missing column's line lists the names found and the closest unused one (difflib over the
+    column's English and Chinese names), or says when only the case differs.
+    """
+    out = []
+    positions = column_positions(table, header)
+    unused = [n for n in dict.fromkeys(header) if n and n not in contract.TABLES[table].aliases]
+    lowered = {name.lower(): name for name in header}
+    for column in contract.TABLES[table].columns:
+        names = [header[i] for i in positions.get(column.name, [])]
+        if len(set(names)) > 1:
+            both = " and ".join(dict.fromkeys(names))
+            out.append(f"{file}: columns {both} both name column {column.name}; keep one")
+        elif len(names) > 1:
+            out.append(f"{file}: column {names[0]} appears {len(names)} times")
+        elif not names and column.required:
+            if column.name in lowered:
+                hint = f" (found '{lowered[column.name]}': names are case-sensitive)"
+            else:
+                shown = [n for n in header if n]
+                found = ", ".join(shown[:MAX_LISTED]) + (f", ... ({len(shown) - MAX_LISTED} more)"
+                                                         if len(shown) > MAX_LISTED else "")
+                hint = f" ({column.zh}); found: {found or 'no named column'}"
+                if near := closest(column, unused):
+                    hint += f"; closest: {near}"
+            out.append(f"{file}: missing required column {column.name}{hint}")
+    return out
+
+
+def closest(column: contract.Column, names: list[str]) -> str | None:
+    """The name in `names` most like the column's English or Chinese name, if any is close."""
+
+    def score(name: str) -> float:
+        return max(difflib.SequenceMatcher(None, name.lower(), n).ratio() for n in (column.name, column.zh) if n)
+
+    best = max(names, key=score, default=None)
+    return best if best is not None and score(best) >= CLOSE else None
+
+
 @dataclass
 class Source:
     """One input file, opened for structural checks and, after `prepare`, for row checks."""
@@ -270,38 +326,37 @@ class Source:
         """True when undecodable bytes were replaced by U+FFFD while transcoding."""
         return self.encoding in ("gbk", "gb18030")
 
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        """Contract column -> positions in the header of the names (English or Chinese) naming it."""
+        return column_positions(self.table, self.header)
+
     @property
     def present(self) -> list[str]:
         """Contract columns found in the file, in contract order."""
-        return [c for c in contract.TABLES[self.table].column_names if c in self.header]
+        return [c for c in contract.TABLES[self.table].column_names if c in self.positions]
 
     @property
     def extra_columns(self) -> list[str]:
-        known = set(contract.TABLES[self.table].column_names)
+        known = contract.TABLES[self.table].aliases
         return [c for c in dict.fromkeys(self.header) if c and c not in known]
+
+    def file_name(self, column: str) -> str:
+        """The header name under which the file holds contract column `column`."""
+        return self.header[self.positions[column][0]]
 
     def source_type(self, column: str) -> str:
         """DuckDB type of a column as the scan yields it (VARCHAR unless Parquet says else)."""
-        return self.native_types.get(column, "VARCHAR")
+        if column not in self.positions:
+            return "VARCHAR"
+        return self.native_types.get(self.file_name(column), "VARCHAR")
 
     def problems(self) -> list[str]:
         """Structural problems of the header: missing required or repeated contract columns."""
-        out = []
-        table = contract.TABLES[self.table]
         if len(self.header) == 1 and any(sep in self.header[0] for sep in ";\t|"):
             single = f"the header is a single column ('{self.header[0][:60]}')"
             return [f"{self.path.name}: {single}; fields must be separated by commas"]
-        lowered = {name.lower(): name for name in self.header}
-        for column in table.columns:
-            count = self.header.count(column.name)
-            if count > 1:
-                out.append(f"{self.path.name}: column {column.name} appears {count} times")
-            elif count == 0 and column.required:
-                hint = ""
-                if column.name in lowered:
-                    hint = f" (found '{lowered[column.name]}': names are case-sensitive)"
-                out.append(f"{self.path.name}: missing required column {column.name}{hint}")
-        return out
+        return header_problems(self.path.name, self.table, self.header)
 
     def prepare(self, workdir: Path) -> None:
         """Make the file readable by DuckDB: transcode GB CSV, convert XLSX to UTF-8 CSV."""
@@ -331,13 +386,13 @@ class Source:
         path = sql_literal(self.read_path or self.path)
         if self.format == "parquet":
             picks = [
-                sql_ident(c) if c in self.header else f"NULL::VARCHAR AS {sql_ident(c)}"
+                f"{sql_ident(self.file_name(c))} AS {sql_ident(c)}"
+                if c in self.positions
+                else f"NULL::VARCHAR AS {sql_ident(c)}"
                 for c in table.column_names
             ]
             return f"SELECT file_row_number + 1 AS _n, {', '.join(picks)} FROM read_parquet({path}, file_row_number=true)"
-        position = {}
-        for i, name in enumerate(self.header):
-            position.setdefault(name, i)
+        position = {c: at[0] for c, at in self.positions.items()}
         spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(self.header)))
         picks = [
             f"c{position[c]} AS {sql_ident(c)}"

@@ -3,11 +3,14 @@ exit code (see the README). No traceback reaches the user unless --debug is give
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 from indicators.errors import EngineError, UsageError
+from indicators.examples import NAMES as EXAMPLE_NAMES
 
 EPILOG = "Exit codes: 0 ok; 1 data cannot be rated (validate); 2 usage; 3 input; 4 framework; 5 output; 6 method; 70 internal error."
 
@@ -51,6 +54,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audience", choices=("internal", "public"), default="internal",
                    help="internal: everything; public: what a third party publishes")
     p.add_argument("--replications", type=_count, help="uncertainty replications (default: the framework's)")
+    p.add_argument("--years", type=_years, metavar="FIRST-LAST",
+                   help="rate only these years, e.g. 2019-2025 or 2024 (default: every year of unit_stats)")
     _memory_option(p)
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                    help="where the indicators are computed: duckdb (embedded, default) or spark, which reads the "
@@ -66,11 +71,19 @@ def _memory_option(p: argparse.ArgumentParser) -> None:
                         "(default: $RATING_MEMORY_LIMIT, else 1GB)")
 
 
+def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
+    """--debug, --quiet and --verbose, accepted before the command and after it: a command's
+    copy has no default, so it never hides what was given before the command."""
+    default = False if top else argparse.SUPPRESS
+    p.add_argument("--debug", action="store_true", default=default, help="show tracebacks")
+    p.add_argument("--quiet", action="store_true", default=default,
+                   help="only errors: no summary, report or warning; the exit code tells the outcome")
+    p.add_argument("--verbose", action="store_true", default=default, help="log every stage")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rating", description="Government integrity (政务诚信) rating and risk early warning.", epilog=EPILOG)
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
-    p.add_argument("--quiet", action="store_true", help="only errors")
-    p.add_argument("--verbose", action="store_true", help="log every stage")
+    _global_options(p, top=True)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("demo", help="generate the default synthetic Guangdong world and rate it",
@@ -98,11 +111,23 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("dir", type=Path, help="the project folder to create (must be empty or new)")
     i.add_argument("--force", action="store_true", help="write into a non-empty folder (replaces only the files init writes)")
 
+    x = sub.add_parser("example", help="write a real data set as a data folder, to rate with `rating run`",
+                       description="guangdong-debt: Guangdong's 21 cities, statutory debt and revenue 2018-2025, "
+                                   "from public government figures (fiscal dimension only).")
+    x.add_argument("name", choices=EXAMPLE_NAMES, help="the example to write")
+    x.add_argument("dir", type=Path, help="the data folder to create (must be empty or new)")
+    x.add_argument("--force", action="store_true", help="write into a non-empty folder (replaces only the example's files)")
+
     v = sub.add_parser("validate", help="check a data folder and summarise what would be rated",
-                       description="Run only the input stage; exit 0 when the data can be rated, 1 when it cannot.")
+                       description="Run only the input stage and report, per table, the rows read, accepted and "
+                                   "quarantined, the years and units covered; which indicators and dimensions of the "
+                                   "framework can be computed; figures that jump by more than half from one year to "
+                                   "the next (a warning). Exit 0 when the data can be rated, 1 when it cannot (no unit "
+                                   "or no indicator to rate, or a table the framework requires for publication absent).")
     v.add_argument("data", type=Path)
     v.add_argument("--as-of", type=_date)
     v.add_argument("--out", type=Path, help="also write quarantined rows to OUT/quarantine/")
+    v.add_argument("--framework", type=Path, help="framework TOML file (default: the shipped Guangdong framework)")
     _memory_option(v)
 
     c = sub.add_parser("score", help="score indicator tables in COINr's iData/iMeta format",
@@ -120,6 +145,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--impute", default="none", help="none, mean, median, group-mean:COL, group-median:COL")
     c.add_argument("--weights", default="imeta", help="imeta (default), equal, entropy, critic, pca, ahp:FILE")
     c.add_argument("--data-threshold", type=float, metavar="FRACTION", help="minimum share of available children")
+    c.add_argument("--normalise-over", choices=("time", "pooled"), default="time",
+                   help="with a Time column: time (default, COINr's way) treats and normalises each time point on "
+                        "its own; pooled treats and normalises all time points together, so that scores compare "
+                        "across years (as rating run's default). Aggregation and ranks are per time point either way")
     c.add_argument("--uncertainty", type=_count, default=0, metavar="N",
                    help="Monte Carlo replications over weights (x U(0.75,1.25)) and imputation; adds rank_low, rank_median, rank_high")
     c.add_argument("--seed", type=_count, default=0, help="seed of the uncertainty analysis (default 0)")
@@ -135,16 +164,29 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--as-of", type=_date)
     e.add_argument("--limit", type=_count, default=50, help="records to list (default 50; 0 = all)")
     _memory_option(e)
+    for command in sub.choices.values():
+        _global_options(command, top=False)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from rating.progress import setup_logging
+    from rating.progress import reset_logging, setup_logging
 
     setup_logging(quiet=args.quiet, verbose=args.verbose, debug=args.debug)
     try:
-        return COMMANDS[args.command](args)
+        return _dispatch(args)
+    finally:  # called in-process (tests, notebooks), a command leaves no logging or quiet state behind
+        reset_logging()
+
+
+def _dispatch(args) -> int:
+    """Run the command; map every error to one line and an exit code."""
+    try:
+        if not args.quiet:
+            return COMMANDS[args.command](args)
+        with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):  # errors only
+            return COMMANDS[args.command](args)
     except EngineError as err:
         if args.debug:
             raise
@@ -169,7 +211,8 @@ def cmd_demo(args) -> int:
     generate(args.data, scale="demo", fmt="parquet" if args.engine == "spark" else None)
     result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
                         lang=args.lang, audience=args.audience, replications=args.replications,
-                        memory_limit=args.memory_limit, engine=args.engine, spark_master=args.spark_master)
+                        memory_limit=args.memory_limit, engine=args.engine, spark_master=args.spark_master,
+                        years=_year_list(args.years))
     _summary(result)
     return 0
 
@@ -180,9 +223,14 @@ def cmd_run(args) -> int:
     _check_engine(args)
     result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
                         lang=args.lang, audience=args.audience, replications=args.replications,
-                        memory_limit=args.memory_limit, engine=args.engine, spark_master=args.spark_master)
+                        memory_limit=args.memory_limit, engine=args.engine, spark_master=args.spark_master,
+                        years=_year_list(args.years))
     _summary(result)
     return 0
+
+
+def _year_list(years: tuple[int, int] | None) -> list[int] | None:
+    return None if years is None else list(range(years[0], years[1] + 1))
 
 
 def _check_engine(args) -> None:
@@ -191,12 +239,38 @@ def _check_engine(args) -> None:
 
 
 def _summary(result) -> None:
+    """Units and years rated, the latest year's grades (best first, then the units without a
+    grade), alerts, and the scope: dimensions covered and whether the result is official."""
     s = result.tables["scores"]
-    latest = s["year"].max()
-    grades = s.filter(s["year"] == latest)["grade"].value_counts(sort=True)
-    dist = ", ".join(f"{g}: {n}" for g, n in sorted(grades.iter_rows(), key=lambda r: str(r[0])))
-    print(f"rated {s['unit_id'].n_unique()} units over {s['year'].n_unique()} years; {latest}: {dist}; "
+    first, latest = s["year"].min(), s["year"].max()
+    counts = dict(s.filter(s["year"] == latest)["grade"].value_counts().iter_rows())
+    order = [g.code for g in result.framework.grades] if result.framework is not None else []
+    order += sorted(g for g in counts if g is not None and g not in order)
+    dist = [f"{g}: {counts[g]}" for g in order if counts.get(g)]
+    dist += [f"not rated: {counts[None]}"] if counts.get(None) else []
+    years = f"{first}-{latest}" if first != latest else f"{latest}"
+    print(f"rated {s['unit_id'].n_unique()} units over {s['year'].n_unique()} years ({years}); {latest}: {', '.join(dist)}; "
           f"{result.tables['alerts'].height} alerts -> {result.out}/index.html")
+    scope = result.manifest.get("scope")
+    if scope:
+        print(scope_line(scope))
+
+
+def scope_line(scope: dict) -> str:
+    """The manifest's scope in one line.
+
+    >>> scope_line({"covered": ["fiscal"], "not_covered": ["lawful"], "covered_weight": 0.25,
+    ...             "official": False, "reason_en": "too little weight", "reason_zh": "权重不足"})
+    'scope: covered fiscal (25% of the index weight); not covered lawful; not official: too little weight'
+    """
+    weight = scope.get("covered_weight")
+    parts = [f"covered {', '.join(scope['covered']) or 'nothing'}"
+             + (f" ({weight:.0%} of the index weight)" if weight is not None else "")]
+    if scope.get("not_covered"):
+        parts.append(f"not covered {', '.join(scope['not_covered'])}")
+    parts.append("official result" if scope.get("official")
+                 else f"not official: {scope.get('reason_en') or scope.get('reason_zh') or 'see the manifest'}")
+    return "scope: " + "; ".join(parts)
 
 
 def cmd_synth(args) -> int:
@@ -214,23 +288,38 @@ def cmd_synth(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from indicators.db import record_stage_connection
-    from indicators.errors import InputError
-    from indicators.load import load, summary_table, write_quarantine
+    import logging
 
+    from indicators.coverage import table_coverage
+    from indicators.db import record_stage_connection
+    from indicators.delivery import read_delivery
+    from indicators.errors import InputError
+    from indicators.framework import load_framework
+    from indicators.load import load, write_quarantine
+    from rating.inspect import inspect, jump_lines, report
+
+    fw = load_framework(args.framework)
     with record_stage_connection(args.memory_limit) as con:
         try:
-            loaded = load(args.data, con, as_of=args.as_of or dt.date.today())
+            loaded = load(args.data, con, as_of=args.as_of or dt.date.today(), lifecycle=fw.lifecycle)
         except InputError as err:
             print(f"rating: cannot rate {args.data}:\n{err}", file=sys.stderr)
             return 1
-    print(summary_table(loaded))
+        coverage = table_coverage(lambda queries: [con.sql(q).pl() for q in queries], set(loaded.present),
+                                  read_delivery(args.data))
+        found = inspect(con, loaded, fw, coverage)
+    print(report(found, fw))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         write_quarantine(loaded, args.out)
-    empty = [t for t in ("units", "unit_stats") if loaded.counts[t].accepted == 0]
-    if empty:  # the same check as a run's: nothing left to rate
-        print(f"rating: cannot rate {args.data}: no row accepted in {', '.join(empty)}", file=sys.stderr)
+    if found.jumps.height:  # kept, not quarantined: a real change is possible, a typo likelier
+        log = logging.getLogger("rating")
+        log.warning(f"rating: warning: {found.jumps.height} figure(s) change by more than half from one year to "
+                    "the next; check them against the source:")
+        for line in jump_lines(found.jumps):
+            log.warning(f"  {line}")
+    if found.problems:
+        print(f"rating: cannot rate {args.data}: {'; '.join(found.problems)}", file=sys.stderr)
         return 1
     return 0
 
@@ -239,9 +328,12 @@ def cmd_explain(args) -> int:
     import polars as pl
     from indicators.compute import compute_indicators
     from indicators.db import record_stage_connection
+    from indicators.coverage import coverage_text, table_coverage
+    from indicators.delivery import read_delivery
     from indicators.explain import records_behind
     from indicators.framework import load_framework
     from indicators.load import load
+    from rating.explain import explain_lines, records_display
 
     fw = load_framework(args.framework)
     try:
@@ -250,20 +342,22 @@ def cmd_explain(args) -> int:
         raise UsageError(f"unknown indicator {args.indicator!r}; see the framework for the codes") from None
     with record_stage_connection(args.memory_limit) as con:
         loaded = load(args.data, con, as_of=args.as_of or dt.date.today(), lifecycle=fw.lifecycle)
-        ind = compute_indicators(con, fw, set(loaded.present), years=[args.year])
+        coverage = table_coverage(lambda queries: [con.sql(q).pl() for q in queries], set(loaded.present),
+                                  read_delivery(args.data))  # as a run has it: the value is the run's
+        ind = compute_indicators(con, fw, set(loaded.present), years=[args.year], coverage=coverage)
         row = ind.filter((pl.col("unit_id") == args.unit_id) & (pl.col("indicator") == args.indicator))
         if row.is_empty():
             raise UsageError(f"{args.unit_id} {args.year}: indicator {args.indicator!r} does not apply or the unit is unknown")
         r = row.row(0, named=True)
-        d = node.definition
         print(f"{args.unit_id} {args.year} {node.code} ({node.name_zh} / {node.name_en})")
-        print(f"  value       {r['value']}")
-        print(f"  numerator   {r['numerator']}    ({d.measure} over {d.table})")
-        print(f"  denominator {r['denominator']}    ({'unit_stats.' + d.per if d.per else 'records'}; scale {d.scale:g})")
+        print("\n".join(explain_lines(node, r["numerator"], r["denominator"], r["value"])))
+        if r.get("outside_coverage"):
+            table = node.definition.table
+            print(f"  outside the coverage of {table} ({coverage_text(coverage[table], 'en')}): missing, not zero")
         recs = records_behind(con, fw, set(loaded.present), args.unit_id, args.indicator, args.year)
     print(f"  records: {recs.height}")
-    with pl.Config(tbl_rows=args.limit if args.limit else -1, tbl_cols=-1, tbl_width_chars=200):
-        print(recs.head(args.limit) if args.limit else recs)
+    with pl.Config(tbl_rows=args.limit if args.limit else -1, tbl_cols=-1, tbl_width_chars=1000):  # no cell wraps
+        print(records_display(recs.head(args.limit) if args.limit else recs, node.definition.table))
     return 0
 
 
@@ -276,9 +370,18 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_example(args) -> int:
+    from indicators.examples import write_example
+
+    written = write_example(args.name, args.dir, force=args.force)
+    print(f"wrote {args.dir}: {len(written)} files; rate it: rating run {args.dir} --out OUT")
+    return 0
+
+
 def cmd_score(args) -> int:
     import dataclasses
 
+    import polars as pl
     from rating.coinr import read_idata, read_imeta, score_tables, write_score_outputs
     from rating.outputs import atomic_dir
     from rating.uncertainty import experiment_from_tables, uncertainty
@@ -286,7 +389,7 @@ def cmd_score(args) -> int:
 
     idata, imeta = read_idata(args.idata), read_imeta(args.imeta)
     opts = dict(normalise=args.normalise, aggregate=args.aggregate, treat=args.treat, impute=args.impute,
-                data_threshold=args.data_threshold)
+                data_threshold=args.data_threshold, normalise_over=args.normalise_over)
     result = score_tables(idata, imeta, weights=args.weights, **opts)
     if args.uncertainty > 0:
         w = None if args.weights == "imeta" else dict(zip(result.weights["iCode"], result.weights["weight"]))
@@ -294,14 +397,23 @@ def cmd_score(args) -> int:
         keys = [c for c in ("uCode", "Time") if c in unc.columns]
         result = dataclasses.replace(result, scores=result.scores.join(
             unc.select(*keys, "rank_low", "rank_median", "rank_high"), on=keys, how="left"))
+    if "uName" in idata.columns:  # names travel with the codes into scores.csv
+        keys = [c for c in ("uCode", "Time") if c in result.scores.columns]
+        named = result.scores.join(idata.select(*keys, "uName"), on=keys, how="left")
+        result = dataclasses.replace(result, scores=named.select("uCode", "uName", pl.exclude("uCode", "uName")))
     with atomic_dir(args.out, force=args.force, mark="scores.csv") as tmp:
         write_score_outputs(result, tmp)
         render_coinr(tmp, result, lang=args.lang, idata=idata, imeta=imeta)
-    print(f"scored {result.scores.height} units -> {args.out}/scores.csv and {args.out}/index.html")
+    s = result.scores
+    times = s["Time"].n_unique() if "Time" in s.columns else 1
+    what = (f"{s['uCode'].n_unique()} units over {times} time points ({s.height} unit-years)" if times > 1
+            else f"{s.height} units")
+    print(f"scored {what} -> {args.out}/scores.csv and {args.out}/index.html")
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "init": cmd_init, "score": cmd_score, "run": cmd_run, "synth": cmd_synth, "validate": cmd_validate, "explain": cmd_explain}
+COMMANDS = {"demo": cmd_demo, "init": cmd_init, "score": cmd_score, "run": cmd_run, "synth": cmd_synth, "validate": cmd_validate, "explain": cmd_explain,
+            "example": cmd_example}
 
 if __name__ == "__main__":
     sys.exit(main())

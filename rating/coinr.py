@@ -8,9 +8,12 @@ rank. Options are method specifications (`rating.spec.parse_spec`); iMeta column
 
 Notes
 -----
-If iData has a `Time` column with several values, each time point is treated, normalised and
-aggregated on its own (imputation over time uses all of them) and the outputs gain a `Time` column
-after `uCode`. The data threshold counts only observed children: imputed cells are not available.
+If iData has a `Time` column with several values, each time point is aggregated and ranked on its
+own (imputation over time uses all of them) and the outputs gain a `Time` column after `uCode`.
+Treatment and normalisation run per time point too (`normalise_over="time"`, COINr's way), or over
+all time points together (`"pooled"`), so that a score compares across years as `rating run`'s
+`normalise_over = "pooled"` does. The data threshold counts only observed children: imputed cells
+are not available.
 """
 from __future__ import annotations
 
@@ -178,8 +181,8 @@ def _impute(X: np.ndarray, idata: pl.DataFrame, st: Structure, spec: str) -> tup
     return out, flags
 
 
-def _score_slice(X, observed, units, st: Structure, opts: dict):
-    """Treat, normalise and aggregate one time point; returns values per code and used weights."""
+def _normalise_slice(X, observed, units, st: Structure, opts: dict):
+    """Treat and normalise rows together (one time point, or all of them when pooled)."""
     tname, tparams = opts["treat"]
     Xt, points, details = treat_matrix(X, list(st.indicators), units, tname, tparams)
     values, avail, problems = {}, {}, []
@@ -194,6 +197,13 @@ def _score_slice(X, observed, units, st: Structure, opts: dict):
         avail[c] = observed[:, j] & ~np.isnan(values[c])
     if problems:
         raise FrameworkError("normalisation parameters are missing or wrong", problems)
+    return Xt, values, avail, points, details
+
+
+def _score_slice(X, observed, units, st: Structure, opts: dict, normalised: tuple | None = None):
+    """Treat, normalise (unless `normalised` is given) and aggregate one time point; returns
+    values per code and used weights."""
+    Xt, values, avail, points, details = normalised or _normalise_slice(X, observed, units, st, opts)
     shares, methods, crs = {st.root: 1.0}, {st.root: opts["weights"]}, {}
     for agg in st.aggregates:
         kids = st.children[agg]
@@ -226,7 +236,8 @@ def _frame(keys: pl.DataFrame, columns: dict) -> pl.DataFrame:
 
 def score_tables(idata: pl.DataFrame, imeta: pl.DataFrame, *, normalise: str = "minmax:0,100",
                  aggregate: str = "arithmetic", treat: str = "none", impute: str = "none",
-                 weights: str = "imeta", data_threshold: float | None = None) -> ScoreResult:
+                 weights: str = "imeta", data_threshold: float | None = None,
+                 normalise_over: str = "time") -> ScoreResult:
     """Score iData with the hierarchy, weights and directions of iMeta.
 
     Parameters
@@ -244,6 +255,9 @@ def score_tables(idata: pl.DataFrame, imeta: pl.DataFrame, *, normalise: str = "
         `"imeta"`, `"equal"`, `"entropy"`, `"critic"`, `"pca"` or `"ahp:FILE[,force]"`.
     data_threshold : float, optional
         Minimum share of observed children; below it an aggregate is missing.
+    normalise_over : str
+        With several `Time` values: `"time"` treats and normalises each time point on its own
+        (COINr), `"pooled"` all of them together.
 
     Returns
     -------
@@ -281,7 +295,14 @@ def score_tables(idata: pl.DataFrame, imeta: pl.DataFrame, *, normalise: str = "
     X = idata.select([pl.col(c).cast(pl.Float64, strict=False) for c in st.indicators]).to_numpy().astype(float)
     observed = ~np.isnan(X)
     Xi, imputed = _impute(X, idata, st, impute)
+    if normalise_over not in ("time", "pooled"):
+        raise MethodError(f"normalise over {normalise_over!r}: expected time or pooled")
     panel = "Time" in idata.columns and idata["Time"].n_unique() > 1
+    pooled = panel and normalise_over == "pooled"
+    if pooled:  # rows stand for units in treatment and normalisation; the labels map back below
+        if any(name == "dist2ref" for name, _ in opts["normalise"].values()):
+            raise MethodError("dist2ref normalises against a unit in each time point: use normalise over time")
+        whole = _normalise_slice(Xi, observed, [str(i) for i in range(idata.height)], st, opts)
     keys_all = idata.select(["uCode", "Time"] if panel else ["uCode"])
     slices = ([np.flatnonzero((idata["Time"] == t).to_numpy()) for t in idata["Time"].unique().sort()]
               if panel else [np.arange(idata.height)])
@@ -290,7 +311,13 @@ def score_tables(idata: pl.DataFrame, imeta: pl.DataFrame, *, normalise: str = "
     for rows in slices:
         keys = keys_all[rows]
         units = keys["uCode"].to_list()
-        _, values, points, details, shares, methods, crs = _score_slice(Xi[rows], observed[rows], units, st, opts)
+        given = None
+        if pooled:
+            Xt, norm, avail, points, details = whole
+            label = {str(i): u for i, u in zip(rows, units)}
+            points = points.filter(pl.col("uCode").is_in(list(label))).with_columns(pl.col("uCode").replace_strict(label))
+            given = (Xt[rows], {c: v[rows] for c, v in norm.items()}, {c: a[rows] for c, a in avail.items()}, points, details)
+        _, values, points, details, shares, methods, crs = _score_slice(Xi[rows], observed[rows], units, st, opts, given)
         parts["scores"].append(_frame(keys, {a: values[a] for a in st.aggregates})
                                .with_columns(rank_series(values[st.root])))
         parts["norm"].append(_frame(keys, {c: values[c] for c in st.indicators}))
@@ -329,7 +356,7 @@ def score_tables(idata: pl.DataFrame, imeta: pl.DataFrame, *, normalise: str = "
         effective_weights=pl.concat(parts["eff"]),
         structure=struct,
         settings={"normalise": normalise, "aggregate": aggregate, "treat": treat, "impute": impute,
-                  "weights": weights, "data_threshold": data_threshold},
+                  "weights": weights, "data_threshold": data_threshold, "normalise_over": normalise_over},
     )
 
 

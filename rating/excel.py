@@ -28,10 +28,12 @@ from indicators.framework import Definition, Framework
 from rating.migration import UNGRADED, migration
 
 #: Column code -> (Chinese header, English header). Dimension and indicator columns are headed by
-#: the framework's names instead.
+#: the framework's names instead; input columns by the contract's Chinese names.
+_INPUT_COLUMNS = {("units", "unit_id"): "Unit code", ("units", "name"): "Name", ("units", "kind"): "Kind",
+                  ("units", "level"): "Level", ("unit_stats", "year"): "Year"}
 HEADERS: dict[str, tuple[str, str]] = {
-    "unit_id": ("单位代码", "Unit code"), "name": ("名称", "Name"), "kind": ("类型", "Kind"),
-    "level": ("层级", "Level"), "year": ("年度", "Year"), "score": ("得分", "Score"), "rank": ("排名", "Rank"),
+    **{column: (TABLES[table].column(column).zh, en) for (table, column), en in _INPUT_COLUMNS.items()},
+    "score": ("得分", "Score"), "rank": ("排名", "Rank"),
     "rank_low": ("排名下限", "Rank (5th percentile)"), "rank_high": ("排名上限", "Rank (95th percentile)"),
     "grade": ("等级", "Grade"), "rank_median": ("排名中位数", "Median rank"),
     "score_low": ("得分下限", "Score (5th percentile)"), "score_high": ("得分上限", "Score (95th percentile)"),

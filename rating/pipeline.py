@@ -54,8 +54,9 @@ class Result:
     timings: dict = field(default_factory=dict)
     staged: "Staged | None" = field(default=None, repr=False)
     model: object = field(default=None, repr=False)  # the early-warning outcome: card, fitted model
-    #: the framework as given; `framework` is the one rated, without what the data cannot compute
-    declared: Framework | None = field(default=None, repr=False)
+    #: the framework as rated: `framework` without the indicators the data cannot compute
+    #: (manifest "scope"); reports and the workbook show this one
+    rated: Framework | None = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> pl.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -71,7 +72,7 @@ class Result:
         """
         if self.staged is None:
             raise ValueError("this result was loaded from disk: call rating.run on its data folder")
-        fw = framework if framework is not None else (self.declared or self.framework)
+        fw = framework if framework is not None else self.framework
         p = self.manifest["parameters"]
         kw = {"as_of": self.staged.as_of, "lang": p["lang"], "audience": p["audience"],
               "replications": p["replications"], "engine": self.staged.engine["name"],
@@ -348,8 +349,8 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master, years)
     tables, ew, rated, scope = rate(st, fw, seed, reps, timer)
     manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
-    result = Result(tables=tables, manifest=manifest, framework=rated, timings=timer.timings, staged=st, model=ew,
-                    declared=fw)
+    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st, model=ew,
+                    rated=rated)
     if out is not None:
         result.out = Path(out)
         write_run(result, st.loaded, st.records, timer, lang=lang, audience=audience, force=force)
@@ -381,13 +382,13 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
                                    "denominator", "outside_coverage"]}.get(name)
             df = result.tables[name]
             write_csv(df.select(cols) if cols else df, tmp / f"{name}.csv")
-        write_csv(migration(result.tables["scores"], [g.code for g in result.framework.grades]), tmp / "migration.csv")
+        write_csv(migration(result.tables["scores"], [g.code for g in result.rated.grades]), tmp / "migration.csv")
         with timer.stage("excel"):
             tables = result.tables if audience == "internal" else {k: v for k, v in result.tables.items() if k != "risk"}
-            write_workbook(tables, result.framework, result.manifest, tmp / "rating.xlsx", lang=lang)
+            write_workbook(tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
         write_quarantine(loaded, tmp)
         with timer.stage("reports"):
-            render(tmp, framework=result.framework, units=result.tables["units"], scores=result.tables["scores"],
+            render(tmp, framework=result.rated, units=result.tables["units"], scores=result.tables["scores"],
                    indicators=result.tables["indicators"], alerts=result.tables["alerts"], risk=result.tables["risk"],
                    records=records, manifest=result.manifest, lang=lang, audience=audience,
                    audit={k.removeprefix("audit_"): v for k, v in result.tables.items() if k.startswith("audit_")},

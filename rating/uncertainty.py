@@ -228,11 +228,11 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
 def experiment_from_tables(idata: pl.DataFrame, imeta: pl.DataFrame, assumptions: Assumptions | None = None, *,
                            normalise: str = "minmax:0,100", aggregate: str = "arithmetic", treat: str = "none",
                            impute: str = "none", data_threshold: float | None = None,
-                           weights: dict | None = None) -> Experiment:
+                           weights: dict | None = None, normalise_over: str = "time") -> Experiment:
     """The experiment of COINr-format tables, with the nominal options of
     `rating.coinr.score_tables` (iMeta `Normalise`, `Impute`, `Aggregate` cells stay fixed).
     `weights` (iCode -> weight) replaces the iMeta weights, e.g. by the ones a run derived from
-    the data; assumptions default to `Assumptions()`.
+    the data; assumptions default to `Assumptions()`. `normalise_over` as in `score_tables`.
 
     Examples
     --------
@@ -270,7 +270,8 @@ def experiment_from_tables(idata: pl.DataFrame, imeta: pl.DataFrame, assumptions
         normalise={lab: tuple(norm(c, lab) for c in codes) for lab in levels["normalise"]},
         aggregate={lab: tuple(parse_spec(st.rows[g].get("Aggregate") or lab) for g in st.aggregates)
                    for lab in levels["aggregate"]},
-        norm_groups=groups, rank_groups=groups, data_threshold=float(data_threshold or 0.0), threshold_by="children"))
+        norm_groups=_groups(keys, ["Time"] if panel and normalise_over != "pooled" else []),
+        rank_groups=groups, data_threshold=float(data_threshold or 0.0), threshold_by="children"))
 
 
 def demo_experiment(assumptions: Assumptions | None = None) -> Experiment:

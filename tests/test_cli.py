@@ -1,9 +1,11 @@
 """The command line end to end: outputs of a run and their columns, help, errors and exit codes."""
 from __future__ import annotations
 
+import logging
 import csv
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +16,9 @@ import pytest
 
 from indicators.compute import prepare
 from indicators.explain import records_behind
-from indicators.framework import load_framework
+from indicators.framework import default_framework_path, load_framework
 from indicators.load import load
-from rating.cli import main
+from rating.cli import _summary, main, parser
 
 SCORE_COLUMNS = ["unit_id", "year", "score", "rank", "rank_low", "rank_high", "grade"]
 
@@ -41,7 +43,8 @@ def test_run_writes_every_output(small_world, small_run):
     for uid in scores["unit_id"].unique().to_list():
         assert (out / "units" / f"{uid}.html").is_file()
     with open(out / "indicators.csv", encoding="utf-8") as fh:
-        assert next(csv.reader(fh)) == ["unit_id", "year", "indicator", "value", "normalised"]
+        assert next(csv.reader(fh)) == ["unit_id", "year", "indicator", "value", "normalised", "numerator",
+                                        "denominator", "outside_coverage"]
     with open(out / "alerts.csv", encoding="utf-8") as fh:
         assert next(csv.reader(fh)) == ["unit_id", "year", "level", "source", "rule", "message"]
     assert pl.read_csv(out / "risk.csv").columns == ["unit_id", "year", "probability"]
@@ -174,3 +177,191 @@ def test_score_coinr_tables_with_rank_intervals(tmp_path):
     assert (again / "scores.csv").read_bytes() == (out / "scores.csv").read_bytes()
     r = rating_cli("score", asem / "iData.csv", asem / "iMeta.csv", "--out", out)
     assert r.returncode == 5 and "--force" in r.stderr
+
+
+# -- an evaluator's first real folder: validate, options, years, explain, score, the run summary --------
+
+AS_OF = "2026-06-30"
+
+
+@pytest.fixture
+def debt_world(small_world, tmp_path) -> Path:
+    """The small world with its debt table only among the record tables (fast to load and rate)."""
+    d = tmp_path / "debt-only"
+    d.mkdir()
+    for name in ("units.csv", "unit_stats.csv", "debt.csv"):
+        (d / name).write_bytes((small_world / name).read_bytes())
+    return d
+
+
+def test_validate_reports_coverage_and_what_can_be_computed(debt_world):
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "unit_stats" in out and "2021–2024" in out and "with rows" in out
+    assert "absent: failure_records, complaints, contracts (optional tables" in out
+    assert "fiscal capacity (综合财力): given in" in out
+    assert "indicators: 5 of 25 can be computed" in out
+    assert "fiscal (财政与债务 Fiscal and debt): 5 of 5, covered" in out
+    assert "- complaints absent: complaints_per_10k" in out and "responsiveness" in out
+
+
+def test_validate_without_fiscal_capacity_says_which_indicators_are_lost(debt_world):
+    debt = pl.read_csv(debt_world / "debt.csv")
+    debt.drop("fiscal_capacity").write_csv(debt_world / "debt.csv")
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF)
+    assert r.returncode == 0, r.stderr
+    assert "debt: fiscal capacity neither given nor derivable in any row: debt_ratio, debt_service_ratio" in r.stdout
+    # derivable from the revenue columns: computable again
+    debt.with_columns(
+        general_budget_revenue=pl.col("fiscal_capacity") * 0.5, government_fund_revenue=pl.col("fiscal_capacity") * 0.3,
+        transfers_received=pl.col("fiscal_capacity") * 0.2).drop("fiscal_capacity").write_csv(debt_world / "debt.csv")
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF)
+    assert r.returncode == 0 and "indicators: 5 of 25" in r.stdout and "derived in" in r.stdout
+
+
+def test_validate_warns_of_jumps_without_quarantining(debt_world):
+    debt = pl.read_csv(debt_world / "debt.csv")
+    unit = debt.sort("unit_id")["unit_id"][0]
+    jump = (pl.col("unit_id") == unit) & (pl.col("year") == 2023)
+    debt.with_columns(pl.when(jump).then(pl.col("debt_balance") * 10).otherwise("debt_balance")
+                      .alias("debt_balance")).write_csv(debt_world / "debt.csv")
+    stats = pl.read_csv(debt_world / "unit_stats.csv")  # every unit's population doubles in 2024
+    stats.with_columns(pl.when(pl.col("year") == 2024).then(pl.col("population") * 2).otherwise("population")
+                       .alias("population")).write_csv(debt_world / "unit_stats.csv")
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF)
+    assert r.returncode == 0, r.stderr
+    debt_line = next(line for line in r.stdout.splitlines() if line.startswith("debt "))
+    assert debt_line.split()[1:4] == [f"{debt.height:,}", f"{debt.height:,}", "0"]  # read, accepted, none quarantined
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("rating: warning: ") and "change by more than half" in lines[0]
+    assert any(line.strip().startswith(f"debt_balance {unit} 2022 -> 2023: ") and "亿元" in line for line in lines)
+    assert any(line.strip().startswith(f"debt_balance {unit} 2023 -> 2024: ") for line in lines)
+    assert any(re.fullmatch(r"population \S+ 2023 -> 2024: [\d,]+ -> [\d,]+ \(\+\d+%\)", line.strip()) for line in lines)
+    more = [line for line in lines if line.strip().startswith("population: ") and line.endswith(" more")]
+    assert len(more) == 1  # the list is capped and says how many more
+    assert len([line for line in lines if line.strip().startswith("population ")]) == 10
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF, "--quiet")
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
+
+
+def test_validate_exits_1_when_nothing_can_be_rated(debt_world, tmp_path):
+    fw = tmp_path / "fw.toml"
+    fw.write_text(default_framework_path().read_text(encoding="utf-8")
+                  + '\n[publication]\nrequired_tables = ["failure_records"]\n', encoding="utf-8")
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF, "--framework", fw)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[-1] == (
+        f"rating: cannot rate {debt_world}: failure_records: required for publication by the framework, absent")
+    (debt_world / "debt.csv").unlink()  # units and unit_stats only: no indicator
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF)
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"rating: cannot rate {debt_world}: no indicator of the framework can be computed from these tables"
+    units = pl.read_csv(debt_world / "units.csv")  # every unit quarantined
+    units.with_columns(pl.lit("nowhere").alias("kind")).write_csv(debt_world / "units.csv")
+    r = rating_cli("validate", debt_world, "--as-of", AS_OF)
+    assert r.returncode == 1 and "units: no row accepted" in r.stderr and "no unit can be rated" in r.stderr
+
+
+def test_global_options_before_or_after_the_command():
+    p = parser()
+    for argv in (["--quiet", "validate", "d"], ["validate", "d", "--quiet"], ["validate", "--quiet", "d"]):
+        args = p.parse_args(argv)
+        assert args.quiet and not args.debug and not args.verbose, argv
+    args = p.parse_args(["--debug", "run", "d", "--verbose"])
+    assert args.debug and args.verbose and not args.quiet
+    for command in ("demo", "run", "synth", "init", "example", "validate", "score", "explain"):
+        assert "--quiet" in p._subparsers._group_actions[0].choices[command].format_help(), command
+
+
+def test_run_rates_only_the_years_asked_for(debt_world, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["run", str(debt_world), "--out", str(out), "--as-of", AS_OF, "--replications", "5",
+                 "--years", "2023-2030"]) == 0
+    scores = pl.read_csv(out / "scores.csv")
+    assert sorted(scores["year"].unique()) == [2023, 2024]
+    assert pl.read_csv(out / "indicators.csv")["year"].unique().sort().to_list() == [2023, 2024]
+    printed = capsys.readouterr().out
+    assert "over 2 years (2023-2024)" in printed and "None" not in printed
+    assert "\nscope: covered fiscal" in printed and "not covered commitment, lawful, responsiveness" in printed
+    assert "not official: " in printed
+    r = rating_cli("run", debt_world, "--out", tmp_path / "o2", "--as-of", AS_OF, "--years", "2030-2031")
+    assert r.returncode == 3 and "no row in the years asked for (2030-2031)" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_run_summary_counts_units_without_a_grade_as_not_rated(capsys):
+    from indicators.framework import load_framework
+    from rating.pipeline import Result
+
+    scores = pl.DataFrame({"unit_id": ["a", "b", "c", "d", "a"], "year": [2025, 2025, 2025, 2025, 2024],
+                           "grade": ["B", None, "A", None, "C"]})
+    scope = {"covered": ["fiscal"], "not_covered": ["lawful"], "covered_weight": 0.2, "official": False,
+             "reason_zh": "…", "reason_en": "the computable indicators carry 20% of the index weight"}
+    _summary(Result(tables={"scores": scores, "alerts": pl.DataFrame()}, manifest={"scope": scope},
+                    framework=load_framework(), out=Path("o")))
+    lines = capsys.readouterr().out.splitlines()
+    assert "2025: A: 1, B: 1, not rated: 2;" in lines[0] and "None" not in lines[0]
+    assert lines[1] == ("scope: covered fiscal (20% of the index weight); not covered lawful; "
+                        "not official: the computable indicators carry 20% of the index weight")
+    _summary(Result(tables={"scores": scores, "alerts": pl.DataFrame()}, framework=load_framework(), out=Path("o"),
+                    manifest={"scope": {**scope, "not_covered": [], "official": True, "covered_weight": 1.0}}))
+    assert capsys.readouterr().out.splitlines()[1] == "scope: covered fiscal (100% of the index weight); official result"
+
+
+def test_explain_names_numerator_and_denominator_and_formats_amounts(debt_world):
+    r = rating_cli("explain", "440100", "debt_ratio", "--year", "2024", "--data", debt_world, "--as-of", AS_OF)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    value, num, den = lines[1], lines[2], lines[3]
+    assert value.split()[0] == "value" and value.split()[1].endswith("%")
+    assert "(debt_balance / fiscal_capacity)" in value
+    assert "亿元 (" in num and "债务余额 debt_balance" in num and "records" not in num
+    assert "亿元 (" in den and "综合财力 fiscal_capacity" in den and "records" not in den
+    assert not re.search(r"\d[.]?\d*e[+]?\d", r.stdout)  # no 8.2557e10
+    debt = pl.read_csv(debt_world / "debt.csv", schema_overrides={"unit_id": pl.String})
+    row = debt.filter((pl.col("unit_id") == "440100") & (pl.col("year") == 2024)).row(0, named=True)
+    assert f"({row['debt_balance']:,.0f} 元)" in num and f"({row['fiscal_capacity']:,.0f} 元)" in den
+    assert f"{row['debt_balance']:,.2f}" in r.stdout  # the record itself, with thousands separators
+    expected = row["debt_balance"] / row["fiscal_capacity"] * 100
+    assert float(value.split()[1].rstrip("%").replace(",", "")) == pytest.approx(expected, abs=0.006)
+
+
+def _asem_panel(tmp_path) -> Path:
+    """ASEM's iData as two years, the second with every indicator 1.5 times the first."""
+    asem = Path(__file__).parent / "data" / "external" / "asem"
+    idata = pl.read_csv(asem / "iData.csv")
+    meta = pl.read_csv(asem / "iMeta.csv")
+    codes = meta.filter(pl.col("Type") == "Indicator")["iCode"].to_list()
+    later = idata.with_columns(pl.col("Time") + 1, *[pl.col(c).cast(pl.Float64) * 1.5 for c in codes])
+    path = tmp_path / "iData.csv"
+    pl.concat([idata.with_columns([pl.col(c).cast(pl.Float64) for c in codes]), later]).write_csv(path)
+    return path
+
+
+def test_score_counts_unit_years_keeps_names_and_normalises_per_year_or_pooled(tmp_path):
+    imeta = Path(__file__).parent / "data" / "external" / "asem" / "iMeta.csv"
+    idata = _asem_panel(tmp_path)
+    r = rating_cli("score", idata, imeta, "--out", tmp_path / "time")
+    assert r.returncode == 0, r.stderr
+    assert "scored 51 units over 2 time points (102 unit-years)" in r.stdout
+    per_year = pl.read_csv(tmp_path / "time" / "scores.csv")
+    assert per_year.columns[:3] == ["uCode", "uName", "Time"]
+    assert per_year.filter(pl.col("uCode") == "AUT")["uName"].to_list() == ["Austria", "Austria"]
+    # per time point, scaling every value leaves the scores as they were
+    first, second = (per_year.filter(pl.col("Time") == t).sort("uCode") for t in sorted(per_year["Time"].unique()))
+    assert first["Index"].to_list() == pytest.approx(second["Index"].to_list())
+    assert rating_cli("score", idata, imeta, "--out", tmp_path / "pooled", "--normalise-over", "pooled").returncode == 0
+    pooled = pl.read_csv(tmp_path / "pooled" / "scores.csv")
+    first, second = (pooled.filter(pl.col("Time") == t).sort("uCode") for t in sorted(pooled["Time"].unique()))
+    assert first["Index"].to_list() != pytest.approx(second["Index"].to_list())
+    assert first["Index"].mean() < second["Index"].mean()  # pooled: the larger values score higher
+    assert "--normalise-over" in rating_cli("score", "--help").stdout
+
+
+def test_a_quiet_command_leaves_no_state_behind(tmp_path):
+    """In-process calls (tests, notebooks): --quiet silences that command only."""
+    from rating import progress
+
+    assert main(["--quiet", "validate", str(tmp_path / "missing")]) != 0
+    assert progress._state["quiet"] is False
+    assert not [h for h in logging.getLogger("rating").handlers if h.get_name() == progress._HANDLER]

@@ -169,8 +169,8 @@ def _debt():
         for unit, ratio, overdue, disclosed in (("440100", 0.8, 0, f"{y}-05-20"), ("440300", 1.0, 0, f"{y}-06-25"),
                                                 ("440400", 2.5, 200_000_000, f"{y}-08-10")):
             capacity = 100_000_000_000
-            rows.append([unit, y, int(ratio * capacity), int(ratio * capacity * 1.2), capacity, int(capacity * 0.05 * (1 + ratio)),
-                         overdue, f"{y}-06-30", disclosed])
+            rows.append([unit, y, int(ratio * capacity), int(ratio * capacity * 1.2), capacity, "", "", "",
+                         int(capacity * 0.05 * (1 + ratio)), overdue, f"{y}-06-30", disclosed])
     return rows
 
 

@@ -349,11 +349,32 @@ def test_refuses_record_tables_that_are_not_contract_parquet(spark, world, tmp_p
     with SparkEngine(session=spark) as engine, pytest.raises(InputError) as err:
         engine.load(data, duckdb.connect(), as_of=AS_OF)
     assert err.value.problems == [
-        "failure_records.parquet: missing required column severity",
+        "failure_records.parquet: missing required column severity (严重程度); found: record_id, unit_id, category, "
+        "occurred_on, amount, status, status_changed_on, description",
         "complaints.csv: the spark engine reads record tables as Parquet (a file or a folder of Parquet "
         "files); write complaints.parquet instead, or run with --engine duckdb",
         "contracts.parquet: column due_on is string, expected DATE (Parquet types date)",
     ]
+
+
+def test_reads_chinese_column_names(spark, world, tmp_path):
+    """A record table's columns may be named in Chinese (contract.Column.zh), as for every reader."""
+    from indicators.contract import TABLES
+
+    data = tmp_path / "data"
+    shutil.copytree(world, data)
+    table = pq.read_table(data / "complaints.parquet")
+    zh = {c.name: c.zh for c in TABLES["complaints"].columns}
+    pq.write_table(table.rename_columns([zh[n] for n in table.column_names]), data / "complaints.parquet")
+    fw = load_framework()
+    with SparkEngine(session=spark) as engine:
+        con = duckdb.connect()
+        loaded = engine.load(data, con, as_of=AS_OF, lifecycle=fw.lifecycle)
+        got = engine.compute_indicators(con, fw, {"units", "unit_stats", "complaints"})
+    assert loaded.counts["complaints"].read == table.num_rows and loaded.extra_columns["complaints"] == []
+    _, _, expected = duckdb_stage(world, fw)
+    tickets = pl.col("indicator").is_in(["complaints_per_10k", "satisfaction_rate"])
+    assert got.filter(tickets).equals(expected.filter(tickets))
 
 
 def test_reads_a_folder_of_parquet_parts(spark, world, tmp_path):

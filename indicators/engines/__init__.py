@@ -20,7 +20,7 @@ Examples
 ...     loaded = engine.load(data, con, as_of=dt.date(2026, 1, 1), lifecycle=fw.lifecycle)
 ...     ind = engine.compute_indicators(con, fw, set(loaded.present))
 >>> ind.columns
-['unit_id', 'year', 'indicator', 'value', 'numerator', 'denominator']
+['unit_id', 'year', 'indicator', 'value', 'numerator', 'denominator', 'outside_coverage']
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def failure_indicators(fw):
 
 
 def test_failure_indicators_have_no_value_before_the_table_starts(run):
-    fw = run.declared
+    fw = run.framework
     ind = run.staged.indicators.filter(pl.col("indicator").is_in(failure_indicators(fw)))
     before = ind.filter(pl.col("year") < 2023)
     assert before.height > 0
@@ -68,7 +68,7 @@ def test_lawful_administration_is_missing_not_perfect_where_records_are_not_cove
 def test_outside_coverage_flag_is_written_to_indicators_csv(run):
     csv = pl.read_csv(run.out / "indicators.csv", schema_overrides={"unit_id": pl.String})
     assert {"numerator", "denominator", "outside_coverage"} <= set(csv.columns)
-    rows = csv.filter(pl.col("indicator").is_in(failure_indicators(run.declared)) & (pl.col("year") < 2023))
+    rows = csv.filter(pl.col("indicator").is_in(failure_indicators(run.framework)) & (pl.col("year") < 2023))
     assert rows.height and rows["outside_coverage"].all() and rows["value"].null_count() == rows.height
 
 
@@ -78,9 +78,9 @@ def test_absent_table_takes_its_indicators_out_and_the_manifest_says_so(run):
     assert cov["contracts"]["present"] is False and cov["contracts"]["years"] == []
     assert cov["failure_records"]["years"] == [2023, 2024]
     assert cov["complaints"]["years"] == [2020, 2021, 2022, 2023, 2024]
-    contract_codes = {n.code for n in run.declared.indicators if n.definition.table == "contracts"}
+    contract_codes = {n.code for n in run.framework.indicators if n.definition.table == "contracts"}
     assert contract_codes and contract_codes <= set(manifest["scope"]["indicators_out"])
-    assert not contract_codes & {n.code for n in run.framework.indicators}
+    assert not contract_codes & {n.code for n in run.rated.indicators}
     assert "contract_ontime_rate" not in set(run.indicators["indicator"].unique())
     assert 0 < manifest["scope"]["covered_weight"] < 1
 

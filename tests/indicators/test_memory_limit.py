@@ -30,6 +30,12 @@ def world(tmp_path_factory):
     return data
 
 
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    """Spill folders go to this test's own temporary folder, so other processes' runs do not count."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
 def _spill_dirs() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "rating-spill-*")))
 
