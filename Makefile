@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean system-deps
+.PHONY: demo test quick bench clean system-deps
 
 NODE_STAMP := $(VENV)/node/.installed
 
@@ -26,6 +26,10 @@ demo: $(STAMP)
 
 test: system-deps $(STAMP) $(NODE_STAMP)
 	NODE_PATH=$(CURDIR)/$(VENV)/node/node_modules $(BIN)/python -m pytest
+
+# everyday work: the tests neither slow nor integration (pyproject.toml), with no system set-up
+quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not integration"
 
 system-deps:
 	@.ci/system-deps

@@ -220,6 +220,39 @@ def fmt_s(x: float | None) -> str:
     return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
+def share(s: dict | None, whole: dict | None, stage: str) -> str:
+    """A stage's median as a percentage of the whole run's median ("–" for the run itself and
+    for the process around it)."""
+    if not s or not whole or stage in ("run", "process") or not whole["median"]:
+        return "–"
+    pct = 100 * s["median"] / whole["median"]
+    return f"{pct:.1f}%" if pct < 10 else f"{pct:.0f}%"
+
+
+def side_by_side(before: dict, after: dict) -> str:
+    """Every engine stage of two measurements (e.g. two commits on the same files, same machine,
+    same session): median seconds and share of the run for each, and how many times faster."""
+    parts = []
+    for size in sorted(set(before["sizes"]) & set(after["sizes"])):
+        recs = [[r for r in doc["records"] if r.get("size") == size] for doc in (before, after)]
+        runs = [summary(r, "engine", "run") for r in recs]
+        if not all(runs):
+            continue
+        n = [sum(1 for r in rs if r["case"] == "engine" and r.get("ok")) for rs in recs]
+        lines = [f"### {size_label(size)} complaint rows ({n[0]} and {n[1]} runs)", "",
+                 "| stage | before: median s | share | after: median s | share | before ÷ after |",
+                 "|---|---|---|---|---|---|"]
+        for label, stage in ENGINE_STAGES:
+            b, a = (summary(r, "engine", stage) for r in recs)
+            if not b and not a:
+                continue
+            ratio = f"{b['median'] / a['median']:.1f}x" if b and a and a["median"] > 0 else "–"
+            lines.append(f"| {label} | {fmt_s(b['median'] if b else None)} | {share(b, runs[0], stage)} | "
+                         f"{fmt_s(a['median'] if a else None)} | {share(a, runs[1], stage)} | {ratio} |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) or "no size measured in both"
+
+
 def fmt_mib(x: float | None) -> str:
     return "–" if x is None else f"{x:,.0f}"
 
@@ -241,12 +274,14 @@ def tables_for_size(n: int, records: list[dict], info: dict | None) -> str:
         limit = next((r.get("duckdb_memory_limit") for r in ok if r.get("duckdb_memory_limit")), None)
         lines += ["", f"{title}{f' = {limit}' if limit else ''}; {len(ok)} of {len(eng)} runs finished"
                       + (f"; {pages:,} unit pages" if pages else "") + "):", "",
-                  "| stage | median s | min s | max s | CPU s | peak RSS MiB |", "|---|---|---|---|---|---|"]
+                  "| stage | median s | share of run | min s | max s | CPU s | peak RSS MiB |",
+                  "|---|---|---|---|---|---|---|"]
+        whole = summary(records, case, "run")
         for label, stage in ENGINE_STAGES:
             s = summary(records, case, stage)
             if s:
-                lines.append(f"| {label} | {fmt_s(s['median'])} | {fmt_s(s['min'])} | {fmt_s(s['max'])} | "
-                             f"{fmt_s(s['cpu'])} | {fmt_mib(s['peak'])} |")
+                lines.append(f"| {label} | {fmt_s(s['median'])} | {share(s, whole, stage)} | {fmt_s(s['min'])} | "
+                             f"{fmt_s(s['max'])} | {fmt_s(s['cpu'])} | {fmt_mib(s['peak'])} |")
         for r in eng:
             if not r.get("ok"):
                 done = ", ".join(f"{k} {fmt_s(v['s'])} s ({fmt_mib(v['peak_mib'])} MiB)" for k, v in r.get("stages", {}).items())
@@ -326,6 +361,18 @@ def report(doc: dict) -> str:
 
 # -- main --------------------------------------------------------------------------------------
 
+def _merged(files: list[Path]) -> dict:
+    """The measurements of several --json files as one."""
+    docs = [json.loads(f.read_text()) for f in files]
+    doc = docs[0]
+    for other in docs[1:]:
+        doc["sizes"] = sorted(set(doc["sizes"]) | set(other["sizes"]))
+        doc["data"].update(other["data"])
+        doc["records"] += other["records"]
+        doc["rounds"] = max(doc["rounds"], other["rounds"])
+    return doc
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default=",".join(DEFAULT_SIZES),
@@ -353,17 +400,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="uncertainty replications of the engine cases (default: the framework's, 1,000)")
     p.add_argument("--report", type=Path, nargs="+", metavar="JSON",
                    help="print the tables of earlier --json files (merged) and exit")
+    p.add_argument("--compare", type=Path, nargs=2, action="append", metavar=("BEFORE", "AFTER"),
+                   help="print the engine's stages of two --json files side by side and exit; given "
+                        "again (runs interleaved into several files), the BEFORE files and the AFTER files are merged")
     args = p.parse_args(argv)
 
+    if args.compare:
+        print(side_by_side(_merged([b for b, _ in args.compare]), _merged([a for _, a in args.compare])))
+        return 0
+
     if args.report:
-        docs = [json.loads(f.read_text()) for f in args.report]
-        doc = docs[0]
-        for other in docs[1:]:
-            doc["sizes"] = sorted(set(doc["sizes"]) | set(other["sizes"]))
-            doc["data"].update(other["data"])
-            doc["records"] += other["records"]
-            doc["rounds"] = max(doc["rounds"], other["rounds"])
-        print(report(doc))
+        print(report(_merged(args.report)))
         return 0
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from indicators.framework import parse_framework
+from indicators.framework_load import parse_framework
 from rating.coinr import read_idata, read_imeta
 from rating.score import aggregate_tree, score
 from rating.sensitivity import sensitivity
@@ -126,7 +126,7 @@ def demo_scored():
     import duckdb
 
     from indicators.compute import compute_indicators
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
     from indicators.load import load
     from indicators.synth import generate
 

@@ -160,17 +160,6 @@ def prepare(con: duckdb.DuckDBPyConnection, years: list[int] | None = None) -> N
     )
 
 
-def applicable_units(con: duckdb.DuckDBPyConnection, framework: Framework) -> pl.DataFrame:
-    """Every (unit, year, indicator) the framework rates, whether or not data exist for it."""
-    units = con.sql("SELECT unit_id, kind, level FROM units").pl()
-    years = con.sql("SELECT year FROM rated_years ORDER BY year").pl()
-    rules = pl.DataFrame(
-        [(n.code, k, lv) for n in framework.computed for k in n.kinds for lv in n.levels],
-        schema={"indicator": pl.String, "kind": pl.String, "level": pl.String}, orient="row",
-    )
-    return units.join(rules, on=["kind", "level"]).join(years, how="cross").select("unit_id", "year", "indicator")
-
-
 def table_groups(framework: Framework, present: set[str]) -> list[list[Node]]:
     """The computed indicators grouped by one scan each (same table, date, window and scope),
     for the tables in `present` only: a missing table's indicators stay missing."""

@@ -29,6 +29,12 @@ class UsageError(EngineError, ValueError):
     exit_code = 2
 
 
+class EngineUnavailable(EngineError):
+    """The indicator engine asked for cannot start here (a missing package or Java runtime)."""
+
+    exit_code = 2
+
+
 class InputError(EngineError, ValueError):
     """The data folder cannot be rated: a required table or column is missing or unreadable."""
 

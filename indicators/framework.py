@@ -7,14 +7,14 @@ COINr's check_iMeta names codes. Nothing here touches data.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field, replace
-from importlib import resources
-from pathlib import Path
+from typing import ClassVar
 
 from indicators.contract import TABLES, UNIT_KINDS, LEVELS
 from indicators.errors import FrameworkError
+from indicators.hierarchy import effective_weights, weight_shares
 from indicators.lifecycle import Lifecycle
+from indicators.spec import parse_spec
 
 MEASURES = ("count", "weighted_count", "sum", "share", "ratio", "mean", "median_days", "value")
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null",
@@ -22,7 +22,13 @@ OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null",
 SMALL_DENOMINATOR = ("missing", "shrink")
 SCOPES = ("unit", "region")
 ALERT_KINDS = ("band", "threshold", "event", "trend", "peer", "spike", "overdue")
-ALERT_LEVELS = ("red", "orange", "yellow", "blue")
+ALERT_LEVELS = ("red", "orange", "yellow", "blue")  # most severe first
+#: Severity of each alert level, 4 = red ... 1 = blue (0: no alert): the worst is the maximum.
+ALERT_RANK = {lv: len(ALERT_LEVELS) - i for i, lv in enumerate(ALERT_LEVELS)}
+#: Display order of the alert levels, 0 = red (most severe first).
+ALERT_ORDER = {lv: i for i, lv in enumerate(ALERT_LEVELS)}
+#: Joins the codes of the vetoes that hold in a scores `veto` cell (codes have no comma).
+VETO_SEPARATOR = ","
 # Keys of each alert kind besides code, kind, level, message_zh, message_en and description:
 # the required ones, and the optional ones with their defaults (None: no default).
 # docs/early-warning.md describes every kind and key.
@@ -39,7 +45,6 @@ ALERT_KEYS = {
     "overdue": {"required": ("share", "level"),
                 "optional": {"where": None, "days": 0, "scope": "region"}},
 }
-DEFAULT_PATH = "default_framework.toml"
 DEFAULT_PUBLICATION = {"required_tables": [], "min_covered_weight": 0.6}
 
 
@@ -73,6 +78,53 @@ class Definition:
     min_denominator: float = 0.0
     small_denominator: str = "missing"
     scope: str = "region"
+
+    def describe(self) -> str:
+        """A one-line summary of how the indicator is computed from its table.
+
+        Examples
+        --------
+        >>> Definition(table="failure_records", measure="count", per="staff", scale=100,
+        ...            where=(Condition("category", "eq", "broken_commitment"),)).describe()
+        'count of failure_records where category = broken_commitment; per staff × 100'
+        """
+        what = {"count": f"count of {self.table}",
+                "weighted_count": f"weighted count of {self.table} by {self.weight_column}",
+                "sum": f"sum of {self.table}.{self.column}", "share": f"share of {self.table}",
+                "ratio": f"sum of {self.table}.{self.column} / sum of {self.denominator_column}",
+                "mean": f"mean of {self.table}.{self.column}",
+                "median_days": f"median days {self.start} -> {self.end} in {self.table}",
+                "value": f"{self.table}.{self.column}"}.get(self.measure, f"{self.measure} of {self.table}")
+        parts = [what + (f" where {_conditions(self.where)}" if self.where else "")]
+        if self.numerator:
+            parts.append(f"counted if {_conditions(self.numerator)}")
+        if self.per:
+            parts.append(f"per {self.per}" + (f" × {self.scale:g}" if self.scale != 1 else ""))
+        elif self.scale != 1:
+            parts.append(f"× {self.scale:g}")
+        t = TABLES.get(self.table)
+        if self.date and t is not None and self.date not in (t.date_column, t.year_column):
+            parts.append(f"year of {self.date}")
+        if self.window > 1:
+            parts.append(f"{self.window}-year window")
+        if self.scope == "unit":
+            parts.append("own records only")
+        return "; ".join(parts)
+
+
+_OP_SIGNS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in",
+             "lt_column": "<", "le_column": "≤", "gt_column": ">", "ge_column": "≥"}
+
+
+def _conditions(conds) -> str:
+    out = []
+    for c in conds:
+        if c.op == "is_null":
+            out.append(f"{c.column} is {'' if c.value else 'not '}null")
+        else:
+            v = ", ".join(map(str, c.value)) if isinstance(c.value, (list, tuple)) else c.value
+            out.append(f"{c.column} {_OP_SIGNS.get(c.op, c.op)} {v}")
+    return " and ".join(out)
 
 
 @dataclass(frozen=True)
@@ -117,6 +169,11 @@ class Veto:
     cap: str
     reason_zh: str
     reason_en: str
+
+    def reason(self, lang: str) -> str:
+        """The reason in `lang` ("zh" or "en"), the other language when that one is empty."""
+        zh, en = self.reason_zh, self.reason_en
+        return (zh or en) if lang == "zh" else (en or zh)
 
 
 @dataclass(frozen=True)
@@ -163,9 +220,86 @@ class Framework:
     def children(self, code: str) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.parent == code)
 
+    #: The alert levels, most severe first, and their severity (4 = red ... 1 = blue).
+    alert_levels: ClassVar[tuple[str, ...]] = ALERT_LEVELS
+    alert_rank: ClassVar[dict[str, int]] = ALERT_RANK
+
+    def aggregation_of(self, node: Node | str) -> tuple[str, tuple]:
+        """How an aggregate combines its children, as `(name, params)`: the node's own method,
+        else the one of its depth (`methods.levels`), else the framework's default.
+
+        Examples
+        --------
+        >>> from indicators.framework_load import load_framework
+        >>> fw = load_framework()
+        >>> fw.aggregation_of("GDI"), fw.with_methods(aggregate="generalised:2").aggregation_of("GDI")
+        (('arithmetic', ()), ('generalised', (2.0,)))
+        """
+        node = self.node(node) if isinstance(node, str) else node
+        levels = self.methods.get("levels") or {}
+        return parse_spec(node.aggregate or levels.get(str(self.depth(node.code))) or self.methods["aggregate"])
+
+    def normalisation_of(self, indicator: Node | str) -> tuple[str, tuple]:
+        """How an indicator is normalised, as `(name, params)`: its own method or the default.
+        `goalposts` takes the indicator's (worst, best) times its direction, the space its
+        direction-adjusted values are in, scaled to 0-100; without goalposts, the default method.
+
+        Examples
+        --------
+        >>> from indicators.framework_load import load_framework
+        >>> fw = load_framework()
+        >>> n = fw.node("contract_breach_rate")
+        >>> n.goalposts, n.direction, n.normalise
+        ((0.3, 0.0), -1, 'goalposts')
+        >>> fw.normalisation_of(n), fw.normalisation_of("broken_commitment_per_100_staff")
+        (('goalposts', (-0.3, -0.0, 100.0)), ('minmax', (0.0, 100.0)))
+        """
+        n = self.node(indicator) if isinstance(indicator, str) else indicator
+        name, params = parse_spec(n.normalise or self.methods["normalise"])
+        if name != "goalposts":
+            return name, params
+        if n.goalposts is None:
+            return parse_spec(self.methods["normalise"])
+        worst, best = n.goalposts
+        return name, (worst * n.direction, best * n.direction, 100.0)
+
+    def weight_shares(self) -> dict[str, float]:
+        """Each node's weight as a share of its siblings' weights (the index: 1; siblings whose
+        weights are all zero: 0, see `indicators.hierarchy`)."""
+        return dict(zip((n.code for n in self.nodes),
+                        weight_shares(*zip(*((n.code, n.parent, n.weight) for n in self.nodes)))))
+
+    def effective_weights(self) -> dict[str, float]:
+        """Each node's nominal share of the index: the product of its within-parent shares up to
+        the index, for a unit where every node applies and has a value.
+
+        Examples
+        --------
+        >>> from indicators.framework_load import load_framework
+        >>> fw = load_framework()
+        >>> eff = fw.effective_weights()
+        >>> eff["GDI"], round(sum(eff[n.code] for n in fw.indicators), 9)
+        (1.0, 1.0)
+        """
+        return dict(zip((n.code for n in self.nodes),
+                        effective_weights(*zip(*((n.code, n.parent, n.weight) for n in self.nodes)))))
+
+    def veto(self, code: str) -> Veto:
+        for v in self.vetoes:
+            if v.code == code:
+                return v
+        raise KeyError(code)
+
+    def vetoes_in(self, cell: str | None) -> tuple[Veto, ...]:
+        """The vetoes named in a `veto` cell of the scores (codes joined by `VETO_SEPARATOR`),
+        in the framework's order; codes the framework does not have are left out."""
+        codes = set(str(cell).split(VETO_SEPARATOR)) if cell else set()
+        return tuple(v for v in self.vetoes if v.code in codes)
+
     def with_weights(self, weights: dict[str, float]) -> "Framework":
         """A copy with other node weights, e.g. `fw.with_weights({"fiscal": 0.4})`.
 
+        >>> from indicators.framework_load import load_framework
         >>> fw = load_framework()
         >>> fw.with_weights({"fiscal": 0.4}).node("fiscal").weight
         0.4
@@ -195,6 +329,7 @@ class Framework:
         without every aggregate left with no children; the weights of what remains are
         renormalised by aggregation as usual. Auxiliary indicators, vetoes and alerts stay.
 
+        >>> from indicators.framework_load import load_framework
         >>> fw = load_framework()
         >>> out = [n.code for n in fw.indicators if n.parent != "fiscal"]
         >>> [n.code for n in fw.without(out).aggregates]
@@ -218,28 +353,3 @@ class Framework:
         while node.parent is not None:
             node, d = self.node(node.parent), d + 1
         return d
-
-
-def default_framework_path() -> Path:
-    return Path(str(resources.files("indicators").joinpath(DEFAULT_PATH)))
-
-
-def load_framework(path: str | Path | None = None) -> Framework:
-    """Read and validate a framework file (the shipped default when `path` is None)."""
-    path = Path(path) if path is not None else default_framework_path()
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise FrameworkError(f"{path}: cannot read framework file ({e.strerror})") from None
-    try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise FrameworkError(f"{path}: not a valid TOML file: {e}") from None
-    return parse_framework(doc, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
-
-
-def parse_framework(doc: dict, *, source: str = "<framework>", sha256: str = "") -> Framework:
-    """Validate a parsed TOML document; raise FrameworkError listing every problem."""
-    from indicators.framework_check import Checker
-
-    return Checker(doc, source, sha256).build()

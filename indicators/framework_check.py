@@ -18,6 +18,7 @@ from indicators.framework import (
     Condition, Definition, Framework, Grade, Node, Veto,
 )
 from indicators.lifecycle import Lifecycle
+from indicators.model_config import ModelConfig
 
 TOP_KEYS = {"framework", "methods", "lifecycle", "dimension", "indicator", "grade", "veto",
             "alert", "uncertainty", "model", "honours", "publication"}
@@ -39,7 +40,6 @@ DEFAULT_UNCERTAINTY = {
 }
 MAX_WINDOW = 50  # years: a window over every year the data can hold (1990 onwards)
 MAX_REPLICATIONS = 100_000  # Monte Carlo draws, sensitivity base sample, bootstrap resamples
-DEFAULT_MODEL = {"event_categories": ["dishonest_debtor", "judgment_unperformed"], "event_severity": 3}
 
 
 def _fits(column_type: str, value) -> bool:
@@ -321,7 +321,7 @@ class Checker:
             self.problem("bad_value", "framework.code", f"{head.get('code')!r} is not a code")
         raw_methods = self.table("methods")
         root = Node(code=str(head.get("code", "INDEX")), parent=None, name_zh=str(head.get("name_zh", "")),
-                    name_en=str(head.get("name_en", "")), aggregate=raw_methods.get("aggregate"))
+                    name_en=str(head.get("name_en", "")))  # its method: Framework.aggregation_of
         dims = [n for i, e in enumerate(self.entries("dimension")) if (n := self.node(f"dimension[{i}]", e, False))]
         inds = [n for i, e in enumerate(self.entries("indicator")) if (n := self.node(f"indicator[{i}]", e, True))]
         if not any(n.parent == root.code for n in dims + inds):
@@ -366,7 +366,10 @@ class Checker:
         for k in ("weight_noise_on", "invalid"):
             if not isinstance(unc[k], str):
                 self.problem("bad_value", f"uncertainty.{k}", f"{unc[k]!r} is not a text")
-        self.table("model")  # its values are checked by models.config when a run uses them
+        raw_model = self.table("model")
+        self.keys("model", raw_model, set(ModelConfig.__dataclass_fields__), ())
+        model_config, problems = ModelConfig.from_table(raw_model)
+        self.problems += problems
         publication = {**DEFAULT_PUBLICATION, **self.table("publication")}
         self.keys("publication", publication, set(DEFAULT_PUBLICATION), ())
         required = publication["required_tables"]
@@ -389,7 +392,7 @@ class Checker:
             code=root.code, name_zh=root.name_zh, name_en=root.name_en, version=str(head.get("version", "")),
             nodes=nodes, auxiliary=auxiliary, methods=methods, grades=grades, vetoes=vetoes, alerts=alerts,
             lifecycle=lifecycle, uncertainty=unc,
-            model={**DEFAULT_MODEL, **self.table("model")}, honours=honours, publication=publication,
+            model=model_config.as_dict(), honours=honours, publication=publication,
             sha256=self.sha256, source=self.source,
         )
 
@@ -412,6 +415,9 @@ class Checker:
             self.keys(p, v, {"code", "indicator", "op", "value", "cap", "reason_zh", "reason_en"}, ("code", "indicator", "op", "value", "cap"))
             if not isinstance(v, dict):
                 continue
+            code = v.get("code")
+            if "code" in v and not (isinstance(code, str) and code[:1].isalpha() and code.replace("_", "").isalnum()):
+                self.problem("bad_value", f"{p}.code", f"{code!r} is not a code (letters, digits, _; starting with a letter)")
             if not isinstance(v.get("indicator"), str) or v.get("indicator") not in indicators:
                 self.problem("unknown_column", f"{p}.indicator", f"unknown indicator {v.get('indicator')!r}; {_closest(v.get('indicator'), sorted(indicators))}")
             self.enum(f"{p}.op", v.get("op"), ("gt", "ge", "lt", "le", "eq"))

@@ -1,6 +1,8 @@
 """Risk early warning: declarative rule alerts and learned models, backtested out of time.
 
-rules (entry: `evaluate`), evidence and dynamics (the rule kinds); features, estimators, risk
-(entry: `early_warning`), backtest, levels, card and config (the learned model); evaluate
-(backtests on generated worlds). docs/early-warning.md describes them.
+rules (entry: `evaluate`), evidence and dynamics (the rule kinds), alert (one alert row); features,
+estimators, origins (the fits at every origin), cache (their results kept between runs), risk
+(entry: `early_warning`), backtest, levels and card (the learned model, configured by
+indicators.model_config); evaluate (backtests on generated worlds). docs/early-warning.md
+describes them.
 """

@@ -17,6 +17,8 @@ import numpy as np
 import polars as pl
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from indicators.framework import ALERT_LEVELS
+
 METRICS = ("auroc", "average_precision", "precision_at_k", "brier", "usefulness_ad", "usefulness_sarlin")
 BACKTEST_SCHEMA = {"model": pl.String, "year": pl.Int64, "n": pl.Int64, "events": pl.Int64,
                    **{m: pl.Float64 for m in METRICS}}
@@ -157,7 +159,7 @@ def cutoffs(y: np.ndarray, p: np.ndarray, cutoff_mu: dict, min_events: int = 0) 
     y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
     learn = len(y) > 0 and 0 < y.sum() < len(y) and y.sum() >= min_events
     out, above = {}, None
-    for level in ("red", "orange", "yellow", "blue"):
+    for level in ALERT_LEVELS:
         if level not in cutoff_mu:
             continue
         mu = float(cutoff_mu[level])

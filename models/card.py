@@ -9,10 +9,11 @@ import math
 import polars as pl
 
 from indicators.framework import Framework
-from models.config import ModelConfig
+from indicators.model_config import ModelConfig
 from models.estimators import BASELINES
+from rating.version import __version__
 
-MODEL_VERSION = "early-warning/1"
+MODEL_VERSION = "early-warning/2"
 ESTIMATORS = {
     "logit": "median imputation + standardisation + L2 logistic regression (C = {logit_c})",
     "gbm": "median imputation + gradient boosting ({gbm_trees} trees, depth {gbm_depth}, "
@@ -41,8 +42,6 @@ def build(framework: Framework, cfg: ModelConfig, *, seed: int, cols: list[str],
     `beats_naive` compares the pooled out-of-time AUROC of the selected model (each year's
     model chosen on the years before it) with both naive baselines.
     """
-    from rating import __version__
-
     last = max(train_years) if train_years else None
     labelled = data.filter(pl.col("target").is_not_null())
     met = pooled(backtest)
@@ -75,7 +74,8 @@ def build(framework: Framework, cfg: ModelConfig, *, seed: int, cols: list[str],
         "candidates": list(cfg.candidates),
         "baselines": list(BASELINES),
         "estimators": {m: ESTIMATORS[m].format(**cfg.as_dict()) for m in (*cfg.candidates, *BASELINES)},
-        "calibration": f"{cfg.calibration}, {cfg.calibration_folds} stratified folds within the training years",
+        "calibration": f"{cfg.calibration}, on {cfg.calibration_folds} folds of whole training years (year mod "
+                       f"{cfg.calibration_folds}): fitted on the other years, calibrated on the fold's; mean of the folds",
         "validation": "rolling origin: for year t, fit on pairs (s, s+1) with s+1 <= t, predict t; "
                       "the model and cut-offs used for t are chosen on the years before t",
         "selected_by": cfg.select_by,

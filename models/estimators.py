@@ -5,23 +5,23 @@
 - `naive_last_event`: P(event next year | event this year or not), training frequencies;
 - `naive_last_score`: a logistic regression on the composite score alone.
 
-Candidates are calibrated by cross-validation inside their training years (Platt scaling by
-default); missing values are filled with medians of the training years only.
+Missing values are filled with medians of the rows a model is fitted on. Candidates are
+calibrated (Platt scaling by default) on folds of whole training years, and a fold's model is
+fitted once for every origin whose training years include the same years (see `fit`).
 """
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.impute import SimpleImputer
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from models.config import ModelConfig
+from indicators.model_config import ModelConfig
 
 BASELINES = ("naive_last_event", "naive_last_score")
 
@@ -59,36 +59,118 @@ class FlagRate(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
-def _impute() -> SimpleImputer:
-    return SimpleImputer(strategy="median", keep_empty_features=True)
+def medians(X: np.ndarray) -> np.ndarray:
+    """Column medians ignoring NaN; 0 for a column without values.
+
+    Examples
+    --------
+    >>> medians(np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, np.nan]])).tolist()
+    [2.0, 0.0]
+    """
+    out = np.zeros(X.shape[1])
+    have = ~np.isnan(X).all(axis=0) if len(X) else out.astype(bool)
+    if have.any():  # columns without values are left out: nanmedian would warn, and warnings are not thread-safe
+        out[have] = np.nan_to_num(np.nanmedian(X[:, have], axis=0))
+    return out
+
+
+class MedianImputer(TransformerMixin, BaseEstimator):
+    """Fills NaN with the column medians of the rows it was fitted on (0 for a column without
+    values): what SimpleImputer(strategy="median", keep_empty_features=True) gives, to the bit,
+    without its masked-array sort.
+
+    Examples
+    --------
+    >>> MedianImputer().fit(np.array([[1.0], [3.0], [np.nan]])).transform(np.array([[np.nan], [5.0]])).tolist()
+    [[2.0], [5.0]]
+    """
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        self.statistics_ = medians(X)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = np.asarray(X, dtype=float)
+        return np.where(np.isnan(X), self.statistics_, X)
+
+
+class FoldAverage(ClassifierMixin, BaseEstimator):
+    """The mean probability of calibrated models fitted beforehand (one per fold)."""
+
+    def __init__(self, members=()):
+        self.members = members
+
+    def fit(self, X=None, y=None):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        return np.mean([m.predict_proba(X) for m in self.members], axis=0)
 
 
 def base(name: str, cfg: ModelConfig, seed: int):
-    """The uncalibrated estimator of a candidate or baseline."""
+    """The uncalibrated estimator of a candidate or baseline, median imputation first."""
     if name == "logit":
-        return Pipeline([("impute", _impute()), ("scale", StandardScaler()),
+        return Pipeline([("impute", MedianImputer()), ("scale", StandardScaler()),
                          ("model", LogisticRegression(C=cfg.logit_c, max_iter=5000))])
     if name == "gbm":
-        return Pipeline([("impute", _impute()), ("model", GradientBoostingClassifier(
+        return Pipeline([("impute", MedianImputer()), ("model", GradientBoostingClassifier(
             n_estimators=cfg.gbm_trees, max_depth=cfg.gbm_depth, learning_rate=cfg.gbm_learning_rate,
             subsample=cfg.gbm_subsample, max_features=cfg.gbm_max_features, min_samples_leaf=20,
             random_state=seed))])
     if name == "naive_last_event":
         return FlagRate()
     if name == "naive_last_score":
-        return Pipeline([("impute", _impute()), ("scale", StandardScaler()), ("model", LogisticRegression())])
+        return Pipeline([("impute", MedianImputer()), ("scale", StandardScaler()), ("model", LogisticRegression())])
     raise ValueError(f"unknown model {name!r}; expected one of logit, gbm, {', '.join(BASELINES)}")
 
 
-def fit(name: str, X: np.ndarray, y: np.ndarray, cfg: ModelConfig, seed: int):
-    """A fitted estimator; candidates are calibrated with `cfg.calibration_folds` stratified folds
-    in row order (fewer when there are fewer events; none below two)."""
-    est = base(name, cfg, seed)
-    folds = min(cfg.calibration_folds, int(y.sum()), int(len(y) - y.sum()))
-    if name in BASELINES or folds < 2:
-        return est.fit(X, y)
-    cal = CalibratedClassifierCV(est, method=cfg.calibration, cv=StratifiedKFold(n_splits=folds))
-    return cal.fit(X, y)
+def fit(name: str, X: np.ndarray, y: np.ndarray, cfg: ModelConfig, seed: int, years: np.ndarray,
+        fitted: dict | None = None):
+    """A fitted estimator of rows X (of `years`) and outcomes y.
+
+    A baseline is fitted on every row. A candidate is calibrated on folds of whole years: fold k
+    holds out the years with year mod `cfg.calibration_folds` == k, fits the model on the other
+    years and calibrates it (`cfg.calibration`) on the held-out ones; the probability is the mean
+    over the folds. A fold needs two rows of each outcome among the rows it fits and among those
+    it holds out; with fewer than two such folds the model is fitted on every row, uncalibrated.
+
+    `fitted` ({(name, years fitted): model}) keeps fold models between calls: at the next origin
+    one fold fits the same years as before (the same rows, hence the same model) and is taken
+    from there instead of being fitted again.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 3)); y = (X[:, 0] + rng.normal(size=400) > 1).astype(int)
+    >>> years, kept = np.repeat([2020, 2021, 2022, 2023], 100), {}
+    >>> m = fit("logit", X, y, ModelConfig(), 0, years, kept)
+    >>> sorted(kept), len(m.members)
+    ([('logit', (2020, 2022)), ('logit', (2021, 2023))], 2)
+    """
+    if name in BASELINES:
+        return base(name, cfg, seed).fit(X, y)
+    fitted = {} if fitted is None else fitted
+    k = cfg.calibration_folds
+    folds = []
+    for held in (years % k == f for f in range(k)):
+        if all(2 <= y[rows].sum() <= rows.sum() - 2 for rows in (held, ~held)):
+            folds.append(held)
+    if len(folds) < 2:
+        return base(name, cfg, seed).fit(X, y)
+    members = []
+    for held in folds:
+        key = (name, tuple(int(v) for v in np.unique(years[~held])))
+        if key not in fitted:
+            fitted[key] = base(name, cfg, seed).fit(X[~held], y[~held])
+        # a frozen model is calibrated on all the held-out rows (the 2 folds only split its predictions)
+        cal = CalibratedClassifierCV(FrozenEstimator(fitted[key]), method=cfg.calibration, cv=2, ensemble=False)
+        members.append(cal.fit(X[held], y[held]))
+    return FoldAverage(members).fit()
 
 
 def probability(est, X: np.ndarray) -> np.ndarray:

@@ -1,11 +1,13 @@
 """Backtest the early warning on generated worlds: `python -m models.evaluate --seeds 101 202`.
 
-For each seed: generate a world (indicators.synth), stage and score it as a run does, evaluate
-the rules, build the features and run the early warning; then report the pooled out-of-time
-metrics of every model against the data-defined target. As a check of what the target misses,
-the selected model's probabilities are also scored against the generator's own serious events
-(`_truth/events.csv`, in the same scope as the target). The truth is read here, for evaluation
-only: nothing the models see comes from it. models/BACKTEST.md records the figures.
+For each seed: generate a world (indicators.synth) and rate it with the shipped pipeline's own
+stages (rating.pipeline.stage and rate: scores rounded, capped by vetoes and overridden as
+published, rules, features and the early warning) as of an explicit run date; then report the
+pooled out-of-time metrics of every model against the data-defined target. As a check of what
+the target misses, the selected model's probabilities are also scored against the generator's
+own serious events (`_truth/events.csv`, in the same scope as the target). The truth is read
+here, for evaluation only: nothing the models see comes from it. models/BACKTEST.md records the
+figures.
 """
 from __future__ import annotations
 
@@ -16,41 +18,30 @@ import sys
 import tempfile
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import polars as pl
 from sklearn.metrics import roc_auc_score
 
-from indicators.framework import Framework, load_framework
+from indicators.framework import Framework
+from indicators.framework_load import load_framework
 
 MODELS = ("selected", "logit", "gbm", "naive_last_event", "naive_last_score")
 SHOWN = ("auroc", "average_precision", "precision_at_k", "brier", "usefulness_ad", "usefulness_sarlin")
 
 
-def stage(data: Path, framework: Framework) -> dict:
-    """The frames a run hands to the early-warning stage."""
-    from indicators.compute import compute_indicators
-    from indicators.load import load
-    from indicators.monthly import monthly_tickets
-    from models.risk import serious_events
-    from rating.grade import grade_of
-    from rating.score import score
+def run_date(last: int) -> dt.date:
+    """The run date of a rating whose data end in `last`: 30 June of the year after."""
+    return dt.date(last + 1, 6, 30)
 
-    con = duckdb.connect()
-    loaded = load(data, con, as_of=dt.date.today(), lifecycle=framework.lifecycle)
-    ind = compute_indicators(con, framework, set(loaded.present))
-    units = con.sql("SELECT * FROM units ORDER BY unit_id").pl()
-    scored = score(ind, units, framework)
-    aggs = dict(zip(scored.aggregate_codes, scored.aggregates.T))
-    s = scored.keys.with_columns(pl.Series("score", aggs[framework.code]).fill_nan(None))
-    s = s.with_columns(grade_of(s["score"].fill_null(np.nan).to_numpy(), framework),
-                       *[pl.Series(c, aggs[c]).fill_nan(None) for c in scored.aggregate_codes if c != framework.code])
-    out = {"values": ind, "scores": s, "events": serious_events(con, framework), "monthly": monthly_tickets(con),
-           "records": con.sql("SELECT record_id, unit_id, category, severity, occurred_on, counting "
-                              "FROM stg_failure_records").pl(),
-           "contracts": con.sql("SELECT * FROM contracts").pl(), "units": units}
-    con.close()
-    return out
+
+def rate_world(data: Path, framework: Framework, *, as_of: dt.date, model_seed: int = 0):
+    """The shipped pipeline on one data folder, as `rating.run(data, framework, model_seed,
+    as_of=as_of, replications=0)` computes it: (run tables, early-warning outcome). Rank
+    intervals are left out (no replications): the early warning does not read them."""
+    from rating.pipeline import rate, stage
+
+    tables, ew, _, _ = rate(stage(Path(data), framework, as_of), framework, model_seed, 0)
+    return tables, ew
 
 
 def truth_auroc(data: Path, risk: pl.DataFrame, units: pl.DataFrame, scope: str) -> float:
@@ -66,19 +57,16 @@ def truth_auroc(data: Path, risk: pl.DataFrame, units: pl.DataFrame, scope: str)
 
 
 def evaluate_seed(seed: int, workdir: Path, *, years=(2019, 2025), complaints: int | None = None,
-                  model_seed: int = 0, framework: Framework | None = None) -> dict:
+                  model_seed: int = 0, framework: Framework | None = None, as_of: dt.date | None = None) -> dict:
+    """Generate the world of `seed` over `years`, rate it as of `as_of` (default: run_date of
+    the last year) and return the backtest's figures."""
+    from indicators.model_config import ModelConfig
     from indicators.synth import generate
-    from models import features, risk, rules
-    from models.config import ModelConfig
 
     fw = framework or load_framework()
     data = workdir / f"world-{seed}"
     generate(data, seed=seed, years=years, scale="demo", complaints=complaints)
-    f = stage(data, fw)
-    alerts = rules.evaluate(f["values"], fw, scores=f["scores"], monthly=f["monthly"], records=f["records"],
-                            contracts=f["contracts"])
-    feat = features.build_features(f["values"], fw, scores=f["scores"], alerts=alerts)
-    ew = risk.early_warning(feat, f["events"], fw, seed=model_seed, alerts=alerts)
+    tables, ew = rate_world(data, fw, as_of=as_of or run_date(years[1]), model_seed=model_seed)
     pooled = ew.card["metrics"]
     labelled = ew.risk.filter(pl.col("year") < years[1])
     return {"seed": seed, "chosen": ew.card["chosen_model"], "chosen_by_year": ew.card["chosen_by_year"],
@@ -86,7 +74,7 @@ def evaluate_seed(seed: int, workdir: Path, *, years=(2019, 2025), complaints: i
             "events": pooled.get("selected", {}).get("events"), "n": pooled.get("selected", {}).get("n"),
             "metrics": {m: pooled.get(m, {}) for m in MODELS},
             "auroc_by_year": ew.card["auroc_by_year"],
-            "truth_auroc": truth_auroc(data, labelled, f["units"], ModelConfig.from_framework(fw).event_scope),
+            "truth_auroc": truth_auroc(data, labelled, tables["units"], ModelConfig.from_framework(fw).event_scope),
             "alerts": ew.alerts.group_by("source", "level").len().sort("source", "level").rows()}
 
 
@@ -113,12 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first", type=int, default=2019)
     ap.add_argument("--last", type=int, default=2025)
     ap.add_argument("--complaints", type=int, default=None, help="complaint rows (default: the demo scale's)")
+    ap.add_argument("--as-of", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                    help="the run date (default: 30 June after the last year)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ew-eval-") as tmp:
         results = []
         for s in a.seeds:
-            r = evaluate_seed(s, Path(tmp), years=(a.first, a.last), complaints=a.complaints)
+            r = evaluate_seed(s, Path(tmp), years=(a.first, a.last), complaints=a.complaints, as_of=a.as_of)
             results.append(r)
             sel = r["metrics"]["selected"]
             print(f"seed {s}: selected AUROC {sel.get('auroc', float('nan')):.3f} "

@@ -13,7 +13,7 @@ import datetime as dt
 import polars as pl
 
 from indicators.framework import Condition, Framework
-from models.rules import MAX_IDS, alert
+from models.alert import MAX_IDS, alert
 
 _SYM = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__", "ge": "__ge__"}
 
@@ -82,12 +82,12 @@ def record_event_alerts(records: pl.DataFrame | None, rule: dict, framework: Fra
     """Event rule with `where`: more than `value` counting failure records matching it in the year."""
     if records is None or records.is_empty():
         return []
-    hits = _record_hits(records, rule["where"], rule.get("scope", "region"))
-    hits = hits.filter(pl.col("n") > rule.get("value", 0))
+    hits = _record_hits(records, rule["where"], rule["scope"])
+    hits = hits.filter(pl.col("n") > rule["value"])
     out = []
     for t, y, n, ids in hits.select("target", "year", "n", "ids").iter_rows():
-        ev = {"count": n, "threshold": rule.get("value", 0), "records": ids[:MAX_IDS], "records_total": len(ids)}
-        out.append(alert(rule, t, y, rule["level"], ev, framework=framework, value=float(n), threshold=rule.get("value", 0)))
+        ev = {"count": n, "threshold": rule["value"], "records": ids[:MAX_IDS], "records_total": len(ids)}
+        out.append(alert(rule, t, y, rule["level"], ev, framework=framework, value=float(n), threshold=rule["value"]))
     return out
 
 
@@ -100,7 +100,7 @@ def overdue_alerts(contracts: pl.DataFrame | None, rule: dict, framework: Framew
 
     Examples
     --------
-    >>> from indicators.framework import load_framework
+    >>> from indicators.framework_load import load_framework
     >>> c = pl.DataFrame({"contract_id": ["c1", "c2"], "unit_id": ["440100", "440100"],
     ...     "due_on": [dt.date(2024, 3, 1), dt.date(2024, 5, 1)], "amount": [100.0, 100.0],
     ...     "arrears_amount": [30.0, 0.0], "counterparty_sme": [True, True]})
@@ -110,14 +110,14 @@ def overdue_alerts(contracts: pl.DataFrame | None, rule: dict, framework: Framew
     """
     if contracts is None or contracts.is_empty():
         return []
-    days = int(rule.get("days", 0))
+    days = int(rule["days"])
     c = matching(contracts, rule.get("where", ())).filter(
         pl.col("due_on").is_not_null(), pl.col("amount").is_not_null())
     year = pl.col("due_on").dt.year().cast(pl.Int64)
     late = (pl.col("arrears_amount").fill_null(0) > 0) & (
         pl.col("due_on") <= pl.date(year, 12, 31) - pl.duration(days=days))
     c = c.with_columns(year.alias("year"), late.alias("late"))
-    agg = (scoped(c, rule.get("scope", "region")).group_by("target", "year").agg(
+    agg = (scoped(c, rule["scope"]).group_by("target", "year").agg(
         pl.col("amount").sum().alias("due"),
         pl.col("arrears_amount").filter(pl.col("late")).sum().alias("overdue"),
         pl.col("contract_id").filter(pl.col("late")).sort().alias("ids"),

@@ -19,10 +19,10 @@ import numpy as np
 import polars as pl
 
 from indicators.contract import LEVELS, UNIT_KINDS
-from indicators.framework import Framework
-from models.rules import LEVEL_ZH, names
+from indicators.framework import ALERT_RANK, Framework
+from models.alert import names
+from models.rules import LEVEL_ZH
 
-LEVEL_RANK = {"red": 4, "orange": 3, "yellow": 2, "blue": 1}
 KEYS = ["unit_id", "year"]
 
 
@@ -52,7 +52,7 @@ def build_features(values: pl.DataFrame, framework: Framework, *, scores: pl.Dat
 
     Examples
     --------
-    >>> from indicators.framework import load_framework
+    >>> from indicators.framework_load import load_framework
     >>> v = pl.DataFrame({"unit_id": ["a", "a"], "year": [2023, 2024],
     ...                   "indicator": ["debt_ratio"] * 2, "value": [1.0, 1.5]})
     >>> f = build_features(v, load_framework())
@@ -90,7 +90,7 @@ def build_features(values: pl.DataFrame, framework: Framework, *, scores: pl.Dat
         out = out.with_columns(onehot)
     rule_codes = [a["code"] for a in framework.alerts]
     flags = (alerts.filter(pl.col("source") == "rule", pl.col("rule").is_in(rule_codes))
-             .with_columns(pl.col("level").replace_strict(LEVEL_RANK, default=0, return_dtype=pl.Float64).alias("rank"))
+             .with_columns(pl.col("level").replace_strict(ALERT_RANK, default=0, return_dtype=pl.Float64).alias("rank"))
              .group_by(*KEYS, "rule").agg(pl.col("rank").max())) if alerts is not None else None
     for code in rule_codes:
         if flags is not None and flags.height:
@@ -137,7 +137,7 @@ def label(feature: str, framework: Framework) -> tuple[str, str]:
 
     Examples
     --------
-    >>> from indicators.framework import load_framework
+    >>> from indicators.framework_load import load_framework
     >>> label("change:debt_ratio", load_framework())
     ('债务率（同比变化）', 'Debt ratio (change from previous year)')
     """
@@ -168,4 +168,4 @@ def label(feature: str, framework: Framework) -> tuple[str, str]:
     return feature, feature
 
 
-__all__ = ["build_features", "event_history", "feature_columns", "matrix", "label", "LEVEL_RANK", "LEVEL_ZH"]
+__all__ = ["build_features", "event_history", "feature_columns", "matrix", "label", "LEVEL_ZH"]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from indicators.framework import ALERT_LEVELS, ALERT_RANK
 from models.rules import ALERT_SCHEMA, LEVEL_ZH, sort_alerts
 
-RANK = {"red": 4, "orange": 3, "yellow": 2, "blue": 1}
-NAME = {v: k for k, v in RANK.items()}
+NAME = {v: k for k, v in ALERT_RANK.items()}
 LEVELS_SCHEMA = {"unit_id": pl.String, "year": pl.Int64, "level": pl.String, "rule_level": pl.String,
                  "model_level": pl.String, "held": pl.Boolean}
 
@@ -24,7 +24,7 @@ def level_of(p: float, cuts: dict) -> str | None:
     >>> level_of(0.2, {"red": 0.5, "orange": 0.3, "yellow": 0.15, "blue": None})
     'yellow'
     """
-    for level in ("red", "orange", "yellow", "blue"):
+    for level in ALERT_LEVELS:
         c = cuts.get(level)
         if c is not None and p >= c:
             return level
@@ -69,7 +69,7 @@ def merge(alerts: pl.DataFrame, grid: pl.DataFrame, hold_periods: int = 1) -> tu
     """
     import json
 
-    raw = alerts.with_columns(pl.col("level").replace_strict(RANK, default=0).alias("r")).group_by("unit_id", "year").agg(
+    raw = alerts.with_columns(pl.col("level").replace_strict(ALERT_RANK, default=0).alias("r")).group_by("unit_id", "year").agg(
         pl.col("r").max().alias("raw"),
         pl.col("r").filter(pl.col("source") == "rule").max().alias("rule"),
         pl.col("r").filter(pl.col("source") == "model").max().alias("model"),

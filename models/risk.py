@@ -9,17 +9,19 @@ the data of year t+1 cannot change anything said about year t.
 """
 from __future__ import annotations
 
-import dataclasses
-import warnings
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import polars as pl
 
 from indicators.framework import Framework
-from models import backtest, card as model_card, estimators, levels
-from models.config import ModelConfig
+from indicators.model_config import ModelConfig
+from models import backtest, card as model_card, levels
+from models.cache import Cache
+from models.origins import Fits, Origin
 from models.features import KEYS, event_history, feature_columns, label, matrix
 
 RISK_SCHEMA = {"unit_id": pl.String, "year": pl.Int64, "probability": pl.Float64}
@@ -37,7 +39,9 @@ class EarlyWarning:
     and the `hold` alerts (ALERT_SCHEMA). levels: unit_id, year, level, rule_level, model_level,
     held. explanations: per unit and year, the features that raised the probability most.
     card: the model card. backtest: metrics per model and year (year null: pooled).
-    predictions: every model's out-of-time probabilities. model: the fitted model of the last year.
+    predictions: every model's out-of-time probabilities. model: the fitted model of the last year
+    (fitted on first use when its results came from the cache). cached: results reused from the
+    cache (`hits`) and computed (`computed`): fits and explanations.
     """
 
     risk: pl.DataFrame
@@ -47,7 +51,13 @@ class EarlyWarning:
     card: dict
     backtest: pl.DataFrame
     predictions: pl.DataFrame
-    model: object | None
+    cached: dict = field(default_factory=dict, compare=False)
+    last_model: Callable[[], object] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def model(self) -> object | None:
+        """The fitted model of the last predicted year (None when nothing was predicted)."""
+        return self.last_model() if self.last_model is not None else None
 
 
 def serious_events(con: duckdb.DuckDBPyConnection, framework: Framework) -> pl.DataFrame:
@@ -83,13 +93,6 @@ def _dataset(features: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
             .sort("year", "unit_id"))
 
 
-def _medians(X: np.ndarray) -> np.ndarray:
-    """Column medians ignoring NaN (0 for an empty column, as the imputer does)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nan_to_num(np.nanmedian(X, axis=0)) if len(X) else np.zeros(X.shape[1])
-
-
 def _groups(cols: list[str]) -> list[tuple[str, list[int]]]:
     """Features explained together: each column alone, except the unit's kind and level, which
     move together (a one-hot reading of "not a county" would mislead)."""
@@ -98,45 +101,23 @@ def _groups(cols: list[str]) -> list[tuple[str, list[int]]]:
     return out + ([("unit_type", kind)] if kind else [])
 
 
-def _explain(est, X: np.ndarray, ref: np.ndarray, groups: list[tuple[str, list[int]]],
-             block_rows: int = 200_000) -> np.ndarray:
-    """Occlusion contributions on the log-odds scale, one column per group: how much the group's
-    own values move the unit's log-odds away from where they would be at the training medians.
-    Exact for the logistic model (coefficient x distance from the median, times the calibration
-    slope); for boosting, a local one-group-at-a-time reading."""
-    def logit(p):
-        p = np.clip(p, 1e-9, 1 - 1e-9)
-        return np.log(p / (1 - p))
-
-    n = X.shape[0]
-    base = logit(estimators.probability(est, X))
-    out = np.zeros((n, len(groups)))
-    step = max(1, block_rows // max(n, 1))
-    for lo in range(0, len(groups), step):
-        part = groups[lo:lo + step]
-        big = np.tile(X, (len(part), 1))
-        for b, (_, js) in enumerate(part):
-            big[b * n:(b + 1) * n, js] = ref[js]
-        p = logit(estimators.probability(est, big)).reshape(len(part), n)
-        out[:, lo:lo + len(part)] = (base[None, :] - p).T
-    return out
-
-
 def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Framework, *, seed: int = 0,
-                  alerts: pl.DataFrame | None = None) -> EarlyWarning:
+                  alerts: pl.DataFrame | None = None, cache: Cache | None = None) -> EarlyWarning:
     """Fit, backtest and apply the early-warning models; merge their alerts with the rule alerts.
 
     Parameters
     ----------
     features : unit_id, year and feature columns (models.features.build_features).
     events : unit_id, year, events (serious_events); null events mean the target is unknown.
-    framework : its `[model]` table configures everything (models.config.ModelConfig).
+    framework : its `[model]` table configures everything (indicators.model_config.ModelConfig).
     seed : random_state of the gradient boosting; the same inputs and seed give the same output.
     alerts : the rule alerts of the run (rules.evaluate), merged with the model's.
+    cache : where fitted results are kept and reused (models.cache; default: $RATING_CACHE). The
+        output is the same with or without it.
 
     Examples
     --------
-    >>> from indicators.framework import load_framework
+    >>> from indicators.framework_load import load_framework
     >>> rng = np.random.default_rng(0)
     >>> f = pl.DataFrame({"unit_id": [f"u{i}" for i in range(60)] * 5, "year": np.repeat(np.arange(2020, 2025), 60),
     ...                   "x": rng.normal(size=300)})
@@ -158,24 +139,24 @@ def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Frame
     years = data["year"].unique().sort().to_list()
     year_arr = data["year"].to_numpy()
     y_all = data["target"].to_numpy()
-    preds, fitted, train_years = [], {}, {}
+    origins, train_years = {}, {}
     for t in years:
         tr = (year_arr < t) & ~np.isnan(y_all.astype(float))
         y = y_all[tr].astype(int)
         if len(np.unique(year_arr[tr])) < cfg.min_train_years or y.min(initial=1) == y.max(initial=0):
             continue
-        te = year_arr == t
-        keys = data.filter(pl.Series(te)).select(*KEYS, "target")
+        origins[t] = Origin(train=tr, test=year_arr == t, y=y, years=year_arr[tr])
         train_years[t] = sorted(set(year_arr[tr].tolist()))
-        for m, ix in idx.items():
-            est = estimators.fit(m, X_all[tr][:, ix], y, cfg, seed)
-            p = np.round(estimators.probability(est, X_all[te][:, ix]), 6)
-            preds.append(keys.with_columns(model=pl.lit(m), probability=pl.Series(p), base_rate=pl.lit(float(y.mean()))))
-            if m in cfg.candidates:
-                fitted[(m, t)] = (est, _medians(X_all[tr]))
+    fits = Fits(X_all, cols, origins, idx, cfg, seed, cache if cache is not None else Cache.from_env())
+    probs = fits.probabilities()
+    preds = []
+    for t, o in origins.items():
+        keys = data.filter(pl.Series(o.test)).select(*KEYS, "target")
+        preds += [keys.with_columns(model=pl.lit(m), probability=pl.Series(probs[m, t]), base_rate=pl.lit(float(o.y.mean())))
+                  for m in idx]
     pred = (pl.concat(preds).select(list(PRED_SCHEMA)).cast(PRED_SCHEMA) if preds else pl.DataFrame(schema=PRED_SCHEMA))
     # nested choice: for year t, the model and cut-offs that the years before t support
-    chosen, cuts, risk_rows, expl = {}, {}, [], []
+    chosen, cuts, risk_rows = {}, {}, []
     for t in sorted(train_years):
         before = pred.filter(pl.col("year") < t)
         chosen[t] = backtest.choose(before, cfg.candidates, cfg.select_by)
@@ -183,11 +164,9 @@ def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Frame
         cuts[t] = backtest.cutoffs(hist["target"].to_numpy(), hist["probability"].to_numpy(), cfg.cutoff_mu,
                                    cfg.cutoff_min_events)
         risk_rows.append(pred.filter(pl.col("model") == chosen[t], pl.col("year") == t))
-        est, ref = fitted[(chosen[t], t)]
-        rows = data.filter(pl.col("year") == t)
-        groups = _groups(cols)
-        contrib = _explain(est, X_all[year_arr == t], ref, groups)
-        expl.append(_top(rows, groups, X_all[year_arr == t], contrib, cfg.explain_top, framework))
+    groups = _groups(cols)
+    expl = [_top(data.filter(pl.col("year") == t), groups, X_all[origins[t].test], *top_t, framework)
+            for t, top_t in fits.explanations(chosen, groups, cfg.explain_top).items()]
     sel = (pl.concat(risk_rows).with_columns(model=pl.lit("selected")) if risk_rows else pred.clear())
     pred = pl.concat([pred, sel])
     bt = backtest.table(pred, mu=cfg.mu, k=cfg.top_k)
@@ -209,31 +188,24 @@ def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Frame
     card = model_card.build(framework, cfg, seed=seed, cols=cols, data=data, train_years=train_years,
                             chosen=chosen, cuts=cuts, backtest=bt)
     return EarlyWarning(risk=risk, alerts=merged, levels=lv, explanations=explanations, card=card, backtest=bt,
-                        predictions=pred, model=fitted[(chosen[last], last)][0] if last is not None else None)
+                        predictions=pred, cached={"hits": fits.hits, "computed": fits.computed},
+                        last_model=fits.later(chosen[last], last) if last is not None else None)
 
 
-def _top(rows: pl.DataFrame, groups: list, X: np.ndarray, contrib: np.ndarray, k: int, framework: Framework) -> pl.DataFrame:
-    """The k features (or groups) with the largest positive contributions of each row."""
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    out = []
-    units, yrs = rows["unit_id"].to_list(), rows["year"].to_list()
+def _top(rows: pl.DataFrame, groups: list, X: np.ndarray, order: np.ndarray, contrib: np.ndarray,
+         framework: Framework) -> pl.DataFrame:
+    """Rows of the explanations table: per row of `rows`, its groups in `order` (largest
+    contribution first, `contrib` in the same order) while the contribution is positive."""
+    keep = np.cumprod(contrib > 1e-9, axis=1).astype(bool)
+    i, r = np.nonzero(keep)
+    g = order[i, r]
     labels = [label(name, framework) for name, _ in groups]
-    for i in range(len(units)):
-        for r, g in enumerate(order[i]):
-            if contrib[i, g] <= 1e-9:
-                break
-            name, js = groups[g]
-            v = X[i, js[0]] if len(js) == 1 else np.nan
-            out.append((units[i], yrs[i], r + 1, name, *labels[g], None if np.isnan(v) else float(v),
-                        round(float(contrib[i, g]), 6)))
-    return pl.DataFrame(out, schema=EXPLAIN_SCHEMA, orient="row")
-
-
-def predict_out_of_time(scores: pl.DataFrame, events: pl.DataFrame, feature_cols: list[str], seed: int = 0) -> pl.DataFrame:
-    """risk.csv from a logistic regression on the given score columns (the first version's entry,
-    kept until the pipeline calls `early_warning`)."""
-    from indicators.framework import load_framework
-
-    fw = load_framework()
-    fw = dataclasses.replace(fw, model={**fw.model, "candidates": ["logit"], "explain_top": 1}, alerts=())
-    return early_warning(scores.select(*KEYS, *feature_cols), events, fw, seed=seed).risk
+    first = np.array([js[0] if len(js) == 1 else -1 for _, js in groups], dtype=np.int64)
+    col = first[g]
+    value = np.where(col >= 0, X[i, np.maximum(col, 0)], np.nan)
+    return pl.DataFrame({
+        "unit_id": rows["unit_id"].gather(i), "year": rows["year"].gather(i), "rank": r + 1,
+        "feature": [groups[j][0] for j in g], "label_zh": [labels[j][0] for j in g],
+        "label_en": [labels[j][1] for j in g], "value": value,
+        "contribution": [round(float(c), 6) for c in contrib[i, r]],
+    }, schema=EXPLAIN_SCHEMA).with_columns(pl.col("value").fill_nan(None))

@@ -12,87 +12,18 @@ message_en, evidence (JSON text: the values compared and the ids of the records 
 """
 from __future__ import annotations
 
-import json
-import string
-
 import polars as pl
 
-from indicators.framework import Framework
+from indicators.framework import ALERT_ORDER, Framework
+from models import dynamics, evidence
+from models.alert import MAX_IDS, OP_TEXT, alert
 
-LEVELS = ("red", "orange", "yellow", "blue")
-LEVEL_ORDER = {lv: i for i, lv in enumerate(LEVELS)}
 LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 ALERT_SCHEMA = {
     "unit_id": pl.String, "year": pl.Int64, "level": pl.String, "source": pl.String, "rule": pl.String,
     "message": pl.String, "message_en": pl.String, "evidence": pl.String,
 }
 CMP = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__", "eq": "__eq__"}
-OP_TEXT = {"gt": ("高于", "above"), "ge": ("不低于", "at least"), "lt": ("低于", "below"),
-           "le": ("不高于", "at most"), "eq": ("等于", "equal to")}
-#: Messages of rules that do not give their own (format fields: see docs/early-warning.md).
-DEFAULT_MESSAGES = {
-    "band": ("{name}为{value:.4g}，达到{threshold:.4g}预警线", "{name} {value:.4g} reached the {threshold:.4g} warning line"),
-    "threshold": ("{name}为{value:.4g}，{op}{threshold:.4g}", "{name} {value:.4g}, {op} {threshold:.4g}"),
-    "event": ("{name}：本年度{value:.0f}条", "{name}: {value:.0f} in the year"),
-    "trend": ("{name}同比下降{fall:.3g}（{previous:.4g}→{value:.4g}），达到{threshold:.3g}的预警幅度",
-              "{name} fell {fall:.3g} year on year ({previous:.4g} -> {value:.4g}), at least the {threshold:.3g} limit"),
-    "peer": ("{name}连续{periods}年处于同类单位最差的{quantile:.0%}（本年倒数第{rank}名，共{peers}个）",
-             "{name} in the worst {quantile:.0%} of peers for {periods} years running (rank {rank} from the bottom of {peers})"),
-    "spike": ("{month}投诉举报{value:.0f}件，远高于本单位此前中位数{median:.0f}件（稳健z值{z:.1f}）",
-              "{value:.0f} complaints in {month}, far above the unit's usual {median:.0f} (robust z {z:.1f})"),
-    "overdue": ("逾期超过{days}天的拖欠中小企业账款占应付金额{value:.1%}，超过{threshold:.0%}",
-                "SME arrears overdue by more than {days} days are {value:.1%} of the amount due, above {threshold:.0%}"),
-}
-MAX_IDS = 20  # record ids listed in one alert's evidence (the total is always given)
-
-
-class _NamedFields(string.Formatter):
-    """Fills `{name}` and `{name:spec}` only: a framework's template may not look up attributes
-    or items of the values (`{value.__class__}`), nor positional fields."""
-
-    def get_field(self, field_name, args, kwargs):
-        if not field_name.isidentifier():
-            raise KeyError(field_name)
-        return super().get_field(field_name, args, kwargs)
-
-
-_FIELDS = _NamedFields()
-
-
-def _fmt(template: str, **values) -> str:
-    try:
-        return _FIELDS.format(template, **values)
-    except (KeyError, ValueError, IndexError, TypeError, AttributeError):
-        return template
-
-
-def names(framework: Framework, code: str | None) -> tuple[str, str]:
-    """(zh, en) label of an indicator, aggregate, "score" or "grade"."""
-    if code in ("score", framework.code):
-        return framework.name_zh or "综合得分", framework.name_en or "Composite score"
-    if code == "grade":
-        return "等级", "Grade"
-    try:
-        n = framework.node(code)
-    except KeyError:
-        return str(code), str(code)
-    return n.name_zh, n.name_en
-
-
-def alert(rule: dict, unit_id: str, year: int, level: str, evidence: dict, *, framework: Framework,
-          source: str = "rule", default: tuple[str, str] | None = None, **fields) -> dict:
-    """One alert row; the messages are the rule's templates (or `default`, or its kind's default)
-    filled with `fields` plus `name` (the target's label in each language) and `op` (thresholds)."""
-    what = rule.get("indicator") or rule.get("target")
-    zh_name, en_name = names(framework, what) if what else (rule["code"], rule["code"])
-    op_zh, op_en = OP_TEXT.get(rule.get("op"), ("", ""))
-    zh, en = default or DEFAULT_MESSAGES.get(rule["kind"], (rule["code"], rule["code"]))
-    return {
-        "unit_id": unit_id, "year": int(year), "level": level, "source": source, "rule": rule["code"],
-        "message": _fmt(rule.get("message_zh") or zh, name=zh_name, op=op_zh, **fields),
-        "message_en": _fmt(rule.get("message_en") or en, name=en_name, op=op_en, **fields),
-        "evidence": json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str),
-    }
 
 
 def _indicator(values: pl.DataFrame, code: str, min_denominator: float = 0) -> pl.DataFrame:
@@ -125,13 +56,13 @@ def band_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[
 
     Examples
     --------
-    >>> from indicators.framework import load_framework
+    >>> from indicators.framework_load import load_framework
     >>> v = pl.DataFrame({"unit_id": ["440100"], "year": [2024], "indicator": ["debt_ratio"], "value": [2.5]})
     >>> fw = load_framework()
     >>> [a["level"] for a in band_alerts(v, fw.alerts[0], fw)]
     ['orange']
     """
-    v = _indicator(values, rule["indicator"], rule.get("min_denominator", 0))
+    v = _indicator(values, rule["indicator"], rule["min_denominator"])
     out, done = [], pl.DataFrame(schema={"unit_id": pl.String, "year": pl.Int64})
     for band in sorted(rule["bands"], key=lambda b: -b["min"]):
         hits = v.filter(pl.col("value") >= band["min"]).join(done, on=["unit_id", "year"], how="anti")
@@ -142,7 +73,7 @@ def band_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[
 
 def threshold_alerts(values: pl.DataFrame, rule: dict, framework: Framework) -> list[dict]:
     """Values beyond a fixed threshold (`op` gt, ge, lt, le or eq)."""
-    v = _indicator(values, rule["indicator"], rule.get("min_denominator", 0))
+    v = _indicator(values, rule["indicator"], rule["min_denominator"])
     hits = v.filter(getattr(pl.col("value"), CMP[rule["op"]])(rule["value"]))
     return _value_rows(hits, rule, rule["level"], rule["value"], framework)
 
@@ -151,14 +82,12 @@ def event_alerts(values: pl.DataFrame, rule: dict, framework: Framework, records
     """An occurrence in the year: an indicator count above `value` (default 0), or, with `where`,
     counting failure records matching the conditions. Evidence lists the record ids when the
     failure records are given and the indicator is defined over them."""
-    from models import evidence
-
     if "where" in rule:
         return evidence.record_event_alerts(records, rule, framework)
     ids = evidence.indicator_record_ids(records, framework, rule["indicator"])
     v = _indicator(values, rule["indicator"])
-    hits = v.filter(pl.col("value") > rule.get("value", 0))
-    return _value_rows(hits, rule, rule["level"], rule.get("value", 0), framework, ids)
+    hits = v.filter(pl.col("value") > rule["value"])
+    return _value_rows(hits, rule, rule["level"], rule["value"], framework, ids)
 
 
 def evaluate(values: pl.DataFrame, framework: Framework, *, scores: pl.DataFrame | None = None,
@@ -188,14 +117,12 @@ def evaluate(values: pl.DataFrame, framework: Framework, *, scores: pl.DataFrame
 
     Examples
     --------
-    >>> from indicators.framework import load_framework
+    >>> from indicators.framework_load import load_framework
     >>> v = pl.DataFrame({"unit_id": ["440100", "440200"], "year": [2024, 2024],
     ...                   "indicator": ["debt_ratio", "debt_ratio"], "value": [3.1, 0.9]})
     >>> evaluate(v, load_framework()).select("unit_id", "level", "rule").rows()
     [('440100', 'red', 'debt_band')]
     """
-    from models import dynamics, evidence
-
     rows: list[dict] = []
     for rule in framework.alerts:
         kind = rule["kind"]
@@ -218,7 +145,7 @@ def evaluate(values: pl.DataFrame, framework: Framework, *, scores: pl.DataFrame
 
 def sort_alerts(df: pl.DataFrame) -> pl.DataFrame:
     """Alerts in their published order: year, level (red first), unit, source, rule."""
-    return (df.with_columns(pl.col("level").replace_strict(LEVEL_ORDER, default=9).alias("_o"))
+    return (df.with_columns(pl.col("level").replace_strict(ALERT_ORDER, default=9).alias("_o"))
             .sort("year", "_o", "unit_id", "source", "rule").drop("_o"))
 
 
@@ -245,7 +172,7 @@ def describe(rule: dict) -> tuple[str, str]:
                 f"{what}{base_en} {en} {rule['value']:g}{arrow_en}")
     if k == "event":
         src = what or "failure_records: " + " AND ".join(f"{c.column} {c.op} {c.value}" for c in rule["where"])
-        return f"{src} > {rule.get('value', 0):g}{arrow_zh}", f"{src} > {rule.get('value', 0):g}{arrow_en}"
+        return f"{src} > {rule['value']:g}{arrow_zh}", f"{src} > {rule['value']:g}{arrow_en}"
     if k == "trend":
         if "notches" in rule:
             return f"等级同比下降≥{rule['notches']}级{arrow_zh}", f"grade falls by at least {rule['notches']} notch(es) year on year{arrow_en}"

@@ -5,7 +5,7 @@ never imports the reports.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from rating.version import __version__
 
 
 def __getattr__(name: str):

@@ -12,16 +12,17 @@ from pathlib import Path
 import polars as pl
 
 from indicators.errors import InputError
-from indicators.framework import Framework
+from indicators.framework import ALERT_LEVELS, Framework
 
 OVERRIDE_COLUMNS = ("unit_id", "year", "grade", "reason", "analyst")
+NO_OVERRIDES = pl.DataFrame(schema={c: (pl.Int64 if c == "year" else pl.String) for c in OVERRIDE_COLUMNS})
 
 
 def read_overrides(data: Path, framework: Framework, scores: pl.DataFrame) -> pl.DataFrame:
     """The overrides file of a data folder (empty when there is none); every problem refused at once."""
     path = Path(data) / "overrides.csv"
     if not path.is_file():
-        return pl.DataFrame(schema={c: (pl.Int64 if c == "year" else pl.String) for c in OVERRIDE_COLUMNS})
+        return NO_OVERRIDES
     try:
         df = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except Exception as e:  # unreadable file: one line naming it
@@ -68,7 +69,8 @@ def outlook(scores: pl.DataFrame, alerts: pl.DataFrame, change: float = 3.0) -> 
     """Negative when the score fell by more than `change` points on the year or a red or orange
     alert is open in the year; positive when it rose by more than `change` with no alert above
     yellow; stable otherwise (and for a unit's first rated year); none for a unit-year without a score."""
-    severe = (alerts.filter(pl.col("level").is_in(["red", "orange"])).select("unit_id", "year").unique()
+    severe = (alerts.filter(pl.col("level").is_in(list(ALERT_LEVELS[:2])))  # red, orange
+              .select("unit_id", "year").unique()
               .with_columns(pl.lit(True).alias("_severe")))
     df = scores.select("unit_id", "year", "score").sort("unit_id", "year").with_columns(
         (pl.col("score") - pl.col("score").shift(1).over("unit_id")).alias("_d"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from indicators.errors import MethodError
+from rating.methods import Method, Registry
 
 
 def _weights(X: np.ndarray) -> np.ndarray:
@@ -237,19 +238,43 @@ def topsis(X: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(ok & (dp + dm > 0), dm / (dp + dm), np.nan)
 
 
-AGGREGATORS = {
-    "arithmetic": arithmetic,
-    "geometric": geometric,
-    "harmonic": harmonic,
-    "generalised": generalised,
-    "median": median,
-    "copeland": copeland,
-    "mpi": mpi,
-    "topsis": topsis,
-}
+_LEFT_OUT = ("缺失或不适用的子项不参与计算，其余权重按比例放大。",
+             "missing or non-applicable children are left out and the other weights scaled up.")
+AGGREGATORS = Registry("aggregation", [
+    Method("arithmetic", arithmetic, ("加权算术平均", "weighted arithmetic mean"),
+           ("子项得分按权重加权算术平均；" + _LEFT_OUT[0], "Weighted arithmetic mean of the children; " + _LEFT_OUT[1]),
+           data_args=2),
+    Method("geometric", geometric, ("加权几何平均", "weighted geometric mean"),
+           ("子项得分按权重加权几何平均（仅限正值）；" + _LEFT_OUT[0],
+            "Weighted geometric mean of the children (positive values only); " + _LEFT_OUT[1]), data_args=2),
+    Method("harmonic", harmonic, ("加权调和平均", "weighted harmonic mean"),
+           ("子项得分按权重加权调和平均（仅限正值）；" + _LEFT_OUT[0],
+            "Weighted harmonic mean of the children (positive values only); " + _LEFT_OUT[1]), data_args=2),
+    Method("generalised", generalised, ("加权幂平均", "weighted power mean"),
+           ("加权幂平均 (Σw·x^p / Σw)^(1/p)：p = 1为算术平均，p = 0为几何平均，p = −1为调和平均；" + _LEFT_OUT[0],
+            "Weighted power mean (Σw·x^p / Σw)^(1/p): p = 1 is the arithmetic, p = 0 the geometric and p = −1 the "
+            "harmonic mean; " + _LEFT_OUT[1]), data_args=2),
+    Method("median", median, ("加权中位数", "weighted median"),
+           ("加权中位数：按得分排序后累计权重达到一半处的子项得分；" + _LEFT_OUT[0],
+            "Weighted median: the child's score where the cumulative weight, in order of score, reaches one half; "
+            + _LEFT_OUT[1]), data_args=2),
+    Method("copeland", copeland, ("Copeland方法", "Copeland"),
+           ("Copeland方法：单位两两比较，在多数权重的子项上领先者得1分、落后者得−1分，得分为合计；结果取决于其他单位。",
+            "Copeland: units are compared in pairs; the one ahead on most of the children's weight scores +1 and "
+            "the other −1, and a unit's score is the sum; it depends on the other units."),
+           data_args=2, whole_table=True),
+    Method("mpi", mpi, ("Mazziotta-Pareto指数", "Mazziotta-Pareto index"),
+           ("Mazziotta-Pareto指数：子项标准化为均值100、标准差10后取加权均值，并扣除各子项不均衡的惩罚；结果取决于其他单位。",
+            "Mazziotta-Pareto index: the children standardised to mean 100 and SD 10, their weighted mean less a "
+            "penalty for an unbalanced profile; it depends on the other units."), data_args=2, whole_table=True),
+    Method("topsis", topsis, ("TOPSIS", "TOPSIS"),
+           ("TOPSIS：按与最好、最差方案的距离计算相对接近度，取值0–1；结果取决于其他单位。",
+            "TOPSIS: closeness to the best profile relative to the worst, from 0 to 1; it depends on the other "
+            "units."), data_args=2, whole_table=True),
+])
 
 #: Methods whose result for one unit depends on the other units.
-WHOLE_TABLE = frozenset({"copeland", "mpi", "topsis"})
+WHOLE_TABLE = frozenset(m.name for m in AGGREGATORS.values() if m.whole_table)
 
 
 def availability(available: np.ndarray, w: np.ndarray | None = None, by: str = "children") -> np.ndarray:
@@ -284,7 +309,7 @@ def aggregate(X: np.ndarray, w: np.ndarray, method: str = "arithmetic", params: 
     w : numpy.ndarray
         Relative weights of the children.
     method, params
-        A key of `AGGREGATORS` and its positional parameters (e.g. `p` of `generalised`).
+        A method of `AGGREGATORS` and its positional parameters (e.g. `p` of `generalised`).
     data_threshold : float, optional
         Minimum available share (0-1) of children (or weight, `threshold_by="weight"`); below it
         the score is NaN.
@@ -309,10 +334,8 @@ def aggregate(X: np.ndarray, w: np.ndarray, method: str = "arithmetic", params: 
     >>> aggregate(X, np.ones(3), data_threshold=0.5)
     array([nan, 40.])
     """
-    try:
-        f = AGGREGATORS[method]
-    except KeyError:
-        raise MethodError(f"unknown aggregation method {method!r}; expected one of {sorted(AGGREGATORS)}") from None
+    m = AGGREGATORS.lookup(method)
+    params = m.bind(params)
     X = np.asarray(X, dtype=float)
     w = np.asarray(w, dtype=float)
     if X.ndim != 2 or w.ndim != 1 or w.size != X.shape[1]:
@@ -322,10 +345,7 @@ def aggregate(X: np.ndarray, w: np.ndarray, method: str = "arithmetic", params: 
     out = np.full(X.shape[0], np.nan)
     rows = (~np.isnan(X)).any(axis=1)
     if rows.any():
-        try:
-            out[rows] = f(X[rows], w, *params)
-        except TypeError as e:
-            raise MethodError(f"aggregation {method!r} got unsuitable parameters {params!r}: {e}") from None
+        out[rows] = m.function(X[rows], w, *params)
     if data_threshold is not None:
         avail = ~np.isnan(X) if available is None else np.asarray(available, bool) & ~np.isnan(X)
         out[availability(avail, w, threshold_by) < float(data_threshold)] = np.nan

@@ -6,13 +6,47 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 
 from indicators.errors import EngineError, UsageError
 from indicators.examples import NAMES as EXAMPLE_NAMES
+from rating.aggregate import AGGREGATORS
+from rating.coinr import DATA_WEIGHTS
+from rating.impute import IMPUTERS
+from rating.normalise import NORMALISERS
+from rating.treat import TREATMENTS
 
-EPILOG = "Exit codes: 0 ok; 1 data cannot be rated (validate); 2 usage; 3 input; 4 framework; 5 output; 6 method; 70 internal error."
+# the exit codes of the command line itself; each engine error carries its own (indicators.errors)
+NOT_RATED = 1  # rating validate: the data cannot be rated
+INTERNAL = 70  # a bug: any exception that is not an engine error
+INTERRUPTED = 130  # Ctrl-C
+
+
+def _errors(cls=EngineError):
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from _errors(sub)
+
+
+def epilog() -> str:
+    """Every exit code, from the engine's error classes and the command line's own codes.
+
+    >>> epilog()
+    'Exit codes: 0 ok; 1 data cannot be rated (validate), other engine error; 2 usage, engine unavailable; 3 input; 4 framework; 5 output; 6 method; 7 resource; 70 internal error; 130 interrupted.'
+    """
+    codes = {0: ["ok"], NOT_RATED: ["data cannot be rated (validate)"]}
+    for cls in _errors():
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__.removesuffix("Error")).lower()
+        codes.setdefault(cls.exit_code, []).append("other engine error" if cls is EngineError else words)
+    codes.update({INTERNAL: ["internal error"], INTERRUPTED: ["interrupted"]})
+    return "Exit codes: " + "; ".join(f"{c} {', '.join(codes[c])}" for c in sorted(codes)) + "."
+
+
+def _methods(registry) -> str:
+    """A registry's methods for an option's help (argparse formats `%` itself)."""
+    return registry.help.replace("%", "%%")
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -82,7 +116,7 @@ def _global_options(p: argparse.ArgumentParser, top: bool) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rating", description="Government integrity (政务诚信) rating and risk early warning.", epilog=EPILOG)
+    p = argparse.ArgumentParser(prog="rating", description="Government integrity (政务诚信) rating and risk early warning.", epilog=epilog())
     _global_options(p, top=True)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -138,12 +172,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--force", action="store_true", help="replace an existing result in --out")
     c.add_argument("--normalise", default="minmax:0,100", metavar="METHOD[:PARAMS]",
-                   help="minmax:L,U (default minmax:0,100), zscore:M,S, rank, prank, borda, fracmax, dist2max, goalposts, dist2targ, none")
+                   help=f"{_methods(NORMALISERS)} (default %(default)s)")
     c.add_argument("--aggregate", default="arithmetic", metavar="METHOD[:PARAMS]",
-                   help="arithmetic (default), geometric, harmonic, generalised:P, median, copeland, mpi, topsis")
-    c.add_argument("--treat", default="none", help="none (default) or winsorise (COINr's skew/kurtosis rule)")
-    c.add_argument("--impute", default="none", help="none, mean, median, group-mean:COL, group-median:COL")
-    c.add_argument("--weights", default="imeta", help="imeta (default), equal, entropy, critic, pca, ahp:FILE")
+                   help=f"{_methods(AGGREGATORS)} (default %(default)s)")
+    c.add_argument("--treat", default="none", metavar="METHOD[:PARAMS]",
+                   help=f"{_methods(TREATMENTS)} (default %(default)s)")
+    over_time = " and ".join(name for name, m in IMPUTERS.items() if m.data_args == 3)  # need units and times
+    c.add_argument("--impute", default="none", metavar="METHOD[:PARAMS]",
+                   help=f"{_methods(IMPUTERS)} (default %(default)s; {over_time} need a Time column)")
+    c.add_argument("--weights", default="imeta", help=f"imeta (default), {', '.join(DATA_WEIGHTS)}, ahp:FILE")
     c.add_argument("--data-threshold", type=float, metavar="FRACTION", help="minimum share of available children")
     c.add_argument("--normalise-over", choices=("time", "pooled"), default="time",
                    help="with a Time column: time (default, COINr's way) treats and normalises each time point on "
@@ -194,27 +231,21 @@ def _dispatch(args) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         print("rating: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except Exception as err:  # a bug, not bad input: say so in one line
         if args.debug:
             raise
         print(f"rating: internal error: {type(err).__name__}: {err} (rerun with --debug for the traceback)", file=sys.stderr)
-        return 70
+        return INTERNAL
 
 
 def cmd_demo(args) -> int:
     from indicators.synth import generate
-    import rating
 
     _check_engine(args)
     # the spark engine reads record tables as Parquet only
     generate(args.data, scale="demo", fmt="parquet" if args.engine == "spark" else None)
-    result = rating.run(args.data, args.framework, seed=args.seed, out=args.out, as_of=args.as_of, force=args.force,
-                        lang=args.lang, audience=args.audience, replications=args.replications,
-                        memory_limit=args.memory_limit, engine=args.engine, spark_master=args.spark_master,
-                        years=_year_list(args.years))
-    _summary(result)
-    return 0
+    return cmd_run(args)
 
 
 def cmd_run(args) -> int:
@@ -294,7 +325,7 @@ def cmd_validate(args) -> int:
     from indicators.db import record_stage_connection
     from indicators.delivery import read_delivery
     from indicators.errors import InputError
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
     from indicators.load import load, write_quarantine
     from rating.inspect import inspect, jump_lines, report
 
@@ -304,7 +335,7 @@ def cmd_validate(args) -> int:
             loaded = load(args.data, con, as_of=args.as_of or dt.date.today(), lifecycle=fw.lifecycle)
         except InputError as err:
             print(f"rating: cannot rate {args.data}:\n{err}", file=sys.stderr)
-            return 1
+            return NOT_RATED
         coverage = table_coverage(lambda queries: [con.sql(q).pl() for q in queries], set(loaded.present),
                                   read_delivery(args.data))
         found = inspect(con, loaded, fw, coverage)
@@ -320,7 +351,7 @@ def cmd_validate(args) -> int:
             log.warning(f"  {line}")
     if found.problems:
         print(f"rating: cannot rate {args.data}: {'; '.join(found.problems)}", file=sys.stderr)
-        return 1
+        return NOT_RATED
     return 0
 
 
@@ -331,7 +362,7 @@ def cmd_explain(args) -> int:
     from indicators.coverage import coverage_text, table_coverage
     from indicators.delivery import read_delivery
     from indicators.explain import records_behind
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
     from indicators.load import load
     from rating.explain import explain_lines, records_display
 

@@ -3,7 +3,7 @@
 The steps and their defaults follow COINr (Impute -> Treat -> Normalise -> Aggregate): directions
 are applied at normalisation only, weights are renormalised within each group, missing children
 are skipped with their weights renormalised, and ranks are 1 = best with ties sharing the lowest
-rank. Options are method specifications (`rating.spec.parse_spec`); iMeta columns `Normalise`,
+rank. Options are method specifications (`indicators.spec.parse_spec`); iMeta columns `Normalise`,
 `Impute` (per indicator) and `Aggregate` (per aggregate, for its children) override them.
 
 Notes
@@ -24,14 +24,15 @@ import numpy as np
 import polars as pl
 
 from indicators.errors import FrameworkError, InputError, MethodError
+from indicators.hierarchy import effective_weights
+from indicators.spec import parse_spec
 from rating.aggregate import aggregate as aggregate_values
 from rating.imeta import Structure, check_idata, check_imeta, read_idata, read_imeta, read_table
 from rating.impute import impute as impute_values
 from rating.normalise import normalise as normalise_values
 from rating.ranks import rank_series
-from rating.spec import parse_spec
 from rating.treat import treat_matrix
-from rating.weights import ahp, effective_weights, group_weights
+from rating.weights import ahp, group_weights
 
 __all__ = ["ScoreResult", "score_tables", "write_score_outputs", "read_idata", "read_imeta", "check_imeta",
            "indicator_params"]
@@ -371,10 +372,12 @@ def write_score_outputs(result: ScoreResult, out_dir: str | Path) -> list[Path]:
     >>> imeta = pl.DataFrame({"iCode": ["a", "Idx"], "Level": [1, 2], "Parent": ["Idx", None],
     ...     "Weight": [1.0, 1.0], "Direction": [1, 1], "Type": ["Indicator", "Aggregate"]})
     >>> r = score_tables(pl.DataFrame({"uCode": ["X", "Y"], "a": [1.0, 3.0]}), imeta)
-    >>> out = Path(tempfile.mkdtemp())
-    >>> [p.name for p in write_score_outputs(r, out)][0]
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     written = [p.name for p in write_score_outputs(r, out)]
+    ...     text = (Path(out) / "scores.csv").read_text()
+    >>> written[0]
     'scores.csv'
-    >>> (out / "scores.csv").read_text()
+    >>> text
     'uCode,Idx,rank\\nX,0.0,2\\nY,100.0,1\\n'
     """
     out = Path(out_dir)

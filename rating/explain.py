@@ -78,7 +78,7 @@ def is_money(table: str, column: str | None) -> bool:
 def explain_lines(node: Node, numerator: float | None, denominator: float | None, value: float | None) -> list[str]:
     """The value, numerator and denominator of one indicator, each with what it is.
 
-    >>> from indicators.framework import load_framework
+    >>> from indicators.framework_load import load_framework
     >>> for line in explain_lines(load_framework().node("debt_ratio"), 8.2557e10, 9.9e10, 0.8339):
     ...     print(line)
       value        83.39%  (debt_balance / fiscal_capacity)

@@ -1,13 +1,14 @@
 """Grades, vetoes, honours eligibility and ranks: the rating an evaluator signs.
 
-The raw score is never overwritten: a veto caps the grade and records its reason beside it.
+The raw score is never overwritten: a veto caps the grade and records its code beside it (the
+reason is the framework's, `Framework.vetoes_in`).
 """
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
 
-from indicators.framework import Framework
+from indicators.framework import VETO_SEPARATOR, Framework
 
 OPS = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal, "eq": np.equal}
 
@@ -29,7 +30,8 @@ def ranks(df: pl.DataFrame, score: str = "score", by=("year", "kind", "level")) 
 
 
 def apply_vetoes(scores: pl.DataFrame, auxiliary: pl.DataFrame, framework: Framework) -> pl.DataFrame:
-    """Cap grades where a veto rule holds; adds `grade_uncapped` and `veto` (codes and reasons)."""
+    """Cap grades where a veto rule holds; adds `grade_uncapped` and `veto`: the codes of the
+    vetoes that hold, in the framework's order, joined by `VETO_SEPARATOR` (null: none)."""
     order = {g.code: i for i, g in enumerate(framework.grades)}  # 0 = best
     df = scores.with_columns(pl.col("grade").alias("grade_uncapped"), pl.lit(None, pl.String).alias("veto"))
     for v in framework.vetoes:
@@ -39,11 +41,11 @@ def apply_vetoes(scores: pl.DataFrame, auxiliary: pl.DataFrame, framework: Frame
         cap_rank = order[v.cap]
         worse = np.array([g is not None and order[g] < cap_rank for g in df["grade"].to_list()])
         capped = hit & worse
-        reason = f"{v.code}: {v.reason_zh} / {v.reason_en}"
         df = df.with_columns(
             pl.when(pl.Series(capped)).then(pl.lit(v.cap)).otherwise(pl.col("grade")).alias("grade"),
             pl.when(pl.Series(hit)).then(
-                pl.when(pl.col("veto").is_null()).then(pl.lit(reason)).otherwise(pl.col("veto") + " | " + reason)
+                pl.when(pl.col("veto").is_null()).then(pl.lit(v.code))
+                .otherwise(pl.col("veto") + VETO_SEPARATOR + v.code)
             ).otherwise(pl.col("veto")).alias("veto"),
         ).drop("_v")
     return df

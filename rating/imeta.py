@@ -19,7 +19,7 @@ from indicators.errors import FrameworkError, InputError, MethodError
 from rating.aggregate import AGGREGATORS
 from rating.impute import IMPUTERS
 from rating.normalise import NORMALISERS
-from rating.spec import parse_spec
+from indicators.spec import parse_spec
 
 REQUIRED = ("iCode", "Level", "Parent", "Weight", "Direction", "Type")
 TEXT = ("iCode", "iName", "Parent", "Type", "Normalise", "Aggregate", "Impute")
@@ -44,10 +44,12 @@ def read_imeta(path: str | Path) -> pl.DataFrame:
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> f = os.path.join(tempfile.mkdtemp(), "iMeta.csv")
-    >>> _ = open(f, "w").write("iCode,Level,Parent,Weight,Direction,Type\\nx,1,Idx,1,1,Indicator\\nIdx,2,,1,1,Aggregate\\n")
-    >>> read_imeta(f).dtypes[:3]
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = Path(tmp) / "iMeta.csv"
+    ...     _ = f.write_text("iCode,Level,Parent,Weight,Direction,Type\\nx,1,Idx,1,1,Indicator\\nIdx,2,,1,1,Aggregate\\n")
+    ...     imeta = read_imeta(f)
+    >>> imeta.dtypes[:3]
     [String, Float64, String]
     """
     df = read_table(path)

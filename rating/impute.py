@@ -14,9 +14,12 @@ first observation (and, for `linear`, after the last one).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from indicators.errors import MethodError
+from rating.methods import Method, Param, Registry
 
 
 def _fill(X: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,13 +118,44 @@ def impute_panel(X: np.ndarray, units, times, method: str = "locf") -> tuple[np.
     return _fill(X, values)
 
 
-IMPUTERS = ("none", "mean", "median", "group-mean", "group-median", "locf", "linear")
+def no_imputation(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """No imputation: missing cells stay missing."""
+    X = np.asarray(X, float)
+    return X.copy(), np.zeros(X.shape, bool)
+
+
+_GROUP = (Param("col", str),)  # the unit-group column, read by the caller to give the groups
+#: The imputation methods. The function's data arguments say what it needs: the matrix (1), plus
+#: each unit's group (2), or each row's unit and time point (3).
+IMPUTERS = Registry("imputation", [
+    Method("none", no_imputation, ("不填补", "none"),
+           ("缺失值不填补，按缺失处理（该子项不参与汇总）。",
+            "Missing values are not filled: they stay missing and are left out of the aggregation."), params=()),
+    Method("mean", partial(impute_column, stat="mean"), ("均值填补", "mean"),
+           ("缺失值以一同比较的单位该指标的均值填补。",
+            "A missing value is filled with the indicator's mean over the units compared together."), params=()),
+    Method("median", partial(impute_column, stat="median"), ("中位数填补", "median"),
+           ("缺失值以一同比较的单位该指标的中位数填补。",
+            "A missing value is filled with the indicator's median over the units compared together."), params=()),
+    Method("group-mean", partial(impute_group, stat="mean"), ("组内均值填补", "group mean"),
+           ("缺失值以同组单位该指标的均值填补。", "A missing value is filled with the mean of the unit's group."),
+           data_args=2, params=_GROUP),
+    Method("group-median", partial(impute_group, stat="median"), ("组内中位数填补", "group median"),
+           ("缺失值以同组单位该指标的中位数填补。", "A missing value is filled with the median of the unit's group."),
+           data_args=2, params=_GROUP),
+    Method("locf", partial(impute_panel, method="locf"), ("沿用上期值", "last value carried forward"),
+           ("缺失值沿用该单位上一期的值。", "A missing value carries the unit's previous time point forward."),
+           data_args=3, params=()),
+    Method("linear", partial(impute_panel, method="linear"), ("线性插值", "linear interpolation"),
+           ("缺失值按该单位前后两期线性插值。", "A missing value is interpolated between the unit's time points."),
+           data_args=3, params=()),
+])
 
 
 def impute(X: np.ndarray, method: str = "none", *, groups=None, units=None,
            times=None) -> tuple[np.ndarray, np.ndarray]:
-    """Impute with a named method (see the module docstring); `groups` is needed by the group
-    methods, `units` and `times` by `locf` and `linear`.
+    """Impute with a method of `IMPUTERS` (see the module docstring); `groups` is needed by the
+    group methods, `units` and `times` by `locf` and `linear`.
 
     Examples
     --------
@@ -131,17 +165,14 @@ def impute(X: np.ndarray, method: str = "none", *, groups=None, units=None,
     >>> impute(X, "none")[1].any()
     np.False_
     """
+    m = IMPUTERS.lookup(method)
     X = np.asarray(X, float)
-    if method == "none":
-        return X.copy(), np.zeros(X.shape, bool)
-    if method in ("mean", "median"):
-        return impute_column(X, method)
-    if method in ("group-mean", "group-median"):
+    if m.data_args == 2:
         if groups is None:
             raise MethodError(f"{method} imputation needs a unit-group column, e.g. {method}:region")
-        return impute_group(X, groups, method.split("-")[1])
-    if method in ("locf", "linear"):
+        return m.function(X, groups)
+    if m.data_args == 3:
         if units is None or times is None:
             raise MethodError(f"{method} imputation needs units and time points (iData column `Time`)")
-        return impute_panel(X, units, times, method)
-    raise MethodError(f"unknown imputation method {method!r}; expected one of {list(IMPUTERS)}")
+        return m.function(X, units, times)
+    return m.function(X)

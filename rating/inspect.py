@@ -195,7 +195,7 @@ def report(insp: Inspection, framework: Framework) -> str:
     ind = insp.indicators
     lines.append(f"indicators: {ind['computable'].sum()} of {ind.height} can be computed, "
                  f"carrying {insp.covered_weight:.0%} of the index weight "
-                 f"(official publication needs {float(framework.publication.get('min_covered_weight', 0)):.0%})")
+                 f"(official publication needs {float(framework.publication['min_covered_weight']):.0%})")
     for code, (names, covered) in insp.dimensions.items():
         mine = ind.filter(pl.col("dimension") == code)
         lines.append(f"  {code} ({names}): {mine['computable'].sum()} of {mine.height}, "

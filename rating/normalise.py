@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from indicators.errors import MethodError
+from rating.methods import Method, Registry
 
 
 def _nan_like(x: np.ndarray) -> np.ndarray:
@@ -220,20 +221,44 @@ def none(x: np.ndarray) -> np.ndarray:
     return x.copy()
 
 
-NORMALISERS = {
-    "minmax": minmax,
-    "zscore": zscore,
-    "rank": rank,
-    "prank": prank,
-    "borda": borda,
-    "fracmax": fracmax,
-    "dist2max": dist2max,
-    "dist2ref": dist2ref,
-    "dist2targ": dist2targ,
-    "goalposts": goalposts,
-    "scaled": scaled,
-    "none": none,
-}
+NORMALISERS = Registry("normalisation", [
+    Method("minmax", minmax, ("最小-最大标准化", "min-max"),
+           ("(x − 最小值) / (最大值 − 最小值)，线性换算到L–U（默认0–100），最小值和最大值取自一同比较的单位；逆向指标先取反。",
+            "(x − min) / (max − min), scaled onto L–U (default 0–100) with the minimum and maximum of the units "
+            "compared together; indicators where lower is better are reversed first.")),
+    Method("zscore", zscore, ("标准分数", "z-score"),
+           ("标准分数：(x − 均值) / 标准差 × S + M（默认M为0、S为1）。",
+            "Standard score: (x − mean) / standard deviation × S + M (by default M = 0 and S = 1).")),
+    Method("rank", rank, ("排名", "rank"),
+           ("按数值由低到高排名（1为最差），并列取最小名次。",
+            "Rank from the lowest value to the highest (1 = worst); ties share the lowest rank.")),
+    Method("prank", prank, ("百分位排名", "percentile rank"),
+           ("百分位排名：(名次 − 1) / (有数据的单位数 − 1)，取值0–1。",
+            "Percentile rank: (rank − 1) / (units with a value − 1), from 0 to 1.")),
+    Method("borda", borda, ("Borda得分", "Borda score"),
+           ("Borda得分：名次 − 1（0为最差）。", "Borda score: rank − 1 (0 = worst).")),
+    Method("fracmax", fracmax, ("最大值比例", "fraction of the maximum"),
+           ("x / 最大值。", "x / max.")),
+    Method("dist2max", dist2max, ("与最大值的距离", "distance to the maximum"),
+           ("1 − (最大值 − x) / (最大值 − 最小值)，取值0–1。", "1 − (max − x) / (max − min), from 0 to 1.")),
+    Method("dist2ref", dist2ref, ("与参照单位的距离", "distance to a reference unit"),
+           ("1 − (参照值 − x) / (参照值 − 最小值)：参照单位得1；可将高于参照值者记为1。",
+            "1 − (reference − x) / (reference − min): the reference unit scores 1; values beyond it may be "
+            "capped at 1."), usage="dist2ref:UCODE[,CAP_MAX]"),
+    Method("dist2targ", dist2targ, ("与目标值的距离", "distance to a target"),
+           ("(x − 最小值) / (目标值 − 最小值)：达到目标得1；可将超过目标者记为1。",
+            "(x − min) / (target − min): the target scores 1; values beyond it may be capped at 1."),
+           usage="dist2targ[:TARGET,CAP_MAX]"),
+    Method("goalposts", goalposts, ("目标值区间", "goalposts"),
+           ("按给定的最差值与最好值线性换算（最差为0，最好为满分），超出部分截断。",
+            "Scaled linearly from the given worst value (0) to the best (full marks), clipped outside them."),
+           usage="goalposts[:LOWER,UPPER,SCALE,TRUNC]"),
+    Method("scaled", scaled, ("固定区间换算", "fixed-bound scaling"),
+           ("(x − L) / (U − L) × 系数（默认100），区间固定，不随数据变化。",
+            "(x − L) / (U − L) × factor (default 100), with fixed bounds that do not depend on the data.")),
+    Method("none", none, ("不标准化", "none"),
+           ("原值使用（逆向指标取反），不作标准化。", "Values are used as they are (reversed where lower is better).")),
+])
 
 
 def normalise(x: np.ndarray, method: str = "minmax", params: tuple = (), direction: int = 1) -> np.ndarray:
@@ -244,7 +269,7 @@ def normalise(x: np.ndarray, method: str = "minmax", params: tuple = (), directi
     x : numpy.ndarray
         1-D raw values, NaN = missing.
     method : str
-        A key of `NORMALISERS`.
+        A method of `NORMALISERS`.
     params : tuple
         Positional parameters of the method, in direction-adjusted space.
     direction : int
@@ -266,13 +291,7 @@ def normalise(x: np.ndarray, method: str = "minmax", params: tuple = (), directi
     >>> normalise(np.array([1.0, 3.0, 2.0]), "rank")
     array([1., 3., 2.])
     """
-    try:
-        f = NORMALISERS[method]
-    except KeyError:
-        raise MethodError(f"unknown normalisation method {method!r}; expected one of {sorted(NORMALISERS)}") from None
+    m = NORMALISERS.lookup(method)
     if direction not in (1, -1):
         raise MethodError(f"direction must be 1 or -1, got {direction!r}")
-    try:
-        return f(np.asarray(x, dtype=float) * direction, *params)
-    except TypeError as e:
-        raise MethodError(f"normalisation {method!r} got unsuitable parameters {params!r}: {e}") from None
+    return m.function(np.asarray(x, dtype=float) * direction, *m.bind(params))

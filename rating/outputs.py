@@ -121,11 +121,6 @@ def recover(out: str | Path) -> bool:
     return restored
 
 
-def clean_stale(parent: Path, name: str) -> None:
-    """Remove (or restore, see `recover`) the folders left by killed runs of OUT `parent/name`."""
-    recover(Path(parent) / name)
-
-
 def check_target(out: Path, force: bool, mark: str = MARK) -> None:
     """Raise OutputError unless `out` may receive a run: missing, empty, or (with `force`) an
     earlier result of the same command (it holds `mark`)."""

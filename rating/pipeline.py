@@ -10,40 +10,37 @@ import hashlib
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 import duckdb
-import numpy as np
 import polars as pl
 
 from indicators.db import record_stage_connection
 from indicators.delivery import Delivery, read_delivery
 from indicators.engines import open_engine
 from indicators.errors import InputError, UsageError
-from indicators.framework import Framework, load_framework
+from indicators.framework import Framework
+from indicators.framework_load import load_framework
 from indicators.load import write_quarantine
 from indicators.mask import mask_column
 from models import features as model_features
 from models import risk as risk_model
 from models import rules
-from rating import __version__
-from rating.adjust import apply_overrides, outlook, read_overrides
-from rating.audit import audit_tables
-from rating.excel import write_workbook
+from rating.version import __version__
+from rating.adjust import read_overrides
+from reports.excel import write_workbook
 from rating.migration import migration
-from rating.grade import apply_vetoes, grade_of, honours, ranks
 from rating.outputs import atomic_dir, write_csv, write_duckdb, write_json
-from rating.scope import scope_of
-from rating.score import indicator_table, score
-from rating.sensitivity import sensitivity
-from rating.uncertainty import experiment_from_scored, uncertainty
+from rating.publish import RunTables, publish, rated_framework, with_outlook
+from rating.score import score
 
 log = logging.getLogger("rating")
 OUTPUT_TABLES = ("scores", "indicators", "alerts", "risk")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
     """A finished run: its tables as polars frames, its manifest, and where it was written."""
 
@@ -87,6 +84,15 @@ class Result:
                 con.register(name, df.to_arrow())
         return con.sql(query).pl()
 
+    def run_tables(self, framework: Framework | None = None) -> RunTables:
+        """The tables of the run's report (reports.render.render), with the framework as rated
+        and the masked failure records when the run was made here (not loaded from disk)."""
+        fw = framework or self.rated or self.framework
+        if fw is None:
+            raise ValueError("this result was loaded from disk: pass the framework it was rated with")
+        records = self.staged.records if self.staged is not None else None
+        return RunTables.of(self.tables, framework=fw, manifest=self.manifest, records=records, model=self.model)
+
     @classmethod
     def load(cls, out: str | Path) -> "Result":
         """Reopen a finished run from its output folder."""
@@ -116,35 +122,6 @@ class _Timer:
                 timer.timings[name] = round(time.perf_counter() - self.t0, 3)
 
         return _Ctx()
-
-
-def build_scores(scored, framework: Framework, ind: pl.DataFrame, seed: int, replications: int):
-    """scores.csv (ids, score, rank, rank interval, grade capped by vetoes, grade probabilities,
-    dimension columns) and the sensitivity indices of the uncertainty analysis."""
-    root = framework.code
-    # 9 decimals: far below any meaningful difference, and enough to keep float noise from
-    # separating units whose scores are equal
-    aggs = dict(zip(scored.aggregate_codes, np.round(scored.aggregates, 9).T))
-    df = scored.keys.with_columns(pl.Series("score", aggs[root]).fill_nan(None))
-    df = df.with_columns(ranks(df).alias("rank"))
-    df = df.with_columns(grade_of(df["score"].fill_null(np.nan).to_numpy(), framework))
-    exp = experiment_from_scored(scored, framework)
-    unc = uncertainty(exp, replications, seed).summary
-    probs = [c for c in unc.columns if c.startswith("p_grade_")]
-    df = df.join(unc.select("unit_id", "year", "rank_low", "rank_median", "rank_high", "score_low", "score_high",
-                            "borderline", *probs), on=["unit_id", "year"], how="left")
-    base = int(framework.uncertainty.get("sensitivity", 250))
-    sa = (sensitivity(exp, base=base, seed=seed, resamples=int(framework.uncertainty.get("bootstrap", 500))).indices
-          if base > 0 and replications > 0 else pl.DataFrame())
-    aux = ind.filter(pl.col("indicator").is_in([n.code for n in framework.computed]))
-    df = apply_vetoes(df, aux, framework)
-    df = honours(df, ind, framework)
-    dims = [c for c in scored.aggregate_codes if c != root]
-    df = df.with_columns([pl.Series(c, aggs[c]).fill_nan(None) for c in dims])
-    cols = ["unit_id", "year", "score", "rank", "rank_low", "rank_high", "grade", "rank_median",
-            "score_low", "score_high", "borderline", *probs, "grade_uncapped", "veto", "honours_eligible",
-            "honours_reason", *dims]
-    return df.select(cols).sort("unit_id", "year"), sa
 
 
 def definitions_key(fw: Framework) -> str:
@@ -195,12 +172,14 @@ def compute_indicators(engine, con: duckdb.DuckDBPyConnection, fw: Framework, pr
     return engine.compute_indicators(con, fw, present, years, coverage=coverage)
 
 
-def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer", memory_limit: str | None = None,
-          engine: str = "duckdb", spark_master: str | None = None, years: tuple[int, ...] | None = None) -> Staged:
+def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer | None" = None,
+          memory_limit: str | None = None, engine: str = "duckdb", spark_master: str | None = None,
+          years: tuple[int, ...] | None = None) -> Staged:
     """Validate and load the data folder and compute every indicator, on `engine`
     (indicators.engines: `duckdb`, or `spark` on `spark_master`). The driver's DuckDB buffers
     stay within `memory_limit` (indicators.db), the rest on disk. For Spark the
     framework is checked for what the engine refuses before any session starts."""
+    timer = timer or _Timer()
     with open_engine(engine, spark_master=spark_master, framework=fw) as eng, \
             record_stage_connection(memory_limit) as con:
         if not isinstance(data, Path) and eng.name != "spark":
@@ -234,55 +213,30 @@ def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer", memo
                   coverage=coverage, engine=described, spark_master=spark_master, years=years)
 
 
-def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer"):
-    """Rating and early warning over staged indicators: every output table, the fitted model,
-    the framework as rated (without the indicators the data cannot compute) and the scope."""
+def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None" = None):
+    """Rating (rating.publish) and early warning over staged indicators: every output table,
+    the early-warning outcome, the framework as rated (without the indicators the data cannot
+    compute) and the scope."""
+    timer = timer or _Timer()
     ind = st.indicators
-    scope = scope_of(fw, ind, st.coverage)
-    fw = fw.without(scope["indicators_out"])
-    if not fw.indicators:
-        raise InputError(f"data folder {st.data} cannot be rated: no indicator of the framework can be computed",
-                         problems=[f"{t}: absent" for t, c in st.coverage.items() if not c["present"]])
+    fw, scope = rated_framework(fw, ind, st.coverage, st.data)
     with timer.stage("rating"):
         scored = score(ind, st.units, fw)
-        scores, sensitivity_indices = build_scores(scored, fw, ind, seed, reps)
-        ind_table = indicator_table(scored).join(
-            ind.select("unit_id", "year", "indicator", "numerator", "denominator", "outside_coverage"),
-            on=["unit_id", "year", "indicator"], how="left")
-        aux = ind.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
-            "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"),
-            pl.lit(False).alias("imputed"), "numerator", "denominator", "outside_coverage")
-        indicators = pl.concat([ind_table, aux]).sort("unit_id", "year", "indicator")
-        scores = apply_overrides(scores, read_overrides(st.data, fw, scores))
+        pub = publish(scored, ind, fw, seed=seed, replications=reps,
+                      overrides=read_overrides(st.data, fw, scored.keys))
+        scores = pub.scores
     with timer.stage("early_warning"):
         peers = scores.join(st.units.select("unit_id", "kind", "level"), on="unit_id", how="left")
         rule_alerts = rules.evaluate(ind, fw, scores=peers, monthly=st.monthly, records=st.records, contracts=st.contracts)
         feat = model_features.build_features(ind, fw, scores=peers, alerts=rule_alerts)
         ew = risk_model.early_warning(feat, st.events, fw, seed=seed, alerts=rule_alerts)
         alerts, risk = ew.alerts, ew.risk
-    scores = scores.with_columns(outlook(scores, alerts, float(fw.methods.get("outlook_change", 3.0))).alias("outlook"))
-    audit = audit_of(scored, fw)
-    tables = {"scores": scores, "indicators": indicators, "alerts": alerts, "risk": risk, "units": st.units,
-              "alert_levels": ew.levels, "explanations": ew.explanations, "model_backtest": ew.backtest,
-              "sensitivity": sensitivity_indices, "treated_points": scored.treated,
-              **{f"audit_{k}": v for k, v in audit.items()}}
+    tables = {"scores": with_outlook(scores, alerts, fw), "indicators": pub.indicators, "alerts": alerts, "risk": risk,
+              "units": st.units, "alert_levels": ew.levels, "explanations": ew.explanations,
+              "model_backtest": ew.backtest, "sensitivity": pub.sensitivity, "treated_points": pub.treated,
+              **{f"audit_{k}": v for k, v in pub.audit.items()}}
     # optional tables (sensitivity off, no treatment) are left out rather than kept as frames without columns
     return {k: v for k, v in tables.items() if v is not None and v.width > 0}, ew, fw, scope
-
-
-def audit_of(scored, fw: Framework) -> dict[str, pl.DataFrame]:
-    """The statistical audit (correlations, Cronbach's alpha, PCA, flags) on the latest year."""
-    latest = scored.keys["year"].max()
-    rows = (scored.keys["year"] == latest).to_numpy()
-    cols = {c: scored.normalised[rows, j] for j, c in enumerate(scored.codes)}
-    cols |= {c: scored.aggregates[rows, j] for j, c in enumerate(scored.aggregate_codes)}
-    values = pl.DataFrame(cols).fill_nan(None)
-    top = max(fw.depth(n.code) for n in fw.nodes)
-    structure = pl.DataFrame({
-        "iCode": [n.code for n in fw.nodes], "Parent": [n.parent for n in fw.nodes],
-        "Level": [1 if n.is_indicator else top - fw.depth(n.code) + 1 for n in fw.nodes],
-    })
-    return audit_tables(values, structure)
 
 
 def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int, lang: str, audience: str,
@@ -329,9 +283,10 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     --------
     >>> import rating, tempfile, pathlib
     >>> from indicators.synth import generate
-    >>> d = pathlib.Path(tempfile.mkdtemp()) / "data"
-    >>> _ = generate(d, seed=1, years=(2022, 2024), complaints=20_000)
-    >>> result = rating.run(d, replications=20)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     d = pathlib.Path(tmp) / "data"
+    ...     _ = generate(d, seed=1, years=(2022, 2024), complaints=20_000)
+    ...     result = rating.run(d, replications=20)
     >>> result.scores.columns[:7]
     ['unit_id', 'year', 'score', 'rank', 'rank_low', 'rank_high', 'grade']
     """
@@ -349,10 +304,9 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master, years)
     tables, ew, rated, scope = rate(st, fw, seed, reps, timer)
     manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
-    result = Result(tables=tables, manifest=manifest, framework=fw, timings=timer.timings, staged=st, model=ew,
-                    rated=rated)
+    result = Result(tables=tables, manifest=manifest, framework=fw, out=Path(out) if out is not None else None,
+                    timings=timer.timings, staged=st, model=ew, rated=rated)
     if out is not None:
-        result.out = Path(out)
         write_run(result, st.loaded, st.records, timer, lang=lang, audience=audience, force=force)
     return result
 
@@ -383,21 +337,17 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
             df = result.tables[name]
             write_csv(df.select(cols) if cols else df, tmp / f"{name}.csv")
         write_csv(migration(result.tables["scores"], [g.code for g in result.rated.grades]), tmp / "migration.csv")
-        with timer.stage("excel"):
-            tables = result.tables if audience == "internal" else {k: v for k, v in result.tables.items() if k != "risk"}
-            write_workbook(tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
-        write_quarantine(loaded, tmp)
-        with timer.stage("reports"):
-            render(tmp, framework=result.rated, units=result.tables["units"], scores=result.tables["scores"],
-                   indicators=result.tables["indicators"], alerts=result.tables["alerts"], risk=result.tables["risk"],
-                   records=records, manifest=result.manifest, lang=lang, audience=audience,
-                   audit={k.removeprefix("audit_"): v for k, v in result.tables.items() if k.startswith("audit_")},
-                   model_card=result.model.card if result.model is not None else None,
-                   sensitivity=result.tables.get("sensitivity"),
-                   explanations=result.tables.get("explanations"),
-                   alert_levels=result.tables.get("alert_levels"),
-                   backtest=result.tables.get("model_backtest"),
-                   predictions=result.model.predictions if result.model is not None else None)
+        tables = result.tables if audience == "internal" else {k: v for k, v in result.tables.items() if k != "risk"}
+        # the workbook is written on a thread while the reports render: its work (polars, zlib) runs
+        # outside the GIL; `excel` times what the run still waits for it after the reports
+        with ThreadPoolExecutor(1) as pool:  # leaving it waits for the workbook, even on an error
+            book = pool.submit(write_workbook, tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
+            write_quarantine(loaded, tmp)
+            with timer.stage("reports"):
+                render(tmp, RunTables.of(result.tables, framework=result.rated, manifest=result.manifest,
+                                         records=records, model=result.model), lang=lang, audience=audience)
+            with timer.stage("excel"):
+                book.result()
         if result.model is not None:
             (tmp / "model").mkdir()
             write_json(result.model.card, tmp / "model" / "card.json")

@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from indicators.contract import TABLES, UNIT_ID_PATTERN, Table
 from indicators.errors import OutputError
-from indicators.framework import default_framework_path
+from indicators.framework_load import default_framework_path
 
 #: One example row per input table, valid under the input contract (and together: every row
 #: names the example unit). Keys are exactly the contract's columns.
@@ -139,10 +139,13 @@ def init_project(dir: str | Path, *, force: bool = False) -> list[Path]:
     Examples
     --------
     >>> import tempfile
-    >>> root = Path(tempfile.mkdtemp()) / "project"
-    >>> [p.relative_to(root).as_posix() for p in init_project(root)][:4]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     root = Path(tmp) / "project"
+    ...     written = [p.relative_to(root).as_posix() for p in init_project(root)]
+    ...     units = (root / "data" / "units.csv").read_text(encoding="utf-8-sig")
+    >>> written[:4]
     ['README.md', 'framework.toml', 'data/units.csv', 'data/unit_stats.csv']
-    >>> (root / "data" / "units.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    >>> units.splitlines()[0]
     'unit_id,name,name_en,kind,level,parent_id,region_id'
     """
     root = Path(dir)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import polars as pl
 
 from indicators.framework import Framework
-from rating.weights import effective_weights
 
 
 def top_dimension(fw: Framework, code: str) -> str:
@@ -33,9 +32,8 @@ def scope_of(fw: Framework, indicators: pl.DataFrame, coverage: dict[str, dict])
     reached = {top_dimension(fw, c) for c in has_value}
     latest = valued["year"].max() if valued.height else None
     now = set(valued.filter(pl.col("year") == latest)["indicator"].unique().to_list()) if latest is not None else set()
-    nodes = fw.nodes
-    eff = effective_weights([n.code for n in nodes], [n.parent for n in nodes], [n.weight for n in nodes])
-    weight = float(sum(w for n, w in zip(nodes, eff) if n.is_indicator and n.code in now))
+    eff = fw.effective_weights()
+    weight = float(sum(eff[n.code] for n in fw.indicators if n.code in now))
     weight = round(weight, 6)
     missing = [t for t in fw.publication["required_tables"] if not coverage.get(t, {}).get("present")]
     minimum = float(fw.publication["min_covered_weight"])

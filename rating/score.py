@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from indicators.framework import Framework, Node
 from indicators.errors import MethodError
+from indicators.framework import Framework, Node
+from indicators.spec import parse_spec
 from rating.aggregate import aggregate
 from rating.impute import impute
-from rating.treat import treat_matrix
 from rating.normalise import normalise
-from rating.spec import parse_spec
+from rating.treat import treat_matrix
 
 
 @dataclass(frozen=True)
@@ -111,17 +111,10 @@ def impute_and_treat(X: np.ndarray, keys: pl.DataFrame, units: pl.DataFrame, fra
 
 def normalise_matrix(X: np.ndarray, keys: pl.DataFrame, framework: Framework) -> np.ndarray:
     """Normalise each indicator column within its peer groups (and per year if asked)."""
-    m = framework.methods
     gid = peer_groups(keys, framework)
     N = np.full_like(X, np.nan)
     for j, n in enumerate(framework.indicators):
-        method, params = parse_spec(n.normalise or m["normalise"])
-        if method == "goalposts":
-            if n.goalposts is None:
-                method, params = parse_spec(m["normalise"])
-            else:
-                worst, best = n.goalposts
-                params = (worst * n.direction, best * n.direction, 100.0)
+        method, params = framework.normalisation_of(n)
         for g in np.unique(gid):
             rows = gid == g
             N[rows, j] = normalise(X[rows, j], method, params, n.direction)
@@ -134,7 +127,6 @@ def aggregate_tree(framework: Framework, values: dict[str, np.ndarray], applicab
     with every aggregate's scores. `weights` overrides node weights (uncertainty analysis)."""
     m = framework.methods
     threshold = float(m.get("data_threshold") or 0.0)
-    levels = m.get("levels", {})
     out = dict(values)
     for node in sorted(framework.aggregates, key=lambda a: -framework.depth(a.code)):
         kids = framework.children(node.code)
@@ -142,8 +134,7 @@ def aggregate_tree(framework: Framework, values: dict[str, np.ndarray], applicab
         app = np.column_stack([applicable[k.code] for k in kids])
         X = np.where(app, X, np.nan)
         w = np.array([(weights or {}).get(k.code, k.weight) for k in kids], dtype=float)
-        spec = node.aggregate or levels.get(str(framework.depth(node.code))) or m["aggregate"]
-        method, params = parse_spec(spec)
+        method, params = framework.aggregation_of(node)
         score = np.full(X.shape[0], np.nan)
         rows = applicable[node.code] & (~np.isnan(X)).any(axis=1)
         if rows.any():
@@ -187,13 +178,3 @@ def indicator_table(scored: Scored) -> pl.DataFrame:
             pl.Series("imputed", scored.imputed[:, j] if scored.imputed is not None else np.zeros(len(k), bool)),
         ))
     return pl.concat(parts).sort("unit_id", "year", "indicator")
-
-
-def rank_desc(values: np.ndarray) -> np.ndarray:
-    """Ranks with 1 = best (highest), ties sharing the lowest rank, NaN kept as NaN."""
-    out = np.full(values.shape, np.nan)
-    ok = ~np.isnan(values)
-    v = values[ok]
-    order = np.sort(-v)
-    out[ok] = np.searchsorted(order, -v, side="left") + 1
-    return out

@@ -11,7 +11,9 @@ added to each indicator column with a value <= 0 in configurations using such a 
 """
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -211,7 +213,8 @@ def _tree(exp, N, specs, parts, W, C, C_is_W: bool) -> np.ndarray:
             ok = ~np.isnan(v)
         if thr > 0 and obs is not den:
             ok &= obs >= thr * tot
-        vals[k + a] = (np.where(ok, v, 0.0), ok)
+        np.copyto(v, 0.0, where=~ok)  # in place: `v` is this block's own array
+        vals[k + a] = (v, ok)
     v, ok = vals[len(exp.nodes) - 1]
     return np.where(ok, v, np.nan)
 
@@ -229,18 +232,45 @@ def evaluate(exp, d: Design) -> np.ndarray:
     (W, keep), C_is_W = _weights(exp, d), exp.threshold_by == "weight"
     C = W if C_is_W else keep.astype(float)
     combos, inverse = np.unique(d.choice[:, :4], axis=0, return_inverse=True)
-    S, cache = np.full((d.choice.shape[0], exp.keys.height), np.nan), {}
+    S, cache = np.empty((d.choice.shape[0], exp.keys.height)), {}  # every row is in one block
     for c, (i, t, z, g) in enumerate(combos):
         rows = np.flatnonzero(inverse.ravel() == c)
         N, O = cache[(i, t, z)] if (i, t, z) in cache else cache.setdefault((i, t, z), _prepare(exp, i, t, z, cache))
         specs = exp.aggregate[label := exp.levels["aggregate"][g]]
         N = _check(exp, N, specs, label)
         parts = _parts(exp, N, O, specs, C_is_W)
+        # one block at a time: blocks stream through memory, and a second thread competing for it
+        # costs half as much CPU again as it saves in wall time
         with threadpool_limits(1, user_api="blas"):  # thin products: threads cost more than they give
             for s in range(0, rows.size, CHUNK):
-                S[rows[s:s + CHUNK]] = _tree(exp, N, specs, parts, W[rows[s:s + CHUNK]], C[rows[s:s + CHUNK]], C_is_W)
-    m, e = np.frexp(S)  # 40 significant bits: float noise cannot break ties
-    return np.ldexp(np.round(m * 2.0 ** 40) / 2.0 ** 40, e)
+                block = rows[s:s + CHUNK]
+                S[block] = _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W))
+    return S
+
+
+def _round40(S: np.ndarray) -> np.ndarray:
+    """`S` rounded in place to 40 significant bits, so that float noise cannot break ties."""
+    m, e = np.frexp(S)
+    m *= 2.0 ** 40
+    np.round(m, out=m)
+    m /= 2.0 ** 40
+    return np.ldexp(m, e, out=S)
+
+
+#: Threads of the ranking (the machine's cores, at most 2): sorting releases the GIL, and each
+#: thread ranks its own peer groups.
+THREADS = min(2, os.cpu_count() or 1)
+
+
+def _run(fn, tasks: list[tuple]) -> None:
+    """`fn(*task)` for every task, on up to `THREADS` threads; the first error is raised."""
+    if THREADS < 2 or len(tasks) < 2:
+        for task in tasks:
+            fn(*task)
+        return
+    with ThreadPoolExecutor(THREADS) as pool:
+        for future in [pool.submit(fn, *task) for task in tasks]:
+            future.result()
 
 
 def rank_matrix(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -254,19 +284,28 @@ def rank_matrix(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
            [ 4.,  2.,  3.,  1.]])
     """
     perm = np.argsort(groups, kind="stable")  # groups side by side: each is a slice
-    gs, s = groups[perm], -scores[:, perm]
-    bounds, out = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1], True]), np.empty(s.shape)
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        order = np.argsort(s[:, lo:hi], axis=1)
-        srt = np.take_along_axis(s[:, lo:hi], order, axis=1)
+    gs = groups[perm]
+    bounds = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1], True])
+    res = np.empty(scores.shape)
+
+    def group(cols: np.ndarray) -> None:
+        s = -scores[:, cols]
+        nan = np.isnan(s)
+        if has_nan := bool(nan.any()):
+            s[nan] = np.inf  # last, as NaN would be, and the sort keeps its fast path
+        order = np.argsort(s, axis=1)
+        srt = np.take_along_axis(s, order, axis=1)
         tie = srt[:, 1:] == srt[:, :-1]  # ties take the rank of their first
-        pos = np.broadcast_to(np.arange(1.0, hi - lo + 1), srt.shape)
+        pos = np.broadcast_to(np.arange(1.0, cols.size + 1), srt.shape)
         if tie.any():
             pos = np.maximum.accumulate(np.where(np.c_[np.zeros((len(srt), 1), bool), tie], 0, pos), axis=1)
-        nan = np.isnan(srt)
-        np.put_along_axis(out[:, lo:hi], order, np.where(nan, np.nan, pos) if nan.any() else pos, axis=1)
-    res = np.empty(s.shape)
-    res[:, perm] = out
+        out = np.empty(s.shape)
+        np.put_along_axis(out, order, pos, axis=1)
+        if has_nan:
+            out[nan] = np.nan
+        res[:, cols] = out
+
+    _run(group, [(perm[lo:hi],) for lo, hi in zip(bounds[:-1], bounds[1:])])
     return res
 
 
@@ -281,7 +320,7 @@ def quantiles(M: np.ndarray, qs) -> np.ndarray:
            [3., 4.]])
     """
     n_ok = (~np.isnan(M)).sum(axis=0)
-    srt = np.sort(np.ascontiguousarray(M.T), axis=1).T
+    srt = np.sort(M, axis=0)
     idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, max(M.shape[0] - 1, 0))
     out = np.take_along_axis(srt, idx, axis=0) if M.shape[0] else np.full(idx.shape, np.nan)
     out[:, n_ok == 0] = np.nan

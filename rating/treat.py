@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from indicators.errors import MethodError
+from rating.methods import Method, Registry
 
 
 def skew(x: np.ndarray) -> float:
@@ -206,12 +207,45 @@ def treat(x: np.ndarray, winmax: int = 5, skew_thresh: float = 2.0, kurt_thresh:
     return Treated(x2, np.where(np.isnan(x), "", flag).astype(object), det)
 
 
-TREATMENTS = ("none", "winsorise", "boxcox")
+def untreated(x: np.ndarray) -> Treated:
+    """No treatment: the values pass through.
+
+    Examples
+    --------
+    >>> untreated(np.array([1.0, 500.0])).details
+    {'treatment': 'none'}
+    """
+    x = np.asarray(x, float)
+    return Treated(x.copy(), np.full(x.size, "", dtype=object), {"treatment": "none"})
+
+
+def winsorise_or_log(x: np.ndarray, winmax: int = 5, skew_thresh: float = 2.0, kurt_thresh: float = 3.5) -> Treated:
+    """COINr's default: winsorise up to `winmax` points, else `log_CT` of the original values."""
+    return treat(x, winmax, skew_thresh, kurt_thresh)
+
+
+def winsorise_or_boxcox(x: np.ndarray, lam: float, winmax: int = 5) -> Treated:
+    """Winsorise up to `winmax` points, else Box-Cox (`lam`) of the original values."""
+    return treat(x, winmax, f2="boxcox", lam=lam)
+
+
+TREATMENTS = Registry("treatment", [
+    Method("none", untreated, ("不处理", "none"), ("原值使用，不作处理。", "Values are used as they are.")),
+    Method("winsorise", winsorise_or_log, ("缩尾处理", "winsorising"),
+           ("偏度或峰度过高的指标，将极端值逐个替换为次极端值（最多WINMAX个，默认5个），直至分布正常；仍不正常时，改为对原值取对数。",
+            "Where an indicator is too skewed or heavy-tailed, its extreme values are replaced by the next value "
+            "in, one at a time (at most WINMAX, default 5), until it is not; if that is not enough, the original "
+            "values are log-transformed instead.")),
+    Method("boxcox", winsorise_or_boxcox, ("缩尾或Box-Cox变换", "winsorising or Box-Cox"),
+           ("同缩尾处理；缩尾后分布仍不正常时，改为对原值作参数为λ的Box-Cox变换。",
+            "As winsorising; where that is not enough, the original values are Box-Cox transformed with λ "
+            "instead."), usage="boxcox:LAMBDA[,WINMAX]"),
+])
 
 
 def treat_matrix(X: np.ndarray, codes: list[str], units: list[str], method: str = "winsorise",
                  params: tuple = ()) -> tuple[np.ndarray, pl.DataFrame, pl.DataFrame]:
-    """Treat every column of `X` (units x indicators) by the named method.
+    """Treat every column of `X` (units x indicators) by a method of `TREATMENTS`.
 
     `method` is `"none"`, `"winsorise"` (params: winmax, skew and kurtosis thresholds; then `log_CT`)
     or `"boxcox"` (params: lambda, winmax; Box-Cox as the second step).
@@ -229,30 +263,17 @@ def treat_matrix(X: np.ndarray, codes: list[str], units: list[str], method: str 
     >>> points.rows()
     [('a', 'u20', 'winhi', 200.0, 20.0), ('a', 'u21', 'winhi', 300.0, 20.0)]
     """
-    if method not in TREATMENTS:
-        raise MethodError(f"unknown treatment {method!r}; expected one of {list(TREATMENTS)}")
+    m = TREATMENTS.lookup(method)
+    params = m.bind(params)
     X = np.asarray(X, float)
-    if method == "none":
-        empty = pl.DataFrame(schema={"iCode": pl.String, "uCode": pl.String, "flag": pl.String,
-                                     "value": pl.Float64, "treated": pl.Float64})
-        return X.copy(), empty, pl.DataFrame({"iCode": codes, "treatment": ["none"] * len(codes)})
-    if method == "winsorise":
-        names = ("winmax", "skew_thresh", "kurt_thresh")
-        kw = dict(zip(names, params))
-        kw.setdefault("winmax", 5)
-    else:
-        if not params:
-            raise MethodError("Box-Cox treatment needs a lambda, e.g. boxcox:0.5")
-        kw = {"f2": "boxcox", "lam": params[0], "winmax": params[1] if len(params) > 1 else 5}
-    kw["winmax"] = int(kw["winmax"])
     Xt = np.empty_like(X)
     points, details = [], []
     for j, code in enumerate(codes):
-        t = treat(X[:, j], **kw)
+        t = m.function(X[:, j], *params)
         Xt[:, j] = t.x
         details.append({"iCode": code, **t.details})
         for i in np.flatnonzero(t.flags != ""):
             points.append((code, units[i], str(t.flags[i]), float(X[i, j]), float(t.x[i])))
     pts = pl.DataFrame(points, schema={"iCode": pl.String, "uCode": pl.String, "flag": pl.String,
                                        "value": pl.Float64, "treated": pl.Float64}, orient="row")
-    return Xt, pts, pl.DataFrame(details)
+    return Xt, pts, pl.DataFrame(details) if details else pl.DataFrame(schema={"iCode": pl.String, "treatment": pl.String})

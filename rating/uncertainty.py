@@ -28,7 +28,7 @@ from rating.imeta import check_idata, check_imeta
 from rating.impute import IMPUTERS, impute as impute_values
 from rating.normalise import NORMALISERS
 from rating.sensitivity import Design, design, evaluate, factor_columns, quantiles, rank_matrix
-from rating.spec import format_spec, parse_spec
+from indicators.spec import format_spec, parse_spec
 from rating.treat import TREATMENTS
 
 RUN_KEYS = ("replications", "sensitivity", "bootstrap")
@@ -188,17 +188,8 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
     nominal = {"impute": m.get("impute") or "none", "treat": m.get("treat") or "none",
                "normalise": m["normalise"], "aggregate": m["aggregate"]}
     levels, _ = _factor_levels(a, nominal, [])
-    per_level = m.get("levels") or {}
-
-    def norm(n, label):
-        method, params = parse_spec(n.normalise or label)
-        if method != "goalposts":
-            return method, params
-        return parse_spec(label) if n.goalposts is None else (method, (n.goalposts[0] * n.direction, n.goalposts[1] * n.direction, 100.0))
-
-    def agg(n, label):
-        own = n.aggregate if n.parent is not None else None
-        return parse_spec(own or per_level.get(str(framework.depth(n.code))) or label)
+    norm = {lab: framework.with_methods(normalise=lab) for lab in levels["normalise"]}  # the label as the default
+    agg = {lab: framework.with_methods(aggregate=lab) for lab in levels["aggregate"]}
 
     def impute(label):
         name, _ = parse_spec(label)
@@ -218,8 +209,8 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
         direction=np.array([n.direction for n in inds]), applicable=app,
         data={lab: impute(lab) for lab in levels["impute"]},
         treat={lab: parse_spec(lab) for lab in levels["treat"]},
-        normalise={lab: tuple(norm(n, lab) for n in inds) for lab in levels["normalise"]},
-        aggregate={lab: tuple(agg(n, lab) for n in aggs) for lab in levels["aggregate"]},
+        normalise={lab: tuple(fw.normalisation_of(n) for n in inds) for lab, fw in norm.items()},
+        aggregate={lab: tuple(fw.aggregation_of(n) for n in aggs) for lab, fw in agg.items()},
         norm_groups=norm_groups, rank_groups=_groups(keys, ["year", "kind", "level"]),
         data_threshold=float(m.get("data_threshold") or 0.0), threshold_by="weight",
         grades=tuple((g.code, float(g.min)) for g in framework.grades)))
@@ -297,7 +288,7 @@ def demo_scored():
     >>> scored.aggregates[:, 0]
     array([ 0. , 75. , 62.5])
     """
-    from indicators.framework import parse_framework
+    from indicators.framework_load import parse_framework
     from rating.score import score
 
     fw = parse_framework({"framework": {"code": "IDX", "name_zh": "指数", "name_en": "Index"},
@@ -374,17 +365,3 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0) -> Unc
                  *[_col(f"p_grade_{c}", p) for c, p in probs.items()],
                  pl.Series("borderline", [None if np.isnan(p) else bool(p < exp.borderline) for p in p0], dtype=pl.Boolean)]
     return Uncertainty(exp.keys.with_columns(cols), S, R, s0, r0, d)
-
-
-def weight_noise_ranks(scored, framework, *, replications: int, noise: float, seed: int) -> pl.DataFrame:
-    """Weight noise only (the earlier entry): unit_id, year, rank_low, rank_median, rank_high,
-    score_low, score_high.
-
-    Examples
-    --------
-    >>> weight_noise_ranks(*demo_scored(), replications=100, noise=0.25, seed=0)["rank_median"].to_list()
-    [3, 1, 2]
-    """
-    exp = experiment_from_scored(scored, framework, Assumptions(weight_noise=float(noise)))
-    return uncertainty(exp, replications, seed).summary.select(
-        "unit_id", "year", "rank_low", "rank_median", "rank_high", "score_low", "score_high")

@@ -1,4 +1,5 @@
-"""Weights of the children of one aggregation group, and effective weights through the hierarchy.
+"""Weights of the children of one aggregation group (effective weights through the hierarchy:
+`indicators.hierarchy`).
 
 Explicit weights come from iMeta; `equal`; `ahp` from a pairwise-comparison matrix (with the
 consistency ratio, refused above 0.1 unless forced); and three data-driven methods over the
@@ -8,8 +9,7 @@ COINr's `get_PCA`). Every function returns weights summing to 1.
 Notes
 -----
 Data-driven methods ignore missing values as documented per function; a group with one child
-gets weight 1. Effective weights are the products of the within-group weight shares from an
-element up to the index, i.e. each element's nominal share of the index.
+gets weight 1.
 """
 from __future__ import annotations
 
@@ -204,29 +204,3 @@ def group_weights(X: np.ndarray, method: str) -> np.ndarray:
     except KeyError:
         raise MethodError(f"unknown weighting method {method!r}; expected equal or one of {sorted(WEIGHTERS)}") from None
 
-
-def effective_weights(codes: list[str], parents: list[str | None], weights: list[float]) -> np.ndarray:
-    """Each element's share of the index: its weight share within its parent group times the
-    parent's effective weight (the root has 1).
-
-    Examples
-    --------
-    >>> effective_weights(["i1", "i2", "i3", "P1", "P2", "Idx"],
-    ...                   ["P1", "P1", "P2", "Idx", "Idx", None],
-    ...                   [1, 3, 1, 1, 1, 1]).tolist()
-    [0.125, 0.375, 0.5, 0.5, 0.5, 1.0]
-    """
-    parent = dict(zip(codes, parents))
-    w = dict(zip(codes, (float(v) for v in weights)))
-    total: dict[str | None, float] = {}
-    for c, p in parent.items():
-        total[p] = total.get(p, 0.0) + w[c]
-
-    def eff(c: str) -> float:
-        p = parent[c]
-        if p is None:
-            return 1.0
-        share = w[c] / total[p] if total[p] != 0 else float("nan")
-        return share * eff(p)
-
-    return np.array([eff(c) for c in codes])

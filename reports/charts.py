@@ -97,8 +97,10 @@ def correlation_heatmap(labels: list[str], matrix: list[list[float | None]], *, 
 
     m = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
     k = len(labels)
+    # few indicators still need room for their names (a CJK character is about two Latin wide)
+    room = 0.07 * max((sum(2 if ord(c) > 0x2E80 else 1 for c in s) for s in labels), default=0)
     with matplotlib.rc_context(FONT):
-        fig = Figure(figsize=(1.6 + 0.32 * k, 1.2 + 0.32 * k), layout="constrained")
+        fig = Figure(figsize=(max(1.6 + 0.32 * k, 2.6 + room), max(1.2 + 0.32 * k, 2.2 + room)), layout="constrained")
         ax = fig.add_subplot()
         mesh = ax.pcolormesh(np.ma.masked_invalid(m), cmap="RdBu", vmin=-1, vmax=1)
         ax.set_xticks([i + 0.5 for i in range(k)], labels, rotation=90)

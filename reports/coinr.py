@@ -14,9 +14,10 @@ import pathlib
 import polars as pl
 from markupsafe import Markup
 
+from rating.version import __version__
 from reports import charts, fmt
 from reports.embed import figure_svg
-from reports.i18n import HTML_LANG, METHOD_EXPLAIN, catalogue, check_lang, lookup
+from reports.i18n import HTML_LANG, METHODS, catalogue, check_lang, method_explain
 from reports.sensitivity import sensitivity_section
 
 PAGES = (("index", "overview"), ("methodology", "methodology"))
@@ -140,12 +141,10 @@ def settings(result, t: dict, lang: str) -> list[dict]:
         v = s.get(key)
         if key == "data_threshold":
             text = t["not_set"] if v is None else fmt.pct(float(v))
-            explain = "" if v is None else lookup(METHOD_EXPLAIN, "threshold", lang)
+            explain = "" if v is None else t["method_threshold_explain"]
         else:
             text = fmt.text(v)
-            name = str(v or "").split(":", 1)[0].strip().lower()
-            name = "impute-none" if key == "impute" and name == "none" else name
-            explain = lookup(METHOD_EXPLAIN, name, lang) if name in METHOD_EXPLAIN else ""
+            explain = method_explain(key, v, lang) if key in METHODS else ""
         out.append({"label": t[f"setting_{'threshold' if key == 'data_threshold' else key}"], "value": text,
                     "explain": explain})
     return out
@@ -173,7 +172,6 @@ def render_coinr(out, result, *, lang: str = "zh", idata: pl.DataFrame | None = 
     methodology.html]. `idata` / `imeta` (optional) supply unit names (`uName`) and element
     names, directions and units (`iName`, `Direction`, `Unit`); codes are shown without them.
     `sensitivity` (optional): sensitivity indices, as `render` takes them."""
-    from rating import __version__
     from reports.render import CSP, _write, environment, static
 
     check_lang(lang)

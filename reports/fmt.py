@@ -123,17 +123,6 @@ def bilingual(value: str | None, lang: str) -> str:
     return f"{code}: {chosen}" if sep else chosen
 
 
-def split_vetoes(value: str | None, lang: str) -> list[dict]:
-    """The veto column holds several vetoes joined by ' | '; returns [{code, reason}]."""
-    if missing(value) or value == "":
-        return []
-    out = []
-    for part in str(value).split(" | "):
-        code, sep, _ = part.partition(": ")
-        out.append({"code": code if sep else "", "reason": bilingual(part, lang)})
-    return out
-
-
 def evidence(value) -> list[tuple[str, str]]:
     """An alert's evidence (JSON text) as (key, value) pairs for display; raw text if not JSON."""
     if missing(value) or value == "":

@@ -5,6 +5,11 @@ comes from here. `catalogue(lang)` returns a plain dict that the templates read 
 """
 from __future__ import annotations
 
+from indicators.spec import format_spec, parse_spec
+from rating.aggregate import AGGREGATORS
+from rating.impute import IMPUTERS
+from rating.normalise import NORMALISERS
+from rating.treat import TREATMENTS
 from reports import labels
 
 LANGS = ("zh", "en")
@@ -239,6 +244,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "threshold": ("阈值", "Threshold"),
     "bands": ("分档", "Bands"),
     "goalposts": ("目标值（最差，最好）", "Goalposts (worst, best)"),
+    "method_threshold_explain": ("有数据子项的权重合计不足适用子项权重的该比例时，不予评分。",
+                                 "A score is given only when the children with data carry at least this share of "
+                                 "the applicable children's weight."),
 }
 MESSAGES.update(labels.MESSAGES)
 
@@ -271,46 +279,64 @@ UNIT_TEXT = {
     "tickets per 10,000 population": ("件/万人", "tickets per 10,000 population"),
     "yuan per 10,000 yuan": ("元/万元预算", "yuan per 10,000 yuan"),
 }
-METHOD_EXPLAIN = {
-    "none": ("原值使用，不作处理。", "Values are used as they are."),
-    "winsorise": ("偏度或峰度过高的指标，将极端值逐个替换为次极端值，直至分布正常。",
-                  "Where an indicator is too skewed or heavy-tailed, its extreme values are replaced by the "
-                  "next value in, one at a time, until it is not."),
-    "impute-none": ("缺失值不填补，按缺失处理（该子项不参与汇总）。",
-                    "Missing values are not filled: they stay missing and are left out of the aggregation."),
-    "mean": ("缺失值以同年该指标的均值填补。", "A missing value is filled with the indicator's mean of the year."),
-    "median": ("缺失值以同年该指标的中位数填补。",
-               "A missing value is filled with the indicator's median of the year."),
-    "group-mean": ("缺失值以同组单位该指标的均值填补。",
-                   "A missing value is filled with the mean of the unit's group."),
-    "group-median": ("缺失值以同组单位该指标的中位数填补。",
-                     "A missing value is filled with the median of the unit's group."),
-    "locf": ("缺失值沿用该单位上一年度的值。", "A missing value carries the unit's previous year forward."),
-    "linear": ("缺失值按该单位前后年度线性插值。", "A missing value is interpolated between the unit's years."),
-    "minmax": ("(x − 最小值) / (最大值 − 最小值) × 100，在同组单位中计算，逆向指标先取反。",
-               "(x − min) / (max − min) × 100 within the peer group; indicators where lower is better are "
-               "reversed first."),
-    "goalposts": ("按框架给定的最差值与最好值线性换算为0–100，超出部分截断。",
-                  "Scaled linearly from the framework's worst (0) to best (100) value, clipped outside them."),
-    "zscore": ("标准分数：(x − 均值) / 标准差。", "Standard score: (x − mean) / standard deviation."),
-    "arithmetic": ("子项得分按权重加权算术平均；缺失或不适用的子项不参与计算，其余权重按比例放大。",
-                   "Weighted arithmetic mean of the children; missing or non-applicable children are left out "
-                   "and the other weights scaled up."),
-    "geometric": ("子项得分按权重加权几何平均；缺失或不适用的子项不参与计算，其余权重按比例放大。",
-                  "Weighted geometric mean of the children; missing or non-applicable children are left out "
-                  "and the other weights scaled up."),
-    "threshold": ("有数据子项的权重合计不足适用子项权重的该比例时，不予评分。",
-                  "A score is given only when the children with data carry at least this share of the "
-                  "applicable children's weight."),
-}
-METHOD_TEXT = {
-    "none": ("不处理", "none"),
-    "arithmetic": ("加权算术平均", "weighted arithmetic mean"),
-    "geometric": ("加权几何平均", "weighted geometric mean"),
+#: Method families by the key of their setting; each method's label and explanation are its
+#: registry entry's (rating.methods).
+METHODS = {"treat": TREATMENTS, "impute": IMPUTERS, "normalise": NORMALISERS, "aggregate": AGGREGATORS}
+#: Values of the settings that are not methods.
+SETTING_TEXT = {
     "pooled": ("各评价年度合并", "all rated years pooled"),
     "year": ("按年度分别", "each year separately"),
     "kind": ("地区与部门分别比较", "regions and departments separately"),
 }
+
+
+def _known(family: str, spec) -> bool:
+    try:
+        return parse_spec(spec)[0] in METHODS[family]
+    except ValueError:  # an empty or malformed specification
+        return False
+
+
+def method_text(family: str, spec, lang: str) -> str:
+    """A method setting as a report shows it: the method's label when it has no parameters, the
+    specification as written otherwise (and for a method this version does not know).
+
+    Examples
+    --------
+    >>> method_text("aggregate", "arithmetic", "zh"), method_text("normalise", "minmax:0,100", "en")
+    ('加权算术平均', 'minmax:0,100')
+    """
+    return METHODS[family].text(spec, lang) if _known(family, spec) else ("—" if spec is None else str(spec))
+
+
+def method_explain(family: str, spec, lang: str) -> str:
+    """What the method of a setting does, in `lang` (empty for a method this version does not know).
+
+    Examples
+    --------
+    >>> method_explain("impute", "none", "en")
+    'Missing values are not filled: they stay missing and are left out of the aggregation.'
+    """
+    return METHODS[family].explanation(spec, lang) if _known(family, spec) else ""
+
+
+def normalisation_text(framework, node, arrow: str = "→") -> str:
+    """How an indicator is normalised, as a table shows it: the specification in force, with the
+    goalposts in raw units (worst → best) where they apply.
+
+    Examples
+    --------
+    >>> from indicators.framework_load import load_framework
+    >>> fw = load_framework()
+    >>> normalisation_text(fw, fw.node("contract_breach_rate"))
+    'goalposts (0.3 → 0)'
+    >>> normalisation_text(fw, fw.node("broken_commitment_per_100_staff"))
+    'minmax:0,100'
+    """
+    name, params = framework.normalisation_of(node)
+    if name == "goalposts" and node.goalposts:
+        return f"goalposts ({node.goalposts[0]:g} {arrow} {node.goalposts[1]:g})"
+    return format_spec(name, params)
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:

@@ -9,12 +9,13 @@ from pathlib import PurePath
 
 import polars as pl
 
+from indicators.spec import format_spec, parse_spec
 from models.rules import describe
-from reports import charts, fmt, weights
+from reports import charts, fmt
 from reports.embed import figure_svg
 from reports.fmt import frame_table
-from reports.i18n import (METHOD_EXPLAIN, METHOD_TEXT, alert_label, kind_label, level_label, lookup, message,
-                          node_label, unit_text)
+from reports.i18n import (SETTING_TEXT, alert_label, kind_label, level_label, lookup, message, method_explain,
+                          method_text, node_label, normalisation_text, unit_text)
 from reports.labels import ALERT_KINDS
 from reports.model_card import model_section
 from reports.scope import data_sources
@@ -29,20 +30,6 @@ def _name(path) -> str:
     return PurePath(str(path)).name if path else fmt.DASH
 
 
-def definition_text(n) -> str:
-    d = n.definition
-    if d is None:
-        return ""
-    parts = [f"{d.table} · {d.measure}"]
-    if d.column:
-        parts.append(d.column + (f" / {d.denominator_column}" if d.denominator_column else ""))
-    if d.per:
-        parts.append(f"÷ {d.per}" + (f" × {d.scale:g}" if d.scale != 1 else ""))
-    if d.window > 1:
-        parts.append(f"window {d.window}")
-    return "; ".join(parts)
-
-
 def scope_text(n, lang: str) -> str:
     from indicators.contract import LEVELS, UNIT_KINDS
 
@@ -53,27 +40,25 @@ def scope_text(n, lang: str) -> str:
 
 def hierarchy(inp: Inputs) -> list[dict]:
     fw, lang = inp.framework, inp.lang
-    share, eff = weights.within_parent(fw), weights.effective(fw)
+    share, eff = fw.weight_shares(), fw.effective_weights()
     rows = []
     for n in list(fw.nodes):
-        method = weights.method_of(fw, n) if not n.is_indicator else None
-        norm = n.normalise or (fw.methods.get("normalise") if n.is_indicator else None)
-        if n.goalposts:
-            norm = f"{norm} ({n.goalposts[0]:g} → {n.goalposts[1]:g})"
         rows.append({
             "code": n.code, "label": node_label(n, lang), "depth": fw.depth(n.code), "indicator": n.is_indicator,
             "weight": f"{n.weight:g}", "share": fmt.pct(share[n.code], 1), "eff": fmt.pct(eff[n.code], 1),
             "direction": "" if not n.is_indicator else inp.t["direction_pos" if n.direction > 0 else "direction_neg"],
             "unit": unit_text(n.unit, lang), "scope": scope_text(n, lang),
-            "method": norm if n.is_indicator else lookup(METHOD_TEXT, method, lang),
-            "definition": n.description or "", "formula": definition_text(n),
+            "method": (normalisation_text(fw, n) if n.is_indicator
+                       else method_text("aggregate", format_spec(*fw.aggregation_of(n)), lang)),
+            "definition": n.description or "", "formula": n.definition.describe() if n.definition else "",
         })
     return rows
 
 
 def auxiliary(inp: Inputs) -> list[dict]:
     return [{"code": n.code, "label": node_label(n, inp.lang), "unit": unit_text(n.unit, inp.lang),
-             "scope": scope_text(n, inp.lang), "definition": n.description or "", "formula": definition_text(n)}
+             "scope": scope_text(n, inp.lang), "definition": n.description or "",
+             "formula": n.definition.describe() if n.definition else ""}
             for n in inp.framework.auxiliary]
 
 
@@ -113,22 +98,25 @@ def methods(inp: Inputs) -> dict:
     m = fw.methods
 
     def text(v):
-        return lookup(METHOD_TEXT, v, lang) if v in METHOD_TEXT else fmt.text(v)
+        return lookup(SETTING_TEXT, v, lang) if v in SETTING_TEXT else fmt.text(v)
 
-    def explain(spec):
-        name = str(spec or "").split(":", 1)[0].strip().lower()
-        return lookup(METHOD_EXPLAIN, name, lang) if name in METHOD_EXPLAIN else ""
+    def row(family, label, spec):
+        return label, method_text(family, spec, lang), method_explain(family, spec, lang)
 
-    rows = [(t["method_treat"], text(m.get("treat")), explain(m.get("treat"))),
-            (t["method_impute"], text(m.get("impute")),
-             explain("impute-none" if str(m.get("impute") or "none") == "none" else m.get("impute"))),
-            (t["method_normalise"], text(m.get("normalise")), explain(m.get("normalise")))]
-    if any(n.goalposts for n in fw.indicators):
-        rows.append((t["normalisation"] + " (goalposts)", "goalposts", explain("goalposts")))
-    rows += [(t["method_aggregate"], text(m.get("aggregate")), explain(m.get("aggregate"))),
-             (t["method_threshold"], fmt.pct(m.get("data_threshold")), explain("threshold")),
-             (t["method_over"], text(m.get("normalise_over")), ""),
-             (t["method_peer"], text(m.get("peer_group")), "")]
+    def others(family, label, used):
+        """A row for each method some nodes use besides the default (their own, or their depth's)."""
+        default = parse_spec(m[family])[0]
+        names = dict.fromkeys(name for name, _ in used if name != default)
+        return [row(family, f"{label} ({name})", name) for name in names]
+
+    rows = [row("treat", t["method_treat"], m.get("treat")), row("impute", t["method_impute"], m.get("impute")),
+            row("normalise", t["method_normalise"], m.get("normalise")),
+            *others("normalise", t["normalisation"], map(fw.normalisation_of, fw.indicators)),
+            row("aggregate", t["method_aggregate"], m.get("aggregate")),
+            *others("aggregate", t["method_aggregate"], map(fw.aggregation_of, fw.aggregates)),
+            (t["method_threshold"], fmt.pct(m.get("data_threshold")), t["method_threshold_explain"]),
+            (t["method_over"], text(m.get("normalise_over")), ""),
+            (t["method_peer"], text(m.get("peer_group")), "")]
     lc = fw.lifecycle
     yes, no = t["yes"], t["no"]
     life = [(t["lc_rectified_weight"], f"{lc.rectified_weight:g}"),
@@ -215,7 +203,7 @@ def audit_section(audit, inp: Inputs) -> dict | None:
 def methodology_context(inp: Inputs, *, audit=None, sensitivity=None, card=None, backtest=None,
                         predictions=None) -> dict:
     fw = inp.framework
-    hold = (card or {}).get("hold_periods", (fw.model or {}).get("hold_periods", 1))
+    hold = (card or {}).get("hold_periods", fw.model["hold_periods"])
     return {
         "framework": {"name": node_label(fw, inp.lang), "code": fw.code, "version": fw.version, "sha256": fw.sha256},
         "hierarchy": hierarchy(inp), "auxiliary": auxiliary(inp), "rules": rules(inp), "methods": methods(inp),

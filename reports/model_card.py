@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from indicators.framework import ALERT_LEVELS
 from reports import charts, fmt
 from reports.embed import figure_svg
 from reports.i18n import CATEGORY, alert_label, lookup, message
@@ -15,7 +16,6 @@ from reports.labels import MODEL_NAMES
 from reports.tables import Inputs
 
 METRICS = ("auroc", "average_precision", "precision_at_k", "brier", "usefulness_ad", "usefulness_sarlin")
-LEVELS = ("red", "orange", "yellow", "blue")
 COLOURS = {"selected": "#0b5cad", "logit": "#1a7f37", "gbm": "#d98c00", "naive_last_event": "#8c959f",
            "naive_last_score": "#6a1b9a"}
 CURVE_POINTS = 300  # most points drawn per ROC curve (the table carries the exact figures)
@@ -110,7 +110,7 @@ def metrics_table(inp: Inputs, card: dict, backtest: pl.DataFrame | None) -> lis
 def by_year(inp: Inputs, card: dict) -> list[dict]:
     chosen, cuts = card.get("chosen_by_year") or {}, card.get("cutoffs_by_year") or {}
     return [{"year": y, "model": model_name(chosen.get(y), inp.lang),
-             "cutoffs": [fmt.pct((cuts.get(y) or {}).get(lv), 0) for lv in LEVELS]}
+             "cutoffs": [fmt.pct((cuts.get(y) or {}).get(lv), 0) for lv in ALERT_LEVELS]}
             for y in sorted(set(chosen) | set(cuts))]
 
 
@@ -235,7 +235,7 @@ def model_section(inp: Inputs, card: dict | None, backtest: pl.DataFrame | None 
                        for k, v in est.items()],
         "features": features(inp, card),
         "metrics": metrics_table(inp, card, backtest), "metric_names": [inp.t[f"metric_{k}"] for k in METRICS],
-        "by_year": by_year(inp, card), "levels": [{"level": lv, "label": alert_label(lv, inp.lang)} for lv in LEVELS],
+        "by_year": by_year(inp, card), "levels": [{"level": lv, "label": alert_label(lv, inp.lang)} for lv in ALERT_LEVELS],
         "backtest": backtest_rows(inp, card, backtest),
         "roc": roc_section(inp, card, predictions), "calibration": calibration_section(inp, predictions),
         "config": [{"label": k, "value": _join(v)} for k, v in sorted(cfg.items())],

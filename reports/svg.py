@@ -56,23 +56,25 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         return top + (100.0 - max(0.0, min(100.0, v))) / 100 * ph
 
     lines, bands, line, upper, lower, dots, whiskers = [], [], [], [], [], [], []
+    xs = [_c(x(i)) for i in range(n)]  # each coordinate formatted once
     for i, p in enumerate(points):
         if missing(p["score"]):
             if line:
                 lines.append(" ".join(line))
             line = []
         else:
-            line.append(f"{_c(x(i))},{_c(y(p['score']))}")
-            dots.append({"cx": _c(x(i)), "cy": _c(y(p["score"])), "colour": p["colour"],
-                         "title": f"{p['year']}: {num(p['score'])}"})
+            cy = _c(y(p["score"]))
+            line.append(f"{xs[i]},{cy}")
+            dots.append({"cx": xs[i], "cy": cy, "colour": p["colour"], "title": f"{p['year']}: {num(p['score'])}"})
         if missing(p["low"]) or missing(p["high"]):
             if upper:
                 bands.append(" ".join(upper + lower[::-1]))
             upper, lower = [], []
         else:
-            whiskers.append({"x": _c(x(i)), "y1": _c(y(p["high"])), "y2": _c(y(p["low"]))})
-            upper.append(f"{_c(x(i))},{_c(y(p['high']))}")
-            lower.append(f"{_c(x(i))},{_c(y(p['low']))}")
+            high, low = _c(y(p["high"])), _c(y(p["low"]))
+            whiskers.append({"x": xs[i], "y1": high, "y2": low})
+            upper.append(f"{xs[i]},{high}")
+            lower.append(f"{xs[i]},{low}")
     if line:
         lines.append(" ".join(line))
     if upper:
@@ -83,7 +85,7 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         "bottom": _c(top + ph),
         "lines": lines, "bands": [b for b in bands if b.count(",") > 2], "dots": dots, "ticks": ticks,
         "whiskers": whiskers,
-        "years": [{"x": _c(x(i)), "label": str(p["year"])} for i, p in enumerate(points)],
+        "years": [{"x": xs[i], "label": str(p["year"])} for i, p in enumerate(points)],
         "ylabels": [{"y": _c(y(v)), "label": str(v)} for v in (0, 50, 100)],
         "xlabel_y": _c(h - 10), "title": title, "desc": desc,
     }

@@ -71,7 +71,7 @@ def grade_changes(row: dict, inp: Inputs) -> dict:
         ov["analyst"] = None  # the public edition names no analyst
     g, gu = row.get("grade"), row.get("grade_uncapped")
     capped = ov["before"] if ov and ov["before"] != fmt.DASH else g
-    vetoes = fmt.split_vetoes(row.get("veto"), lang)
+    vetoes = [{"code": v.code, "reason": f"{v.code}: {v.reason(lang)}"} for v in inp.framework.vetoes_in(row.get("veto"))]
     capped_by_veto = capped and gu and capped != gu and (vetoes or ov is None)
     cap = message("veto_cap", lang, before=gu, after=capped) if capped_by_veto else None
     return {"vetoes": vetoes, "cap": cap, "override": ov}

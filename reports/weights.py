@@ -1,6 +1,7 @@
-"""Weights through the hierarchy: the published effective weight of every node, and for each
-unit-year the weight each indicator actually carried (missing and non-applicable siblings
-dropped, the others renormalised, as the aggregation does) and so its contribution to the score.
+"""Weights as they worked out for each unit-year: the weight each indicator actually carried
+(missing and non-applicable siblings dropped, the others renormalised, as the aggregation does)
+and so its contribution to the score. The nominal weights are the framework's
+(`Framework.weight_shares`, `Framework.effective_weights`).
 
 With weighted arithmetic means at every level above an indicator, the contributions of a
 unit's indicators add up to its score; under any other aggregation a contribution is not
@@ -11,45 +12,9 @@ from __future__ import annotations
 import polars as pl
 
 
-def method_of(framework, node) -> str:
-    """The aggregation method name of an aggregate node (its own, its level's, or the default)."""
-    m = framework.methods
-    spec = node.aggregate or (m.get("levels") or {}).get(str(framework.depth(node.code))) or m.get("aggregate")
-    return str(spec or "arithmetic").split(":", 1)[0].strip().lower()
-
-
-def within_parent(framework) -> dict[str, float]:
-    """Each node's weight as a share of its siblings' weights (the index: 1)."""
-    out = {framework.nodes[0].code: 1.0}
-    for agg in framework.aggregates:
-        kids = framework.children(agg.code)
-        tot = sum(k.weight for k in kids)
-        for k in kids:
-            out[k.code] = k.weight / tot if tot > 0 else 0.0
-    return out
-
-
-def effective(framework) -> dict[str, float]:
-    """Published effective weight of every node: the product of its within-parent shares up to
-    the index, for a unit where every node has data.
-
-    Examples
-    --------
-    >>> from indicators.framework import load_framework
-    >>> fw = load_framework()
-    >>> round(sum(w for c, w in effective(fw).items() if fw.node(c).is_indicator), 6)
-    1.0
-    """
-    share = within_parent(framework)
-    out = {}
-    for n in framework.nodes:  # parents come before children
-        out[n.code] = share[n.code] * (out[n.parent] if n.parent is not None else 1.0)
-    return out
-
-
 def additive(framework) -> dict[str, bool]:
     """Whether a node's contribution to the index is defined: arithmetic means all the way up."""
-    arith = {a.code: method_of(framework, a) == "arithmetic" for a in framework.aggregates}
+    arith = {a.code: framework.aggregation_of(a)[0] == "arithmetic" for a in framework.aggregates}
     out = {}
     for n in framework.nodes:
         out[n.code] = n.parent is None or (arith[n.parent] and out[n.parent])

@@ -10,19 +10,15 @@ from __future__ import annotations
 import polars as pl
 
 from reports.i18n import node_label
-from reports.weights import applicability, method_of
+from reports.weights import applicability
 
 SUPPORTED = ("arithmetic", "geometric")
 
 
 def caps(framework, veto) -> int:
-    """Index (0 = best) of the worst grade cap among the vetoes named in a veto text; -1 if none."""
-    if not veto:
-        return -1
+    """Index (0 = best) of the worst grade cap among the vetoes of a scores `veto` cell; -1 if none."""
     order = {g.code: i for i, g in enumerate(framework.grades)}
-    cap_of = {v.code: order.get(v.cap, -1) for v in framework.vetoes}
-    found = [cap_of.get(part.split(":", 1)[0].strip(), -1) for part in str(veto).split(" | ")]
-    return max(found, default=-1)
+    return max((order.get(v.cap, -1) for v in framework.vetoes_in(veto)), default=-1)
 
 
 def whatif_data(framework, latest: pl.DataFrame, lang: str) -> dict | None:
@@ -30,7 +26,7 @@ def whatif_data(framework, latest: pl.DataFrame, lang: str) -> dict | None:
     (a child of the index without a published score column, or an unsupported method)."""
     root = framework.nodes[0]
     kids = framework.children(root.code)
-    method = method_of(framework, root)
+    method = framework.aggregation_of(root)[0]
     if not kids or method not in SUPPORTED or any(k.code not in latest.columns for k in kids):
         return None
     codes = [k.code for k in kids]

@@ -34,7 +34,7 @@ def parquet_world(tmp_path_factory) -> Path:
 def engine_wide(parquet_world) -> pl.DataFrame:
     """The engine's indicators (load + compute_indicators), one column per indicator."""
     from indicators.compute import compute_indicators
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
     from indicators.load import load
 
     fw = load_framework()
@@ -71,6 +71,7 @@ def test_hand_written_indicators_equal_the_engine(method, parquet_world, engine_
     assert_same_values(run(parquet_world), engine_wide)
 
 
+@pytest.mark.slow
 def test_runner_at_a_tiny_size(tmp_path):
     """`python -m benchmarks` end to end: data from `rating synth`, every case in its own process,
     the tables printed, the measurements written."""
@@ -99,6 +100,11 @@ def test_runner_at_a_tiny_size(tmp_path):
     again = subprocess.run([sys.executable, "-m", "benchmarks", "--report", str(out)], cwd=ROOT,
                            capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "### 3,000 complaint rows" in again.stdout
+    # and side by side with another measurement (here: itself), every stage with its share of the run
+    both = subprocess.run([sys.executable, "-m", "benchmarks", "--compare", str(out), str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert both.returncode == 0 and "| before: median s | share | after: median s | share |" in both.stdout
+    assert "| **whole run** (`rating.run`) |" in both.stdout and "| 1.0x |" in both.stdout
 
 
 def test_sizes_parse():

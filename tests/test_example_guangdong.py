@@ -75,6 +75,7 @@ def test_build_names_file_row_and_column_of_a_bad_figure(tmp_path):
 
 # -- the data folder -------------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_data_folder_follows_the_contract(example):
     data, _ = example
     units, stats, debt = _read(data / "units.csv"), _read(data / "unit_stats.csv"), _read(data / "debt.csv")
@@ -106,6 +107,7 @@ def test_write_example_refuses_a_non_empty_folder_and_unknown_names(tmp_path):
 
 # -- the run ---------------------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_first_unit_year_without_a_score_does_not_crash(example):
     """Regression: the grade column was built from an object array, which polars cannot cast when
     its first item is None (`ComputeError: cannot cast 'Object' type`, exit 70). Here the province,
@@ -116,6 +118,7 @@ def test_first_unit_year_without_a_score_does_not_crash(example):
     assert scores["score"].is_not_null().any() and scores["grade"].is_not_null().any()
 
 
+@pytest.mark.integration
 def test_first_city_year_without_debt_does_not_crash(tmp_path):
     """The same situation with cities only: the first city's 2018 has no debt row."""
     data, out = tmp_path / "data", tmp_path / "out"
@@ -130,6 +133,7 @@ def test_first_city_year_without_debt_does_not_crash(tmp_path):
     assert scores["score"].is_not_null().any()
 
 
+@pytest.mark.integration
 def test_the_21_cities_are_rated_in_the_years_of_the_data(example):
     _, out = example
     scores = _read(out / "scores.csv")
@@ -143,6 +147,7 @@ def test_the_21_cities_are_rated_in_the_years_of_the_data(example):
     assert scored.height == 31 and scored["grade"].is_not_null().all()
 
 
+@pytest.mark.integration
 def test_debt_ratio_is_balance_over_budget_plus_fund_revenue(example):
     _, out = example
     ind = _read(out / "indicators.csv").filter(pl.col("indicator") == "debt_ratio")
@@ -158,6 +163,7 @@ def test_debt_ratio_is_balance_over_budget_plus_fund_revenue(example):
     assert got[("440000", 2024)] is None
 
 
+@pytest.mark.integration
 def test_manifest_says_fiscal_only_and_not_official(example):
     _, out = example
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

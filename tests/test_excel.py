@@ -9,8 +9,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from rating import excel
-from rating.excel import HEADERS, header, write_workbook
+from reports import excel
+from reports.excel import HEADERS, header, write_workbook
 from rating.migration import UNGRADED, migration
 
 SHEETS = ["scores", "indicators", "normalised", "alerts", "risk", "migration", "methodology"]
@@ -51,8 +51,7 @@ def _missing(v) -> bool:
 
 
 def _same(a, b) -> bool:
-    """Equal, both missing, or the same number to 16 significant digits (openpyxl writes floats as
-    %.16g; Excel itself shows 15)."""
+    """Equal, both missing, or the same number (to 15 significant digits: what Excel shows)."""
     if _missing(a) or _missing(b):
         return _missing(a) and _missing(b)
     if isinstance(a, float) or isinstance(b, float):
@@ -192,3 +191,48 @@ def test_text_from_the_data_is_never_a_formula(tmp_path):
     wb = openpyxl.load_workbook(path)
     cell = wb["scores"]["B2"]
     assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://example.com\",\"x\")", "s")
+
+
+def test_two_writes_give_the_same_bytes(small_run, tmp_path):
+    """Same run, same bytes: the document is dated by the run's as-of date, not the moment it is
+    written, and the archive's entries carry a fixed date."""
+    a = write_workbook(small_run.tables, small_run.framework, small_run.manifest, tmp_path / "a.xlsx")
+    b = write_workbook(small_run.tables, small_run.framework, small_run.manifest, tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+    book = openpyxl.load_workbook(a, read_only=True)
+    assert book.properties.created.date().isoformat() == small_run.manifest["parameters"]["as_of"]
+    book.close()
+
+
+def test_cells_keep_the_exact_number_and_any_text(tmp_path):
+    """Numbers come back as the same double (the CSV files' shortest text, not 16 digits); text
+    that looks like markup, and text with surrounding spaces, comes back as it was; text that
+    looks like Excel's own escape (`_x0041_` is "A" to Excel) is escaped in turn, as Excel does;
+    NaN and infinities are empty cells; booleans stay booleans."""
+    texts = ["<r><t>x</t></r>", "a & b < c > d", "_x0041_", "  padded ", "line\nbreak", "中文"]
+    scores = pl.DataFrame({"unit_id": [f"44010{i}" for i in range(6)], "year": [2024] * 6,
+                           "score": [0.30000000000000004, 1 / 3, float("nan"), float("inf"), 1e-7, 2.0],
+                           "grade": texts, "borderline": [True, False, None, True, False, True]})
+    rows = _read(write_workbook({"scores": scores}, None, {}, tmp_path / "t.xlsx"))["scores"][1:]
+    assert [r[2] for r in rows] == [0.30000000000000004, 1 / 3, None, None, 1e-7, 2.0]
+    assert [r[3] for r in rows] == [t.replace("_x0041_", "_x005F_x0041_") for t in texts]  # openpyxl keeps escapes
+    assert [r[4] for r in rows] == [True, False, None, True, False, True]
+
+
+def test_header_text_that_looks_like_markup(tmp_path):
+    scores = pl.DataFrame({"unit_id": ["440100"], "year": [2024], "grade": ["A"], "<r>odd</r>": [1.0]})
+    rows = _read(write_workbook({"scores": scores}, None, {}, tmp_path / "h.xlsx"))["scores"]
+    assert rows[0][3] == "<r>odd</r>"
+
+
+def test_benchmark_against_polars_runs(small_run):
+    """benchmarks/excel.py times the workbook and polars.write_excel on the same sheets of a run."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "benchmarks/excel.py", str(small_run.out), "--repeat", "1"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "reports.excel.write_workbook" in proc.stdout and "engine / polars:" in proc.stdout

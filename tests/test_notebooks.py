@@ -94,6 +94,7 @@ def _output_text(nb) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.integration  # a Jupyter kernel per notebook, each rating a world
 @pytest.mark.parametrize("name", NAMES)
 def test_runs_top_to_bottom(executed, name):
     nb, error = executed[name]

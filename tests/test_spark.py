@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from polars.testing import assert_frame_equal, assert_series_equal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyspark
@@ -31,13 +32,14 @@ from indicators.compute import compute_indicators
 from indicators.engines import open_engine
 from indicators.engines.spark import SparkEngine, check_framework, staging_select, to_spark
 from indicators.errors import FrameworkError, InputError
-from indicators.framework import default_framework_path, load_framework, parse_framework
+from indicators.framework_load import default_framework_path, load_framework, parse_framework
 from indicators.lifecycle import Lifecycle
 from indicators.load import load
 from indicators.monthly import monthly_tickets
 
 AS_OF = dt.date(2026, 6, 30)
 WORKERS = 2
+pytestmark = pytest.mark.integration  # a local Spark cluster (Java)
 #: Indicators beyond the default framework, so that every measure, operator, window, scope and
 #: date override runs on both engines.
 EXTRA = [
@@ -201,7 +203,7 @@ def duckdb_stage(data: Path, fw):
 def assert_same(got: pl.DataFrame, expected: pl.DataFrame, fw) -> None:
     """Same rows; counts exact; every other number within 1e-12; medians exact."""
     keys = ["unit_id", "year", "indicator"]
-    assert got.select(keys).equals(expected.select(keys))
+    assert_frame_equal(got.select(keys), expected.select(keys))
     exact = {n.code for n in fw.computed if n.definition.measure in (*COUNTED, "median_days")
              or (n.definition.measure == "share" and not n.definition.column)}
     for code in got["indicator"].unique():
@@ -209,9 +211,9 @@ def assert_same(got: pl.DataFrame, expected: pl.DataFrame, fw) -> None:
         e = expected.filter(pl.col("indicator") == code)
         for col in ("value", "numerator", "denominator"):
             a, b = g[col], e[col]
-            assert a.is_null().equals(b.is_null()), (code, col)
+            assert_series_equal(a.is_null(), b.is_null())
             if code in exact and (col != "value" or fw.node(code).definition.measure == "median_days"):
-                assert a.equals(b), (code, col)
+                assert_series_equal(a, b, check_exact=True)
             else:
                 assert a.drop_nulls().to_numpy() == pytest.approx(b.drop_nulls().to_numpy(), rel=1e-12, abs=1e-12), (code, col)
 
@@ -243,11 +245,11 @@ def test_indicators_on_cluster_equal_duckdb(spark, staged):
 def test_driver_relations_equal_duckdb(staged):
     """What rating, early warning and reports read from the driver connection is the same."""
     con, con_d = staged["con"], staged["con_d"]
-    assert staged["engine"].monthly_tickets(con).equals(monthly_tickets(con_d))
+    assert_frame_equal(staged["engine"].monthly_tickets(con), monthly_tickets(con_d), check_exact=True)
     for sql in ("SELECT * FROM failure_records", "SELECT * FROM contracts",
                 "SELECT * FROM stg_failure_records ORDER BY record_id", "SELECT * FROM units ORDER BY unit_id",
                 "SELECT * FROM rated_years ORDER BY year"):
-        assert con.sql(sql).pl().equals(con_d.sql(sql).pl()), sql
+        assert_frame_equal(con.sql(sql).pl(), con_d.sql(sql).pl(), check_exact=True)
 
 
 @pytest.mark.parametrize("rules", [
@@ -259,7 +261,7 @@ def test_lifecycle_view_is_the_same_sql_on_spark(staged, rules):
     select = staging_select(Lifecycle(**rules))
     cols = "record_id, counting, pending, weight, counts_until"
     got = staged["engine"].run(f"SELECT {cols} FROM ({select}) ORDER BY record_id")
-    assert got.equals(staged["con_d"].sql(f"SELECT {cols} FROM ({select}) ORDER BY record_id").pl())
+    assert_frame_equal(got, staged["con_d"].sql(f"SELECT {cols} FROM ({select}) ORDER BY record_id").pl(), check_exact=True)
 
 
 def test_whole_run_on_cluster_gives_the_same_scores(cluster, spark, world):
@@ -270,7 +272,7 @@ def test_whole_run_on_cluster_gives_the_same_scores(cluster, spark, world):
     on_spark = rating.run(world, as_of=AS_OF, replications=20, engine="spark", spark_master=cluster)
     assert not spark.sparkContext._jsc.sc().isStopped()  # the session it found was left running
     for name in ("scores", "alerts", "risk"):
-        assert on_spark.tables[name].equals(duck.tables[name]), name
+        assert_frame_equal(on_spark.tables[name], duck.tables[name], check_exact=True)
     assert on_spark.manifest["engine"]["name"] == "spark" and on_spark.manifest["engine"]["master"] == cluster
     assert duck.manifest["engine"]["name"] == "duckdb"
     again = on_spark.rerun(seed=1)  # a rating option only: the staged indicators are reused
@@ -374,7 +376,7 @@ def test_reads_chinese_column_names(spark, world, tmp_path):
     assert loaded.counts["complaints"].read == table.num_rows and loaded.extra_columns["complaints"] == []
     _, _, expected = duckdb_stage(world, fw)
     tickets = pl.col("indicator").is_in(["complaints_per_10k", "satisfaction_rate"])
-    assert got.filter(tickets).equals(expected.filter(tickets))
+    assert_frame_equal(got.filter(tickets), expected.filter(tickets), check_exact=True)
 
 
 def test_reads_a_folder_of_parquet_parts(spark, world, tmp_path):
@@ -396,7 +398,7 @@ def test_reads_a_folder_of_parquet_parts(spark, world, tmp_path):
     assert loaded.counts["complaints"].read == table.num_rows and loaded.sha256["complaints"] is None
     _, _, expected = duckdb_stage(world, fw)
     volume = pl.col("indicator") == "complaints_per_10k"
-    assert got.filter(volume).equals(expected.filter(volume))
+    assert_frame_equal(got.filter(volume), expected.filter(volume), check_exact=True)
 
 
 def test_refuses_weighted_counts_keyed_on_numbers():
@@ -436,7 +438,7 @@ def test_median_plan_gives_duckdb_median_to_the_bit(world):
         for column, query in medians:
             want = con.sql(sql).pl().select(*keys, column).filter(pl.col(column).is_not_null())
             got = con.sql(query).pl().rename({"m": column})
-            assert got.sort(keys).equals(want.sort(keys)), column
+            assert_frame_equal(got.sort(keys), want.sort(keys), check_exact=True)
             checked += 1
         assert "median(" not in main.lower()
     assert checked == 3

@@ -11,12 +11,11 @@ return the same frames, so that rating, early warning and reports run unchanged 
 Examples
 --------
 >>> import datetime as dt, tempfile, duckdb
->>> from indicators.framework import load_framework
+>>> from indicators.framework_load import load_framework
 >>> from indicators.synth import generate
->>> data = tempfile.mkdtemp()
->>> _ = generate(data, seed=1, years=(2023, 2024), complaints=5_000)
 >>> fw, con = load_framework(), duckdb.connect()
->>> with open_engine("duckdb") as engine:
+>>> with tempfile.TemporaryDirectory() as data, open_engine("duckdb") as engine:
+...     _ = generate(data, seed=1, years=(2023, 2024), complaints=5_000)
 ...     loaded = engine.load(data, con, as_of=dt.date(2026, 1, 1), lifecycle=fw.lifecycle)
 ...     ind = engine.compute_indicators(con, fw, set(loaded.present))
 >>> ind.columns
@@ -32,7 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from indicators.errors import EngineError, UsageError
+from indicators.errors import EngineUnavailable, UsageError
 from indicators.framework import Framework
 from indicators.lifecycle import Lifecycle
 
@@ -41,12 +40,6 @@ ENGINES = ("duckdb", "spark")
 #: Spark master URLs checked before a JVM is launched: yarn, local[...] exactly as Spark parses
 #: them, and the cluster managers' schemes (their host and port are the cluster's to check).
 SPARK_MASTER = re.compile(r"yarn|local(\[(\d+|\*)(, *\d+)?\])?|local-cluster\[\d+, *\d+, *\d+\]|(spark|k8s)://.+")
-
-
-class EngineUnavailable(EngineError):
-    """The engine asked for cannot start here (a missing package or Java runtime)."""
-
-    exit_code = 2
 
 
 class DuckDBEngine:

@@ -44,7 +44,7 @@ from indicators import contract
 from indicators.compute import compute_with, literal, prepare
 from indicators.coverage import table_coverage
 from indicators.delivery import Delivery, read_delivery
-from indicators.errors import EngineError, FrameworkError, InputError
+from indicators.errors import EngineError, EngineUnavailable, FrameworkError, InputError
 from indicators.framework import Framework
 from indicators.lifecycle import STAGED_FAILURE_RECORDS, Lifecycle, staging_view_sql
 from indicators.load import Loaded, TableCounts, load
@@ -295,8 +295,6 @@ class SparkEngine:
                                   f"in this process; cannot also use {self.master}")
             return active, False
         if shutil.which("java") is None and not _java_home():
-            from indicators.engines import EngineUnavailable
-
             raise EngineUnavailable("the spark engine needs a Java runtime (17 or later) on PATH or in "
                                     "JAVA_HOME, e.g. Debian's default-jre-headless")
         builder = SparkSession.builder.appName("integrity-rating")
@@ -308,8 +306,6 @@ class SparkEngine:
         try:
             spark = builder.getOrCreate()
         except Exception as e:  # a bad master URL, a JVM that would not start: Spark's reason, one line
-            from indicators.engines import EngineUnavailable
-
             java = getattr(e, "java_exception", None)  # Spark's own message, not py4j's
             text = java.toString() if java is not None else str(e)
             text = next((line.strip() for line in text.splitlines() if line.strip()), type(e).__name__)

@@ -97,8 +97,9 @@ def write_example(name: str, dir: str | Path, *, force: bool = False) -> list[Pa
     Examples
     --------
     >>> import tempfile
-    >>> root = Path(tempfile.mkdtemp()) / "gd"
-    >>> [p.name for p in write_example("guangdong-debt", root)]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     written = write_example("guangdong-debt", Path(tmp) / "gd")
+    >>> [p.name for p in written]
     ['units.csv', 'unit_stats.csv', 'debt.csv', 'delivery.toml', 'panel.csv', 'README.md']
     """
     if name not in NAMES:

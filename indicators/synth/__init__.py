@@ -36,7 +36,7 @@ def default_complaints(scale: str, years: tuple[int, int]) -> int:
 
 
 def generate(out: Path, *, seed: int = 2017, years: tuple[int, int] = (2019, 2025), scale: str = "demo",
-             complaints: int | None = None, fmt: str | None = None) -> dict:
+             complaints: int | None = None, fmt: str | None = None, nuisance: float = 1.0) -> dict:
     """Write a synthetic data folder to `out` and return a summary (row counts, files written).
 
     seed: every random draw derives from it; the same arguments give the same bytes.
@@ -48,18 +48,20 @@ def generate(out: Path, *, seed: int = 2017, years: tuple[int, int] = (2019, 202
     complaints: the exact number of complaint rows (default: the scale's, pro rata for the years);
         failure records and contracts scale with it relative to the default (bounded to 0.25-10x).
     fmt: `csv` or `parquet`; default csv at `demo` scale and parquet otherwise.
+    nuisance: strength of the unit factors unrelated to integrity (record filing, readiness to
+        call, handling and contract capacity, citizens' mood); 1 the documented default, 0 none.
     """
-    return _generate(out, seed=seed, years=years, scale=scale, complaints=complaints, fmt=fmt)
+    return _generate(out, seed=seed, years=years, scale=scale, complaints=complaints, fmt=fmt, nuisance=nuisance)
 
 
 def _generate(out: Path, *, seed: int = 2017, years: tuple[int, int] = (2019, 2025), scale: str = "demo",
-              complaints: int | None = None, fmt: str | None = None,
+              complaints: int | None = None, fmt: str | None = None, nuisance: float = 1.0,
               chunk_rows: int = _complaints.CHUNK_ROWS) -> dict:
     """`generate` with the complaint chunk size exposed (rows per chunk and Parquet row group)."""
-    return _run(Path(out), *_check(seed, years, scale, complaints, fmt), chunk_rows=chunk_rows)
+    return _run(Path(out), *_check(seed, years, scale, complaints, fmt, nuisance), chunk_rows=chunk_rows)
 
 
-def _check(seed, years, scale, complaints, fmt):
+def _check(seed, years, scale, complaints, fmt, nuisance=1.0):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     try:
@@ -80,10 +82,13 @@ def _check(seed, years, scale, complaints, fmt):
         fmt = "csv" if scale == "demo" else "parquet"
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    return int(seed), first, last, scale, int(complaints), fmt
+    if isinstance(nuisance, bool) or not isinstance(nuisance, (int, float, np.integer, np.floating)) \
+            or not 0 <= nuisance <= 10:
+        raise ValueError(f"nuisance must be a number from 0 to 10, got {nuisance!r}")
+    return int(seed), first, last, scale, int(complaints), fmt, float(nuisance)
 
 
-def _run(out: Path, seed: int, first: int, last: int, scale: str, n_complaints: int, fmt: str,
+def _run(out: Path, seed: int, first: int, last: int, scale: str, n_complaints: int, fmt: str, nuisance: float,
          *, chunk_rows: int = _complaints.CHUNK_ROWS) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     truth_dir = out / "_truth"
@@ -94,7 +99,7 @@ def _run(out: Path, seed: int, first: int, last: int, scale: str, n_complaints: 
             if suffix != "." + fmt and stale.is_file():
                 stale.unlink()
 
-    world = build(seed, first, last, scale)
+    world = build(seed, first, last, scale, nuisance)
     cal = Calendar(first, last)
     default = default_complaints(scale, (first, last))
     factor = float(np.clip(n_complaints / default, *RECORD_SCALE_BOUNDS)) if default else 1.0
@@ -122,6 +127,7 @@ def _run(out: Path, seed: int, first: int, last: int, scale: str, n_complaints: 
         "scale": scale,
         "years": [first, last],
         "format": fmt,
+        "nuisance": nuisance,
         "units": int(len(world.unit_id)),
         "rows": rows,
         "files": files,

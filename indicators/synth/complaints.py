@@ -26,7 +26,8 @@ CHUNK_ROWS = 1_000_000
 KIND_SHARE = np.array([0.33, 0.08, 0.45, 0.14])
 #: Statutory reply deadline in working days (粤 12345 管理办法 2022): 投诉/举报 15, 咨询 2, 建议 10.
 KIND_DEADLINE = {"complaint": 15, "report": 15, "consultation": 2, "suggestion": 10}
-#: On-time handling: logit = ONTIME_BASE + ONTIME_LATENT * latent + handling bias + kind effect.
+#: On-time handling: logit = ONTIME_BASE + ONTIME_LATENT * latent + handling bias + handling
+#: capacity (nuisance) + kind effect.
 ONTIME_BASE, ONTIME_LATENT = 1.9, 0.9
 KIND_ONTIME = np.array([-0.3, -0.5, 0.8, 0.2])
 IMMEDIATE_CONSULTATION = 0.35  # consultations answered on the call
@@ -97,7 +98,8 @@ def chunk(world: World, cal: Calendar, plan: Plan, k: int, a: int, b: int, extra
     due = due_table[kind, day_idx] * 86400 + 86399  # end of the n-th working day
 
     latent = world.latent[unit, year]
-    p_ontime = sigmoid(ONTIME_BASE + ONTIME_LATENT * latent + world.handling[unit] + KIND_ONTIME[kind])
+    capacity = world.handling[unit] + world.nuisance.handling[unit, year]
+    p_ontime = sigmoid(ONTIME_BASE + ONTIME_LATENT * latent + capacity + KIND_ONTIME[kind])
     on_time = g.random(n) < p_ontime
     immediate = (kind == TICKET_KINDS.index("consultation")) & (g.random(n) < IMMEDIATE_CONSULTATION)
     span = due - received
@@ -115,7 +117,7 @@ def chunk(world: World, cal: Calendar, plan: Plan, k: int, a: int, b: int, extra
 
     callback = ~open_ & (g.random(n) < CALLBACK[kind])
     late = resolved > due
-    p_dis = sigmoid(-2.4 - 0.7 * latent + 1.3 * late)
+    p_dis = sigmoid(-2.4 - 0.7 * latent + 1.3 * late - world.nuisance.mood[unit, year])
     u = g.random(n)
     sat = np.where(u < p_dis, 2, np.where(u < p_dis + BASIC_SHARE, 1, 0))
     repeat = g.random(n) < sigmoid(-2.7 - 0.5 * latent + 0.5 * (kind == 0))

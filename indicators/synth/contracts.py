@@ -60,7 +60,7 @@ def generate(world: World, cal: Calendar, scale_factor: float) -> pa.Table:
     g = rng.stream(world.seed, rng.CONTRACTS)
     n_units, n_years = world.latent.shape
     n_kinds = len(CONTRACT_KINDS)
-    lam = rates(world)[:, None, :] * scale_factor * np.ones((1, n_years, 1))
+    lam = rates(world)[:, None, :] * scale_factor * world.nuisance.multiplier("capacity")[:, :, None]
     counts = g.poisson(lam).ravel()
     cell = np.repeat(np.arange(len(counts)), counts)
     kind = cell % n_kinds
@@ -81,7 +81,7 @@ def generate(world: World, cal: Calendar, scale_factor: float) -> pa.Table:
 
     latent = world.latent[unit, yi]
     p_breach = sigmoid(-3.4 - 0.9 * latent + 0.4 * sme)
-    p_late = sigmoid(-1.9 - 0.8 * latent + 0.3 * sme)
+    p_late = sigmoid(-1.9 - 0.8 * latent + 0.3 * sme - world.nuisance.capacity[unit, yi])
     u = g.random(n)
     outcome = np.where(u < p_breach, 3, np.where(u < p_breach + p_late, 2,
                        np.where(u < p_breach + p_late + TERMINATED, 4, 1)))  # 1 on time, 2 late, 3 breach, 4 term.

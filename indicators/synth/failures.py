@@ -67,7 +67,8 @@ def generate(world: World, cal: Calendar, scale_factor: float) -> tuple[pa.Table
     statuses = np.array(FAILURE_STATUSES)
 
     # background records
-    lam = BASE_RATE[world.tier][:, None] * scale_factor * np.exp(-LATENT_EFFECT * world.latent)
+    lam = (BASE_RATE[world.tier][:, None] * scale_factor * np.exp(-LATENT_EFFECT * world.latent)
+           * world.nuisance.multiplier("filing"))  # how diligently the unit's records are filed
     counts = g.poisson(lam).ravel()
     cell = np.repeat(np.arange(n_units * n_years), counts)
     bu, by = cell // n_years, cell % n_years

@@ -18,6 +18,7 @@ COMPLAINTS = 6  # key (COMPLAINTS, chunk)
 DEBT = 7
 CONTRACTS = 8
 AREA = 9
+NUISANCE = 10  # per-unit nuisance factors: key (NUISANCE, unit_key)
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:

@@ -16,6 +16,7 @@ from importlib import resources
 import numpy as np
 import polars as pl
 
+from . import nuisance as _nuisance
 from . import rng
 
 PROVINCE = ("440000", "广东省", "Guangdong Province")
@@ -152,6 +153,7 @@ class World:
     latent: np.ndarray  # (U, T) latent integrity, higher is better
     latent_before: np.ndarray  # (U,) latent of the year before the first
     handling: np.ndarray  # (U,) persistent complaint-handling bias unrelated to integrity
+    nuisance: _nuisance.Nuisance  # (U, T) factors unrelated to integrity (filing, calling, ...)
     event_p: np.ndarray  # (U, T) probability of a serious event
     event: np.ndarray  # (U, T) bool: a serious integrity event in that year
     trend: np.ndarray  # (U,) -1 deteriorating spell, +1 improving spell, 0 none
@@ -165,8 +167,9 @@ class World:
         return self.tier <= T_COUNTY
 
 
-def build(seed: int, first: int, last: int, scale: str) -> World:
-    """The units of `scale` with their denominators, latent integrity and serious events."""
+def build(seed: int, first: int, last: int, scale: str, nuisance: float = 1.0) -> World:
+    """The units of `scale` with their denominators, latent integrity and serious events, and
+    nuisance factors of strength `nuisance` (0: records follow the latent integrity alone)."""
     divs = divisions()
     by_code = {d.code: d for d in divs}
     # regions: province, cities, counties
@@ -307,12 +310,14 @@ def build(seed: int, first: int, last: int, scale: str) -> World:
         weight[r] = jur[r] * gov_share[r]
         weight[kids] = jur[r] * (1 - gov_share[r]) * dept_w[kids] / dept_w[kids].sum()
     year_factor = np.array([1.06 ** (y - 2019) * (1.18 if y in (2020, 2022) else 1.0) for y in years])
-    ticket_weight = weight[:, None] * year_factor[None, :] * np.exp(-0.15 * latent)
+    # nuisance factors (how readily citizens call, ...) from each unit's own stream
+    factors = _nuisance.draw(seed, [_unit_key(r) for r in rows], n_years, nuisance)
+    ticket_weight = weight[:, None] * year_factor[None, :] * np.exp(-0.15 * latent) * factors.multiplier("calling")
 
     return World(seed=seed, first=first, last=last, scale=scale, units=units, unit_id=unit_id, tier=tier,
                  region=region, city=city, area=area, dept=dept, population=population, staff=staff_t,
                  budget=budget, fiscal_capacity=capacity, ticket_weight=ticket_weight, latent=latent,
-                 latent_before=latent_before, handling=handling, event_p=event_p, event=event,
+                 latent_before=latent_before, handling=handling, nuisance=factors, event_p=event_p, event=event,
                  trend=trend_kind)
 
 

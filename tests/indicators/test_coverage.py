@@ -14,7 +14,7 @@ from indicators.compute import compute_indicators
 from indicators.coverage import coverage_text, table_coverage
 from indicators.delivery import Delivery, TableCoverage, read_delivery
 from indicators.errors import InputError
-from indicators.framework import load_framework
+from indicators.framework_load import load_framework
 from indicators.load import load
 from indicators.synth import generate
 
@@ -42,6 +42,7 @@ def failure_indicators(fw):
     return [n.code for n in fw.computed if n.definition.table == "failure_records"]
 
 
+@pytest.mark.integration
 def test_failure_indicators_have_no_value_before_the_table_starts(run):
     fw = run.framework
     ind = run.staged.indicators.filter(pl.col("indicator").is_in(failure_indicators(fw)))
@@ -56,6 +57,7 @@ def test_failure_indicators_have_no_value_before_the_table_starts(run):
     assert (after["numerator"] == 0).any() and after["value"].null_count() < after.height
 
 
+@pytest.mark.integration
 def test_lawful_administration_is_missing_not_perfect_where_records_are_not_covered(run):
     scores = run.scores
     before = scores.filter(pl.col("year") < 2023)
@@ -65,6 +67,7 @@ def test_lawful_administration_is_missing_not_perfect_where_records_are_not_cove
     assert not (before["lawful"] == 100).any()
 
 
+@pytest.mark.integration
 def test_outside_coverage_flag_is_written_to_indicators_csv(run):
     csv = pl.read_csv(run.out / "indicators.csv", schema_overrides={"unit_id": pl.String})
     assert {"numerator", "denominator", "outside_coverage"} <= set(csv.columns)
@@ -72,6 +75,7 @@ def test_outside_coverage_flag_is_written_to_indicators_csv(run):
     assert rows.height and rows["outside_coverage"].all() and rows["value"].null_count() == rows.height
 
 
+@pytest.mark.integration
 def test_absent_table_takes_its_indicators_out_and_the_manifest_says_so(run):
     manifest = json.loads((run.out / "manifest.json").read_text(encoding="utf-8"))
     cov = manifest["coverage"]

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from indicators.errors import FrameworkError
-from indicators.framework import default_framework_path, load_framework, parse_framework
+from indicators.framework_load import default_framework_path, load_framework, parse_framework
 
 PINNED = {
     "complaints_per_10k": ("complaints", "count", -1),
@@ -149,3 +149,60 @@ def test_alert_min_denominator_is_a_count(doc):
     ps = problems(d)
     assert any(p.startswith("[bad_value] alert[") and "(satisfaction_low).min_denominator" in p for p in ps), ps
     assert any("(debt_band).min_denominator" in p for p in ps), ps
+
+
+def test_model_table_is_checked_at_load_with_the_rest(doc):
+    d = copy.deepcopy(doc)
+    d["model"].update(event_severity=5, candidates=["svm"], hold_period=2)
+    indicator(d, "debt_ratio")["parent"] = "nowhere"
+    ps = problems(d)
+    assert "[bad_value] model.event_severity: 5 is not allowed; expected a whole number >= 1 and <= 3" in ps
+    assert "[bad_value] model.candidates: ('svm',) is not allowed; expected a non-empty list of logit, gbm" in ps
+    assert any(p.startswith("[unknown_key] model.hold_period: unknown key") and "did you mean 'hold_periods'" in p for p in ps)
+    assert any(p.startswith("[missing_parent]") for p in ps) and len(ps) == 4
+
+
+def test_model_defaults_are_filled_once():
+    from indicators.model_config import ModelConfig
+
+    fw = load_framework()
+    assert ModelConfig.from_framework(fw) == ModelConfig()  # the shipped file states the defaults it keeps
+    assert fw.model == ModelConfig().as_dict()
+
+
+def test_the_framework_says_which_method_applies(doc):
+    d = copy.deepcopy(doc)
+    d["methods"].update(aggregate="arithmetic", levels={"1": "generalised:2"})
+    dim = next(x for x in d["dimension"] if x["code"] == "fiscal")
+    dim["aggregate"] = "geometric"
+    indicator(d, "debt_ratio").update(normalise="goalposts", goalposts=[3.0, 0.5])  # direction -1
+    indicator(d, "complaints_per_10k")["normalise"] = "goalposts"  # no goalposts: the default applies
+    fw = parse_framework(d)
+    assert fw.aggregation_of("fiscal") == ("geometric", ())  # its own
+    assert fw.aggregation_of("lawful") == ("generalised", (2.0,))  # its depth's
+    assert fw.aggregation_of(fw.code) == ("arithmetic", ())  # the default
+    assert fw.with_methods(aggregate="median").aggregation_of(fw.code) == ("median", ())
+    assert fw.normalisation_of("debt_ratio") == ("goalposts", (-3.0, -0.5, 100.0))
+    assert fw.normalisation_of("complaints_per_10k") == ("minmax", (0.0, 100.0))
+
+
+def test_effective_weights_of_a_group_without_weight_are_zero(doc):
+    d = copy.deepcopy(doc)
+    for i in d["indicator"]:
+        if i.get("parent") == "fiscal":
+            i["weight"] = 0
+    fw = parse_framework(d)
+    eff, share = fw.effective_weights(), fw.weight_shares()
+    assert {eff[n.code] for n in fw.children("fiscal")} == {0.0}
+    assert {share[n.code] for n in fw.children("fiscal")} == {0.0}
+    assert eff["fiscal"] == pytest.approx(0.2) and eff[fw.code] == 1.0
+
+
+def test_vetoes_are_named_by_code(doc):
+    d = copy.deepcopy(doc)
+    d["veto"][0]["code"] = "V 1, V2"
+    assert any(p.startswith("[bad_value] veto[0].code: 'V 1, V2' is not a code") for p in problems(d))
+    fw = load_framework()
+    v = fw.vetoes[0]
+    assert fw.veto(v.code) == v and fw.vetoes_in(f"{v.code},nope") == (v,) and fw.vetoes_in("") == ()
+    assert v.reason("zh") == v.reason_zh and v.reason("en") == v.reason_en

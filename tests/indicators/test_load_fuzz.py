@@ -12,6 +12,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ from indicators.validate import FLAG_CODES, checks
 AS_OF = dt.date(2024, 12, 31)
 TABLES = list(contract.TABLES)
 FUZZ = settings(max_examples=15, deadline=None)
+pytestmark = pytest.mark.slow  # many damaged copies of a world, loaded one by one
 
 
 def documented_reasons() -> set[str]:

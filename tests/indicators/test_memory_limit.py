@@ -9,15 +9,17 @@ import os
 import tempfile
 
 import pytest
+from polars.testing import assert_frame_equal
 
 from indicators.compute import compute_indicators, size_bytes
 from indicators.db import record_stage_connection
 from indicators.errors import ResourceError, UsageError
-from indicators.framework import load_framework
+from indicators.framework_load import load_framework
 from indicators.load import load
 from rating.pipeline import _Timer, stage
 
 AS_OF = dt.date(2025, 6, 30)
+pytestmark = pytest.mark.slow  # tables larger than DuckDB's limit, spilled to disk
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def test_tables_larger_than_the_memory_limit_give_the_same_indicators(world):
     free, _ = _stage(world, "8GB")
     tight, stored = _stage(world, "64MB")
     assert stored > 64_000_000  # the tables do not fit the limit: DuckDB reads them back from its file
-    assert tight.equals(free)
+    assert_frame_equal(tight, free, check_exact=True)
     assert _spill_dirs() <= before  # the folders are removed
 
 
@@ -77,7 +79,7 @@ def test_medians_in_parts_are_the_same_to_the_bit(world, monkeypatch):
             n.definition.measure == "median_days" for n in nodes) else 1)
         con.execute("SET memory_limit = '8GB'")
         three = compute_indicators(con, fw, set(loaded.present))
-    assert three.equals(one)
+    assert_frame_equal(three, one, check_exact=True)
 
 
 def test_running_out_of_memory_is_reported_as_such_not_as_bad_input(world):

@@ -15,6 +15,7 @@ import pytest
 from indicators import contract
 from indicators.synth import _generate, generate
 from indicators.synth import complaints as synth_complaints
+from indicators.synth import nuisance
 from indicators.synth.calendar import Calendar
 from indicators.synth.io import schema
 from indicators.synth.world import build
@@ -175,6 +176,7 @@ def test_demo_folder_is_valid_per_contract(demo, tables):
     assert head.startswith("ticket_id,unit_id,received_at,kind,topic,due_at,resolved_at,satisfaction,repeat\n")
 
 
+@pytest.mark.slow  # 420,000 complaints
 def test_demo_folder_passes_the_loader_without_quarantine(demo):
     import duckdb
     from indicators.load import load
@@ -387,6 +389,41 @@ def test_serious_events_are_predictable_to_a_realistic_degree(tables, demo):
     assert 0.70 <= auc <= 0.85
 
 
+def test_nuisance_factors_move_the_records_not_the_truth(tmp_path):
+    kw = dict(seed=4, years=(2023, 2024), complaints=20_000)
+    clean, noisy = tmp_path / "clean", tmp_path / "noisy"
+    generate(clean, nuisance=0, **kw)
+    generate(noisy, **kw)
+    a, b = sha256_tree(clean), sha256_tree(noisy)
+    for same in ("_truth/latent.csv", "_truth/events.csv", "units.csv", "unit_stats.csv", "debt.csv"):
+        assert a[same] == b[same], same
+    for moved in ("failure_records.csv", "complaints.csv", "contracts.csv"):
+        assert a[moved] != b[moved], moved
+    # strength 0: no factor at all, so every record follows the latent integrity alone
+    world = build(4, 2023, 2024, "demo", nuisance=0)
+    for name in nuisance.FACTORS:
+        assert not getattr(world.nuisance, name).any()
+        assert (world.nuisance.multiplier(name) == 1).all()
+
+
+def test_nuisance_factors_have_their_documented_strength():
+    world = build(2017, 2019, 2025, "province")
+    half = build(2017, 2019, 2025, "province", nuisance=0.5)
+    for name, (persistent, yearly) in nuisance.FACTORS.items():
+        f = getattr(world.nuisance, name)
+        unit_mean = f.mean(axis=1)
+        assert unit_mean.std() == pytest.approx(np.sqrt(persistent ** 2 + yearly ** 2 / 7), rel=0.1), name
+        assert (f - unit_mean[:, None]).std() == pytest.approx(yearly * np.sqrt(6 / 7), rel=0.1), name
+        assert np.allclose(getattr(half.nuisance, name), f / 2)
+        assert world.nuisance.multiplier(name).mean() == pytest.approx(1.0, abs=0.05)  # volumes keep their totals
+    # a unit's factors do not depend on which other units the scale rates
+    demo = build(2017, 2019, 2025, "demo")
+    shared = np.isin(world.unit_id, demo.unit_id)
+    assert np.array_equal(world.nuisance.filing[shared], demo.nuisance.filing)
+    # unrelated to integrity
+    assert abs(np.corrcoef(world.nuisance.handling.ravel(), world.latent.ravel())[0, 1]) < 0.05
+
+
 # ---------------------------------------------------------------- determinism, formats, scale
 
 
@@ -452,7 +489,7 @@ def test_chunked_complaints_are_bounded_and_deterministic(tmp_path):
 
 @pytest.mark.parametrize("kwargs", [
     {"scale": "huge"}, {"years": (2019, TODAY.year)}, {"years": (2025, 2019)}, {"years": (1980, 1985)},
-    {"fmt": "xlsx"}, {"complaints": -1}, {"seed": -3},
+    {"fmt": "xlsx"}, {"complaints": -1}, {"seed": -3}, {"nuisance": -1}, {"nuisance": "strong"},
 ])
 def test_bad_arguments_are_rejected(tmp_path, kwargs):
     with pytest.raises(ValueError):

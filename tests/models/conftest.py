@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from indicators.framework import load_framework
+from indicators.framework_load import load_framework
 
 FAST_MODEL = {"gbm_trees": 30, "gbm_depth": 2, "calibration_folds": 2, "explain_top": 3, "cutoff_min_events": 20}
 

@@ -8,7 +8,8 @@ import tomllib
 import pytest
 
 from indicators.errors import FrameworkError
-from indicators.framework import ALERT_KINDS, Condition, default_framework_path, load_framework, parse_framework
+from indicators.framework import ALERT_KINDS, Condition
+from indicators.framework_load import default_framework_path, load_framework, parse_framework
 
 
 @pytest.fixture(scope="module")

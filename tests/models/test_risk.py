@@ -6,7 +6,7 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
+from polars.testing import assert_frame_equal, assert_frame_not_equal
 
 from models.risk import EXPLAIN_SCHEMA, RISK_SCHEMA
 from models.rules import ALERT_SCHEMA
@@ -112,7 +112,7 @@ def test_next_year_data_cannot_change_this_years_predictions(small, result, make
     for name in a:
         assert_frame_equal(a[name], b[name])
     # and the year itself did change
-    assert not result.risk.filter(pl.col("year") == last).equals(other.risk.filter(pl.col("year") == last))
+    assert_frame_not_equal(result.risk.filter(pl.col("year") == last), other.risk.filter(pl.col("year") == last))
 
 
 def test_target_is_from_the_data(ew_frames):

@@ -8,7 +8,8 @@ import json
 import polars as pl
 import pytest
 
-from indicators.framework import Condition, load_framework
+from indicators.framework import Condition
+from indicators.framework_load import load_framework
 from models import rules
 from models.dynamics import robust_z
 
@@ -193,6 +194,23 @@ def test_robust_z_floor_keeps_quiet_units_calm():
     assert med[0, -1] == 0 and z[0, -1] == 3.0  # scale floored at 1, not MAD 0
 
 
+def test_windowed_median_is_numpys_nanmedian_to_the_bit():
+    import warnings
+
+    import numpy as np
+
+    from models.dynamics import nanmedian
+
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        a = rng.poisson(rng.uniform(0, 40), size=(20, 15, int(rng.integers(1, 25)))).astype(float)
+        a[rng.random(a.shape) < rng.uniform(0, 1)] = np.nan
+        for x in (a, a + rng.normal(size=a.shape)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                assert np.array_equal(nanmedian(x), np.nanmedian(x, axis=-1), equal_nan=True)
+
+
 # -- overdue obligations ----------------------------------------------------------------------------
 def test_overdue_sme_arrears_share():
     fw = fw_with({"code": "sme", "kind": "overdue", "share": 0.1, "days": 90, "level": "orange",
@@ -232,7 +250,7 @@ def test_every_shipped_rule_describes_itself(rule):
 def test_a_score_fall_where_a_table_starts_is_not_alerted():
     """Failure records that start in 2023 change what the index rests on; the score's move from
     2022 to 2023 is an artefact of the data, not a fall in integrity."""
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
     from models.dynamics import trend_alerts
 
     fw = load_framework()

@@ -1,13 +1,14 @@
 """Rule alerts on small hand-made values (including no-alert cases) and the out-of-time risk model."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import polars as pl
 
-from indicators.framework import load_framework
-from models.risk import predict_out_of_time
+from indicators.framework_load import load_framework
+from models.risk import early_warning
 from models.rules import evaluate
 
 
@@ -57,9 +58,16 @@ def panel(seed=0, units=80, years=range(2019, 2025)):
     return scores, ev
 
 
+def logit_risk(scores, events):
+    """risk.csv of the shipped early-warning chain, logistic model only, on the given features."""
+    fw = load_framework()
+    fw = dataclasses.replace(fw, model={**fw.model, "candidates": ["logit"], "explain_top": 1}, alerts=())
+    return early_warning(scores, events, fw).risk
+
+
 def test_risk_has_skill_and_no_leakage():
     scores, events = panel()
-    risk = predict_out_of_time(scores, events, ["score", "d1"])
+    risk = logit_risk(scores, events)
     assert risk["year"].min() > 2019
     # skill: units with lower scores get higher probabilities
     j = risk.join(scores, on=["unit_id", "year"])
@@ -68,7 +76,7 @@ def test_risk_has_skill_and_no_leakage():
     last = scores["year"].max()
     shuffled = scores.with_columns(pl.when(pl.col("year") == last).then(pl.col("score").shuffle(seed=1)).otherwise(pl.col("score")))
     ev2 = events.with_columns(pl.when(pl.col("year") == last).then(1 - pl.col("events")).otherwise(pl.col("events")))
-    r2 = predict_out_of_time(shuffled, ev2, ["score", "d1"])
+    r2 = logit_risk(shuffled, ev2)
     before = risk.filter(pl.col("year") < last - 0).join(r2, on=["unit_id", "year"], suffix="_2")
     before = before.filter(pl.col("year") < last)
     assert before.height > 0

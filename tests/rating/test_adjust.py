@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import polars as pl
+from polars.testing import assert_series_equal
 import pytest
 
 from indicators.errors import InputError
-from indicators.framework import load_framework
+from indicators.framework_load import load_framework
 from rating.adjust import apply_overrides, outlook, read_overrides
 
 SCORES = pl.DataFrame({"unit_id": ["440100", "440100", "440200", "440200"], "year": [2023, 2024, 2023, 2024],
@@ -18,13 +19,14 @@ def test_override_replaces_grade_and_logs_it(tmp_path):
     o = read_overrides(tmp_path, load_framework(), SCORES)
     out = apply_overrides(SCORES, o)
     assert out["grade"].to_list() == ["B", "C", "C", "B"]
-    assert out["score"].equals(SCORES["score"])
+    assert_series_equal(out["score"], SCORES["score"], check_exact=True)
     assert out["override"].to_list() == [None, None, None, "C -> B: 整改已完成，经复核上调 (张三)"]
 
 
 def test_no_overrides_file_changes_nothing(tmp_path):
     out = apply_overrides(SCORES, read_overrides(tmp_path, load_framework(), SCORES))
-    assert out["grade"].equals(SCORES["grade"]) and out["override"].null_count() == 4
+    assert_series_equal(out["grade"], SCORES["grade"])
+    assert out["override"].null_count() == 4
 
 
 def test_bad_overrides_are_refused_with_every_problem(tmp_path):

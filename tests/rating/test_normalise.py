@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from indicators.errors import MethodError
 from rating.normalise import NORMALISERS, normalise
-from rating.spec import format_spec, parse_spec
+from indicators.spec import format_spec, parse_spec
 
 nan = np.nan
 

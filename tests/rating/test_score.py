@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from indicators.framework import parse_framework
+from indicators.framework_load import parse_framework
 from rating.grade import apply_vetoes, grade_of, honours, ranks
 from rating.score import score
 
@@ -107,14 +107,16 @@ def test_grades_when_the_first_unit_year_has_no_score():
     assert g.dtype == pl.String and g.to_list() == [None, "A", "B"]
 
 
-def test_veto_caps_grade_and_keeps_reason():
+def test_veto_caps_grade_and_names_it():
     fw = framework()
     scores = pl.DataFrame({"unit_id": ["a", "b", "c"], "year": [2024] * 3, "grade": ["A", "C", "A"]})
     aux = long([("a", 2024, "flag", 2.0), ("b", 2024, "flag", 1.0), ("c", 2024, "flag", 0.0)])
     out = apply_vetoes(scores, aux, fw)
     assert out["grade"].to_list() == ["B", "C", "A"]
     assert out["grade_uncapped"].to_list() == ["A", "C", "A"]
-    assert out["veto"].to_list() == ["V1: 有标记 / flagged", "V1: 有标记 / flagged", None]
+    assert out["veto"].to_list() == ["V1", "V1", None]  # the code; its reason is the framework's
+    assert [v.reason("en") for v in fw.vetoes_in(out["veto"][0])] == ["flagged"]
+    assert fw.vetoes_in(None) == ()
     h = honours(scores, aux, fw)
     assert h["honours_eligible"].to_list() == [False, False, True]
     assert h["honours_reason"].to_list() == ["有记录 / has records", "有记录 / has records", None]

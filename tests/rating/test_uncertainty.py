@@ -6,18 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from polars.testing import assert_frame_equal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicators.errors import FrameworkError, MethodError
-from indicators.framework import parse_framework
+from indicators.framework_load import parse_framework
 from rating.coinr import read_idata, read_imeta, score_tables
 from rating.ranks import rank
 from rating.score import score
 from rating.sensitivity import Design, FACTORS, design, evaluate, factor_columns, rank_matrix
-from rating.uncertainty import (Assumptions, demo_scored, experiment_from_scored, experiment_from_tables, uncertainty,
-                                weight_noise_ranks)
+from rating.uncertainty import Assumptions, demo_scored, experiment_from_scored, experiment_from_tables, uncertainty
 
 ASEM = Path(__file__).resolve().parents[1] / "data" / "external" / "asem"
 FIXED = Assumptions(weight_noise=0.0)
@@ -160,7 +160,7 @@ def test_intervals_contain_the_median_and_the_same_seed_gives_the_same_intervals
     assert (u["rank_low"] <= u["rank_median"]).all() and (u["rank_median"] <= u["rank_high"]).all()
     assert (u["score_low"] <= u["score_median"]).all() and (u["score_median"] <= u["score_high"]).all()
     again = uncertainty(experiment_from_scored(scored, fw, a), replications=40, seed=seed).summary.drop_nulls("rank_median")
-    assert again.equals(u)
+    assert_frame_equal(again, u, check_exact=True)
 
 
 def test_another_seed_gives_another_sample():
@@ -223,15 +223,14 @@ def test_grade_probabilities_and_borderline():
 
 # ---------------------------------------------------------------- entries and assumptions
 
-def test_summary_columns_and_the_earlier_entry():
+def test_summary_columns_and_no_noise():
     scored, fw = world()
     r = uncertainty(experiment_from_scored(scored, fw), replications=20, seed=1).summary
     assert r.columns[:4] == ["unit_id", "year", "kind", "level"]
     assert {"rank_nominal", "rank_low", "rank_high", "grade_nominal", "borderline", "p_grade_A"} <= set(r.columns)
-    old = weight_noise_ranks(scored, fw, replications=20, noise=0.25, seed=1)
-    assert old.columns == ["unit_id", "year", "rank_low", "rank_median", "rank_high", "score_low", "score_high"]
-    assert old.equals(r.select(old.columns))  # the framework's defaults are weight noise 0.25 only
-    assert weight_noise_ranks(*demo_scored(), replications=5, noise=0.0, seed=0)["rank_low"].to_list() == [3, 1, 2]
+    # without noise every replication is the nominal rating
+    still = uncertainty(experiment_from_scored(*demo_scored(), FIXED), replications=5, seed=0).summary
+    assert still["rank_low"].to_list() == still["rank_high"].to_list() == still["rank_nominal"].to_list() == [3, 1, 2]
 
 
 def test_panel_tables_are_ranked_per_time():

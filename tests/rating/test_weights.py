@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from indicators.errors import MethodError
-from rating.weights import ahp, critic, effective_weights, entropy, equal, group_weights, pca
+from indicators.hierarchy import effective_weights
+from rating.weights import ahp, critic, entropy, equal, group_weights, pca
 
 nan = np.nan
 
@@ -81,6 +82,8 @@ def test_effective_weights():
     parents = ["P1", "P1", "P2", "Idx", "Idx", None]
     assert_allclose(effective_weights(codes, parents, [1, 3, 1, 1, 1, 1]), [0.125, 0.375, 0.5, 0.5, 0.5, 1])
     assert_allclose(effective_weights(codes, parents, [1, 3, 1, 2, 1, 7]), [1 / 6, 0.5, 1 / 3, 2 / 3, 1 / 3, 1])
+    # a group whose weights are all zero carries none of the index: 0, never NaN
+    assert effective_weights(codes, parents, [0, 0, 1, 1, 1, 1]) == [0.0, 0.0, 0.5, 0.5, 0.5, 1.0]
 
 
 @settings(max_examples=50, deadline=None)
@@ -90,4 +93,4 @@ def test_scaled_weights_give_the_same_effective_weights(w, c):
     parents = ["P1", "P1", "P2", "Idx", "Idx", None]
     a = effective_weights(codes, parents, w + [1.0])
     assert_allclose(effective_weights(codes, parents, [v * c for v in w] + [1.0]), a, rtol=1e-9)
-    assert a[:3].sum() == pytest.approx(1.0)
+    assert sum(a[:3]) == pytest.approx(1.0)

@@ -168,7 +168,7 @@ def test_binary_garbage_is_a_structural_problem(tmp_path, small_city_world, kit)
 
 
 def test_an_absurd_framework_window_is_a_framework_problem(tmp_path, small_city_world, kit):
-    from indicators.framework import default_framework_path
+    from indicators.framework_load import default_framework_path
 
     text = default_framework_path().read_text(encoding="utf-8")
     framework = tmp_path / "f.toml"

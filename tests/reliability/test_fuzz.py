@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from indicators import contract
 from indicators.errors import EngineError, FrameworkError, InputError
-from indicators.framework import default_framework_path, load_framework, parse_framework
+from indicators.framework_load import default_framework_path, load_framework, parse_framework
 from indicators.load import load
 
 AS_OF = dt.date(2024, 12, 31)
@@ -140,6 +140,7 @@ def text_of(value) -> str:
     return "" if value is None else value if isinstance(value, str) else "x"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(wb=workbook())
 def test_xlsx_reader_never_crashes_and_reconciles(con, wb):
@@ -190,6 +191,7 @@ def csv_file(draw):
     return table, columns, rows, encoding, newline, quoting
 
 
+@pytest.mark.slow
 @FUZZ
 @given(f=csv_file())
 def test_csv_dialects_never_crash_and_reconcile(con, f):
@@ -297,6 +299,7 @@ def test_framework_documents_are_refused_or_rated(tiny_world, doc):
     rate_or_refuse(tiny_world, lambda: parse_framework(doc))
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["delete", "insert", "replace"]),

@@ -18,7 +18,7 @@ from synthetic_run import HOSTILE, PAYLOAD, make_run, make_units  # noqa: E402
 
 @pytest.fixture(scope="session")
 def framework():
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
 
     return load_framework()
 
@@ -53,11 +53,13 @@ def run(framework) -> dict:
 
 
 def _render(tmp_path_factory, name: str, framework, tables: dict, **options):
-    """The report of `tables` in a new folder `name`: (folder, what render returned)."""
+    """The report of `tables` (RunTables fields by name) in a new folder `name`, with render's
+    `options` (lang, audience): (folder, what render returned)."""
+    from rating.publish import RunTables
     from reports.render import render
 
     out = tmp_path_factory.mktemp(name)
-    return out, render(out, framework=framework, **options, **tables)
+    return out, render(out, RunTables(framework=framework, **tables), **options)
 
 
 @pytest.fixture(scope="session")

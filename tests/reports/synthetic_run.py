@@ -40,7 +40,7 @@ def make_units(n_cities: int, counties: int, depts: int) -> pl.DataFrame:
 
 
 def make_run(framework, units: pl.DataFrame, years=(2022, 2023), seed: int = 7) -> dict:
-    """Every table render() takes, for `units` over `years`."""
+    """Every table of a run's report (rating.publish.RunTables), for `units` over `years`."""
     rng = np.random.default_rng(seed)
     root = framework.nodes[0].code
     dims = [a.code for a in framework.aggregates if a.code != root]
@@ -99,7 +99,7 @@ def make_run(framework, units: pl.DataFrame, years=(2022, 2023), seed: int = 7) 
     scores = scores.with_columns(grade.alias("grade_uncapped")).with_columns(
         pl.when(vetoed & pl.col("grade_uncapped").is_in(["A", "B"])).then(pl.lit(v.cap))
         .otherwise(pl.col("grade_uncapped")).alias("grade"),
-        pl.when(vetoed).then(pl.lit(f"{v.code}: {v.reason_zh} / {v.reason_en}")).otherwise(None).alias("veto"),
+        pl.when(vetoed).then(pl.lit(v.code)).otherwise(None).alias("veto"),
         (~vetoed).alias("honours_eligible"),
         pl.when(vetoed).then(pl.lit("计入失信记录 / counting failure record(s) in the year"))
         .otherwise(pl.lit("")).alias("honours_reason"),
@@ -168,7 +168,7 @@ def make_extras(framework, run: dict, seed: int = 11) -> dict:
 
 def make_model(seed: int = 0, n: int = 120):
     """The early-warning stage on a small random panel: a real card, backtest and predictions."""
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
     from models.risk import early_warning
 
     rng = np.random.default_rng(seed)
@@ -233,7 +233,8 @@ def make_manifest(framework) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    from indicators.framework import load_framework
+    from indicators.framework_load import load_framework
+    from rating.publish import RunTables
     from reports.render import render
 
     target = int(argv[1]) if len(argv) > 1 else 5000
@@ -245,7 +246,7 @@ def main(argv: list[str]) -> None:
     run = make_run(fw, units, years=(2021, 2022, 2023))
     run.update(make_extras(fw, run))
     t1, c1 = time.perf_counter(), time.process_time()
-    paths = render(out, framework=fw, **run)
+    paths = render(out, RunTables(framework=fw, **run))
     t2, c2 = time.perf_counter(), time.process_time()
     print(f"units={units.height} records={run['records'].height} indicators={run['indicators'].height}")
     print(f"synthetic data: {t1 - t0:.1f} s; render: {t2 - t1:.1f} s wall, {c2 - c1:.1f} s CPU "

@@ -132,9 +132,10 @@ def test_roc_points():
 
 
 def test_model_card_needs_no_predictions(framework, run, model, tmp_path):
+    from rating.publish import RunTables
     from reports.render import render
 
-    paths = render(tmp_path, framework=framework, model_card=model.card, **run)
+    paths = render(tmp_path, RunTables(framework=framework, model_card=model.card, **run))
     html = next(p for p in paths if p.name == "methodology.html").read_text(encoding="utf-8")
     assert 'id="model-metrics"' in html and 'id="model-roc"' not in html and 'id="model-backtest"' not in html
     assert check(html)[1] == []
@@ -150,6 +151,7 @@ def test_sensitivity_chart_and_table(rendered_full):
 
 @pytest.mark.parametrize("variant", ["assumption", "object"])
 def test_sensitivity_inputs_are_tolerated(variant, framework, run, tmp_path):
+    from rating.publish import RunTables
     from reports.render import render
 
     df = pl.DataFrame({"Assumption": ["weights"], "s1": [0.5], "S1_lo": [0.4], "S1_hi": [0.6], "ST": [0.7],
@@ -158,18 +160,20 @@ def test_sensitivity_inputs_are_tolerated(variant, framework, run, tmp_path):
     class Result:
         indices, runs = df, 1234
 
-    paths = render(tmp_path, framework=framework, sensitivity=df if variant == "assumption" else Result(), **run)
+    paths = render(tmp_path, RunTables(framework=framework, sensitivity=df if variant == "assumption" else Result(), **run))
     html = next(p for p in paths if p.name == "methodology.html").read_text(encoding="utf-8")
     table = html.split('id="sensitivity-table"')[1].split("</table>")[0]
     assert "0.400–0.600" in table and "0.600–0.800" in table
     assert variant != "object" or "1,234" in html
 
 
+@pytest.mark.slow
 def test_full_render_is_deterministic(framework, full_run, tmp_path):
+    from rating.publish import RunTables
     from reports.render import render
 
-    a = render(tmp_path / "a", framework=framework, **full_run)
-    b = render(tmp_path / "b", framework=framework, **full_run)
+    a = render(tmp_path / "a", RunTables(framework=framework, **full_run))
+    b = render(tmp_path / "b", RunTables(framework=framework, **full_run))
     for x, y in zip(a, b):
         assert x.read_bytes() == y.read_bytes(), x.name
 

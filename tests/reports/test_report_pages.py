@@ -105,58 +105,63 @@ def test_internal_unit_page_lists_records_and_pending(rendered):
 
 def test_invalid_unit_id_is_refused(framework, run, tmp_path):
     from indicators.errors import InputError
+    from rating.publish import RunTables
     from reports.render import render
 
     bad = run["scores"].with_columns(
         pl.when(pl.col("unit_id") == HOSTILE).then(pl.lit("../../etc/x")).otherwise(pl.col("unit_id")).alias("unit_id"))
     with pytest.raises(InputError, match="unit id"):
-        render(tmp_path / "out", framework=framework, **{**run, "scores": bad})
+        render(tmp_path / "out", RunTables(framework=framework, **{**run, "scores": bad}))
     assert not (tmp_path / "out").exists()
 
 
 def test_missing_columns_and_null_scores_show_the_dash(framework, run, tmp_path):
+    from rating.publish import RunTables
     from reports.render import render
 
     scores = run["scores"].drop("rank_low", "rank_high", "honours_eligible").with_columns(
         pl.when(pl.col("unit_id") == HOSTILE).then(None).otherwise(pl.col("score")).alias("score"))
-    paths = render(tmp_path, framework=framework, **{**run, "scores": scores, "risk": pl.DataFrame(),
-                                                      "records": None, "alerts": pl.DataFrame()})
+    paths = render(tmp_path, RunTables(framework=framework, **{**run, "scores": scores, "risk": pl.DataFrame(),
+                                                                 "records": None, "alerts": pl.DataFrame()}))
     pages = read(paths)
     unit = pages[f"units/{HOSTILE}.html"]
     assert "数据不足" in unit
     assert "排名区间 —" in unit
 
 
+@pytest.mark.slow
 def test_rendering_is_deterministic(framework, run, tmp_path):
+    from rating.publish import RunTables
     from reports.render import render
 
-    a = read(render(tmp_path / "a", framework=framework, **run))
-    b = read(render(tmp_path / "b", framework=framework, **run))
+    a = read(render(tmp_path / "a", RunTables(framework=framework, **run)))
+    b = read(render(tmp_path / "b", RunTables(framework=framework, **run)))
     assert a == b
 
 
 def test_options_are_checked(framework, run, tmp_path):
+    from rating.publish import RunTables
     from reports.render import render
 
     with pytest.raises(ValueError, match="lang"):
-        render(tmp_path, framework=framework, lang="fr", **run)
+        render(tmp_path, RunTables(framework=framework, **run), lang="fr")
     with pytest.raises(ValueError, match="audience"):
-        render(tmp_path, framework=framework, audience="press", **run)
+        render(tmp_path, RunTables(framework=framework, **run), audience="press")
 
 
 def test_only_units_and_scores_are_needed(framework, run, tmp_path):
+    from rating.publish import RunTables
     from reports.render import render
 
-    paths = render(tmp_path / "a", framework=framework, units=run["units"], scores=run["scores"], indicators=None,
-                   alerts=None, risk=None, records=None, manifest={})
+    paths = render(tmp_path / "a", RunTables(framework=framework, units=run["units"], scores=run["scores"]))
     assert len(paths) == 3 + run["scores"]["unit_id"].n_unique()
-    paths = render(tmp_path / "b", framework=framework, units=run["units"], scores=run["scores"].head(0),
-                   indicators=None, alerts=None, risk=None, records=None, manifest={})
+    paths = render(tmp_path / "b", RunTables(framework=framework, units=run["units"], scores=run["scores"].head(0)))
     assert [p.name for p in paths] == ["index.html", "alerts.html", "methodology.html"]
 
 
 def test_optional_methodology_sections(framework, run, rendered, tmp_path):
     from htmlcheck import check
+    from rating.publish import RunTables
     from reports.render import render
 
     out, _ = rendered
@@ -169,9 +174,9 @@ def test_optional_methodology_sections(framework, run, rendered, tmp_path):
                                      schema=["a", "b", "level_a", "level_b", "relation", "r", "n"]),
         "cronbach": pl.DataFrame({"group": ["commitment"], "level": [2], "k": [7], "alpha": [0.81]}),
     }
-    paths = render(tmp_path, framework=framework, audit=audit,
-                   sensitivity=pl.DataFrame({"setting": ["weights ±25%"], "median rank shift": [1.5]}),
-                   model_card={"estimator": "logistic regression"}, **run)
+    paths = render(tmp_path, RunTables(framework=framework, audit=audit,
+                                       sensitivity=pl.DataFrame({"setting": ["weights ±25%"], "median rank shift": [1.5]}),
+                                       model_card={"estimator": "logistic regression"}, **run))
     html = next(p for p in paths if p.name == "methodology.html").read_text(encoding="utf-8")
     assert 'id="audit"' in html and 'id="sensitivity"' in html and "logistic regression" in html
     assert "cronbach" in html and "weights ±25%" in html
@@ -181,6 +186,7 @@ def test_optional_methodology_sections(framework, run, rendered, tmp_path):
 
 def test_audit_without_a_pair_of_indicators_has_no_heatmap(framework, run, tmp_path):
     """One computable indicator: correlations only with its aggregates, so nothing to draw."""
+    from rating.publish import RunTables
     from reports.render import render
 
     code, parent = framework.indicators[0].code, framework.indicators[0].parent
@@ -188,6 +194,22 @@ def test_audit_without_a_pair_of_indicators_has_no_heatmap(framework, run, tmp_p
                                           schema=["a", "b", "level_a", "level_b", "relation", "r", "n"]),
              "correlation_flags": pl.DataFrame({"flag": ["negative_with_parent"], "group": [parent], "a": [code],
                                                 "b": [parent], "r": [-0.5], "n": [4]})}
-    paths = render(tmp_path, framework=framework, audit=audit, **run)
+    paths = render(tmp_path, RunTables(framework=framework, audit=audit, **run))
     html = next(p for p in paths if p.name == "methodology.html").read_text(encoding="utf-8")
-    assert 'id="audit"' in html and "negative_with_parent" in html and "<svg" not in html.split('id="audit"')[1].split("</section>")[0]
+    audit_html = html.split('id="audit"')[1].split("</section>")[0]
+    assert "negative_with_parent" in audit_html and "<svg" not in audit_html
+
+
+@pytest.mark.parametrize("attr", ["name_en", "name_zh"])
+def test_a_heatmap_of_few_indicators_has_room_for_their_names(framework, attr):
+    """Two indicators with the longest names: the layout fits (matplotlib warns when it cannot)."""
+    import warnings
+
+    from reports.charts import correlation_heatmap
+    from reports.embed import figure_svg
+
+    labels = sorted((getattr(n, attr) for n in framework.indicators), key=len)[-2:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = correlation_heatmap(labels, [[1.0, 0.3], [0.3, 1.0]], title="audit")
+        figure_svg(fig, title="audit", desc="", salt="t")

@@ -1,8 +1,8 @@
 """Method specifications written as text: `NAME[:P1,P2,...]`.
 
-One parser for every option string of the rating step (`--normalise minmax:0,100`,
-`--aggregate generalised:2`, `--impute group-mean:region`, iMeta `Normalise`/`Aggregate` cells),
-so the syntax cannot drift between them.
+One parser for every method specification (a framework's `[methods]` and node methods,
+`--normalise minmax:0,100`, `--aggregate generalised:2`, `--impute group-mean:region`, iMeta
+`Normalise`/`Aggregate` cells), so the syntax cannot drift between them.
 """
 from __future__ import annotations
 

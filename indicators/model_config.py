@@ -1,18 +1,17 @@
-"""Settings of the learned early-warning model, read from the framework's `[model]` table.
+"""Settings of the learned early-warning model: the framework's `[model]` table.
 
-Every key has a default here, so a framework only states what it changes. Unknown keys and bad
-values are reported together, each with a code and a path, like the framework checker does.
+Every key has a default here, so a framework only states what it changes. The framework checker
+fills the defaults and reports bad values with the framework's other problems, when it is loaded.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
 from indicators.errors import FrameworkError
-from indicators.framework import Framework
+from indicators.framework import ALERT_LEVELS, Framework
 
 CANDIDATES = ("logit", "gbm")
 SELECT_BY = ("auroc", "average_precision", "brier")
-LEVELS = ("red", "orange", "yellow", "blue")
 
 
 @dataclass(frozen=True)
@@ -37,28 +36,42 @@ class ModelConfig:
     gbm_subsample: float = 0.5
     gbm_max_features: float = 0.3  # share of the features tried at each split
     calibration: str = "sigmoid"  # sigmoid (Platt) or isotonic
-    calibration_folds: int = 3
+    calibration_folds: int = 2
     explain_top: int = 5  # features listed per unit and year
 
     @classmethod
-    def from_framework(cls, framework: Framework) -> "ModelConfig":
-        """Read and check `framework.model`.
+    def from_table(cls, table: dict) -> tuple["ModelConfig", list[str]]:
+        """The settings of a `[model]` table (defaults for the keys it omits) and every problem
+        with its values, one `[code] model.key: ...` line each; unknown keys are ignored here.
 
         Examples
         --------
-        >>> from indicators.framework import load_framework
+        >>> cfg, problems = ModelConfig.from_table({"event_severity": 5, "candidates": ["logit"]})
+        >>> cfg.candidates, problems
+        (('logit',), ['[bad_value] model.event_severity: 5 is not allowed; expected a whole number >= 1 and <= 3'])
+        """
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in table.items() if k in known}
+        for k in ("event_categories", "candidates"):
+            if isinstance(kw.get(k), list):
+                kw[k] = tuple(kw[k])
+        cfg = cls(**kw)
+        return cfg, cfg._problems()
+
+    @classmethod
+    def from_framework(cls, framework: Framework) -> "ModelConfig":
+        """The settings of `framework.model` (checked again: a framework may be modified in code).
+
+        Examples
+        --------
+        >>> from indicators.framework_load import load_framework
         >>> ModelConfig.from_framework(load_framework()).event_severity
         3
         """
         raw = dict(framework.model or {})
-        known = {f.name: f for f in fields(cls)}
-        problems = [f"[unknown_key] model.{k}: unknown key" for k in raw if k not in known]
-        kw = {k: v for k, v in raw.items() if k in known}
-        for k in ("event_categories", "candidates"):
-            if k in kw:
-                kw[k] = tuple(kw[k]) if isinstance(kw[k], (list, tuple)) else kw[k]
-        cfg = cls(**kw)
-        problems += cfg._problems()
+        known = {f.name for f in fields(cls)}
+        cfg, problems = cls.from_table(raw)
+        problems = [f"[unknown_key] model.{k}: unknown key" for k in raw if k not in known] + problems
         if problems:
             raise FrameworkError(f"{framework.source or '<framework>'}: {len(problems)} problem(s) in [model]", problems)
         return cfg
@@ -99,7 +112,7 @@ class ModelConfig:
         number("gbm_max_features", 1e-9, 1.0)
         number("calibration_folds", 2, whole=True)
         number("explain_top", 1, whole=True)
-        if not isinstance(self.cutoff_mu, dict) or set(self.cutoff_mu) - set(LEVELS) or any(
+        if not isinstance(self.cutoff_mu, dict) or set(self.cutoff_mu) - set(ALERT_LEVELS) or any(
                 isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1 for v in self.cutoff_mu.values()):
             bad("cutoff_mu", "a table of level = mu with levels red, orange, yellow, blue and 0 < mu < 1")
         return out
