@@ -231,7 +231,8 @@ def share(s: dict | None, whole: dict | None, stage: str) -> str:
 
 def side_by_side(before: dict, after: dict) -> str:
     """Every engine stage of two measurements (e.g. two commits on the same files, same machine,
-    same session): median seconds and share of the run for each, and how many times faster."""
+    same session): median seconds and share of the run for each, and how many times faster
+    (not for a stage under 0.01 s after)."""
     parts = []
     for size in sorted(set(before["sizes"]) & set(after["sizes"])):
         recs = [[r for r in doc["records"] if r.get("size") == size] for doc in (before, after)]
@@ -246,7 +247,7 @@ def side_by_side(before: dict, after: dict) -> str:
             b, a = (summary(r, "engine", stage) for r in recs)
             if not b and not a:
                 continue
-            ratio = f"{b['median'] / a['median']:.1f}x" if b and a and a["median"] > 0 else "–"
+            ratio = f"{b['median'] / a['median']:.1f}x" if b and a and a["median"] >= 0.01 else "–"
             lines.append(f"| {label} | {fmt_s(b['median'] if b else None)} | {share(b, runs[0], stage)} | "
                          f"{fmt_s(a['median'] if a else None)} | {share(a, runs[1], stage)} | {ratio} |")
         parts.append("\n".join(lines))

@@ -213,8 +213,7 @@ def _tree(exp, N, specs, parts, W, C, C_is_W: bool) -> np.ndarray:
             ok = ~np.isnan(v)
         if thr > 0 and obs is not den:
             ok &= obs >= thr * tot
-        np.copyto(v, 0.0, where=~ok)  # in place: `v` is this block's own array
-        vals[k + a] = (v, ok)
+        vals[k + a] = (np.where(ok, v, 0.0), ok)
     v, ok = vals[len(exp.nodes) - 1]
     return np.where(ok, v, np.nan)
 
