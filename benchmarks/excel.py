@@ -21,28 +21,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
+from benchmarks.uncertainty import timings as measure
 from indicators.framework_load import load_framework
 from rating.pipeline import Result
 from reports.excel import sheets, write_workbook
 
 
-def measure(fn, repeat: int) -> dict:
-    fn()  # warm-up
-    wall, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return {"wall": statistics.median(wall), "min": min(wall), "cpu": statistics.median(cpu)}
 
 
 def polars_workbook(frames: dict[str, pl.DataFrame], path: Path) -> None:

@@ -50,7 +50,8 @@ ASEM_ASSUMPTIONS = Assumptions(weight_noise=0.25, weight_noise_on="aggregates",
                                normalise=("minmax:1,100", "zscore:10,2"), aggregate=("arithmetic", "geometric"))
 
 
-def measure(fn, repeat: int) -> dict:
+def timings(fn, repeat: int) -> dict:
+    """Median wall and CPU seconds (and the fastest wall) of `repeat` calls after one warm-up."""
     fn()  # warm-up (imports, caches)
     wall, cpu = [], []
     for _ in range(repeat):
@@ -58,11 +59,17 @@ def measure(fn, repeat: int) -> dict:
         fn()
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
+    return {"wall": statistics.median(wall), "min": min(wall), "cpu": statistics.median(cpu)}
+
+
+def measure(fn, repeat: int) -> dict:
+    """`timings`, and the peak of Python allocations in one more call."""
+    out = timings(fn, repeat)
     tracemalloc.start()
     fn()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return {"wall": statistics.median(wall), "min": min(wall), "cpu": statistics.median(cpu), "peak": peak / 2 ** 20}
+    return {**out, "peak": peak / 2 ** 20}
 
 
 def show(label: str, m: dict) -> dict:
