@@ -7,7 +7,7 @@ widths, frozen panes, filters, the methodology sheet), and `polars.DataFrame.wri
 its defaults, one call per sheet, given the sheets' frames ready-made (`reports.excel.sheets`,
 not timed for polars): the floor the issue measures the workbook against.
 
-Usage: python benchmarks/excel.py OUT [--repeat N]
+Usage: python -m benchmarks.excel OUT [--repeat N]
 OUT is the output folder of a finished run, e.g. of the province world with 10^6 tickets:
 
     rating synth --out data/province --scale province --complaints 1000000

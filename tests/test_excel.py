@@ -232,7 +232,7 @@ def test_benchmark_against_polars_runs(small_run):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run([sys.executable, "benchmarks/excel.py", str(small_run.out), "--repeat", "1"], cwd=root,
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.excel", str(small_run.out), "--repeat", "1"], cwd=root,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "reports.excel.write_workbook" in proc.stdout and "engine / polars:" in proc.stdout
