@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,spark,bench]'
 	touch $(STAMP)
 
-# jsdom drives the report scripts in tests (the browser test uses Debian's chromium).
-$(NODE_STAMP):
+# jsdom drives the report scripts in tests; axe-core checks the pages' accessibility in Debian's chromium
+# (the browser tests). The stamp follows this file, so a new package here is installed on the next `make test`.
+$(NODE_STAMP): Makefile
 	@command -v npm >/dev/null || { echo "make test needs Node.js and npm (apt-get install nodejs npm)"; exit 1; }
-	npm install --silent --no-audit --no-fund --prefix $(VENV)/node jsdom@24
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node jsdom@24 axe-core@4
 	touch $(NODE_STAMP)
 
 demo: $(STAMP)

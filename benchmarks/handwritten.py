@@ -50,7 +50,12 @@ WITH
 u AS (SELECT unit_id, kind, region_id FROM read_parquet({units})),
 scope AS (SELECT unit_id AS source, unit_id AS target FROM u
           UNION ALL SELECT unit_id, region_id FROM u WHERE kind = 'department' AND region_id <> unit_id),
-st AS (SELECT unit_id, year, population, staff, budget FROM read_parquet({unit_stats})),
+raw_st AS (SELECT unit_id, year, population, staff, budget FROM read_parquet({unit_stats})),
+-- a region's counts per staff divide by the staff of everything its records cover (itself and
+-- its departments; missing if any of them is), the engine's exposure rule
+cov AS (SELECT s.target AS unit_id, x.year, CASE WHEN count(*) = count(x.staff) THEN sum(x.staff) END AS staff
+        FROM raw_st x JOIN scope s ON x.unit_id = s.source GROUP BY ALL),
+st AS (SELECT r.unit_id, r.year, r.population, cov.staff, r.budget FROM raw_st r LEFT JOIN cov USING (unit_id, year)),
 yrs AS (SELECT DISTINCT year FROM st),
 c AS (
   SELECT s.target AS unit_id, year(r.received_at) AS year,
@@ -203,6 +208,10 @@ def polars_streaming(data: str | Path) -> pl.DataFrame:
         .select(source=col("unit_id"), target=col("region_id")),
     ])
     stats = scan("unit_stats").select("unit_id", col("year").cast(pl.Int64), "population", "staff", "budget")
+    covered_staff = (stats.join(scope, left_on="unit_id", right_on="source").group_by("target", "year")
+                     .agg(pl.when(col("staff").null_count() == 0).then(col("staff").sum()).alias("staff"))
+                     .rename({"target": "unit_id"}))  # the engine's exposure rule: staff of what the records cover
+    stats = stats.drop("staff").join(covered_staff, on=["unit_id", "year"], how="left")
     years = stats.select("year").unique()
 
     def by_target(frame: pl.LazyFrame, date: str) -> pl.LazyFrame:

@@ -39,6 +39,11 @@ def pandas_indicators(data: str | Path) -> pl.DataFrame:
     scope = pd.concat([pd.DataFrame({"source": units.unit_id, "target": units.unit_id}),
                        pd.DataFrame({"source": depts.unit_id, "target": depts.region_id})])
     stats = read("unit_stats", ["unit_id", "year", "population", "staff", "budget"])
+    # the engine's exposure rule: a count per staff divides by the staff of everything the records cover
+    cov = (stats.assign(missing=stats.staff.isna()).merge(scope, left_on="unit_id", right_on="source")
+           .groupby(["target", "year"], as_index=False).agg(staff=("staff", "sum"), missing=("missing", "sum")))
+    cov = cov.assign(staff=cov.staff.where(cov.missing == 0)).drop(columns="missing").rename(columns={"target": "unit_id"})
+    stats = stats.drop(columns="staff").merge(cov, on=["unit_id", "year"], how="left")
     years = stats.year.unique()
 
     def by_target(df: pd.DataFrame, date: str) -> pd.DataFrame:

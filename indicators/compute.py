@@ -253,6 +253,13 @@ def compute_with(run: Callable[[list[str]], list[pl.DataFrame]], con: duckdb.Duc
     years = con.sql("SELECT year FROM rated_years ORDER BY year").pl().cast({"year": pl.Int64})
     stats = con.sql("SELECT unit_id, year, population, staff, budget FROM unit_stats").pl().with_columns(
         pl.col("year").cast(pl.Int64))
+    # exposure that matches scope: a region's records include its departments', so a count per
+    # staff divides by the staff of everything its records cover (missing if any of them is)
+    scope_staff = con.sql(
+        "SELECT s.target AS unit_id, st.year, CASE WHEN count(*) = count(st.staff) THEN sum(st.staff) END "
+        "AS staff__region FROM unit_stats AS st JOIN scope_region AS s ON st.unit_id = s.source GROUP BY ALL"
+    ).pl().with_columns(pl.col("year").cast(pl.Int64), pl.col("staff__region").cast(pl.Float64))
+    stats = stats.join(scope_staff, on=keys, how="left")
     base = con.sql("SELECT unit_id, kind, level FROM units").pl().join(years, how="cross").join(stats, on=keys, how="left")
     for nodes, wide in zip(groups, wides, strict=True):
         cols = [pl.col(f"{n.code}__{part}").cast(pl.Float64) for n in nodes for part in ("num", "den")]
@@ -264,6 +271,13 @@ def compute_with(run: Callable[[list[str]], list[pl.DataFrame]], con: duckdb.Duc
     if not parts:
         return pl.DataFrame(schema=INDICATOR_SCHEMA)
     return pl.concat(parts).cast(INDICATOR_SCHEMA).collect()
+
+
+#: The unit_stats column a count per exposure divides by, for (per, scope) pairs that differ from
+#: `per`: a region in region scope counts its departments' records, so it divides by their staff
+#: too. Population and budget are the region's own: its residents are the ones its departments
+#: serve, and its budget includes their appropriations (docs/framework.md, "Exposure").
+EXPOSURE = {("staff", "region"): "staff__region"}
 
 
 def finish(base: pl.LazyFrame, node: Node, computed: bool) -> pl.LazyFrame:
@@ -278,7 +292,7 @@ def finish(base: pl.LazyFrame, node: Node, computed: bool) -> pl.LazyFrame:
     if computed and d.measure in ("count", "weighted_count", "sum"):
         num = num.fill_null(0.0)
     if d.per:
-        den = pl.col(d.per).cast(pl.Float64)
+        den = pl.col(EXPOSURE.get((d.per, d.scope), d.per)).cast(pl.Float64)
     inside = pl.col(f"covered__{d.table}") if d.table in RECORD_TABLES else pl.lit(True)
     num = pl.when(inside).then(num)  # outside coverage nothing is known: not zero
     rows = rows.select("unit_id", "year", num.alias("numerator"), den.alias("denominator"),

@@ -20,6 +20,11 @@ MEASURES = ("count", "weighted_count", "sum", "share", "ratio", "mean", "median_
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_null",
              "lt_column", "le_column", "gt_column", "ge_column")
 SMALL_DENOMINATOR = ("missing", "shrink")
+#: Empirical-Bayes estimate of a value from its numerator and denominator (rating.shrink); `auto`
+#: is beta-binomial for a share, gamma-Poisson for a count or weighted count per exposure.
+SHRINK = ("auto", "beta-binomial", "gamma-poisson", "none")
+#: Ways to form the peer groups within which values are shrunk, treated, imputed and normalised.
+PEER_GROUPS = ("kind-level", "kind", "all", "none")
 SCOPES = ("unit", "region")
 ALERT_KINDS = ("band", "threshold", "event", "trend", "peer", "spike", "overdue")
 ALERT_LEVELS = ("red", "orange", "yellow", "blue")  # most severe first
@@ -36,14 +41,14 @@ ALERT_KEYS = {
     "band": {"required": ("indicator", "bands"), "optional": {"min_denominator": 0}},
     "threshold": {"required": ("indicator", "op", "value", "level"), "optional": {"min_denominator": 0}},
     "event": {"required": ("level",),
-              "optional": {"indicator": None, "where": None, "value": 0, "scope": "region"}},
+              "optional": {"indicator": None, "where": None, "value": 0, "scope": "unit"}},
     "trend": {"required": ("target", "level"), "optional": {"fall": None, "fall_sd": None, "notches": None}},
     "peer": {"required": ("target", "level"),
              "optional": {"quantile": 0.1, "periods": 2, "min_peers": 10}},
     "spike": {"required": ("level",),
               "optional": {"z": 3.5, "history": 24, "min_history": 12, "min_tickets": 10}},
     "overdue": {"required": ("share", "level"),
-                "optional": {"where": None, "days": 0, "scope": "region"}},
+                "optional": {"where": None, "days": 0, "scope": "unit"}},
 }
 DEFAULT_PUBLICATION = {"required_tables": [], "min_covered_weight": 0.6}
 
@@ -78,6 +83,20 @@ class Definition:
     min_denominator: float = 0.0
     small_denominator: str = "missing"
     scope: str = "region"
+    shrink: str = "auto"  # see SHRINK
+    min_count: float | None = None  # evidence below it flags the value as thin (None: [methods] min_count)
+
+    @property
+    def shrink_family(self) -> str:
+        """The shrinkage family in effect: `auto` resolved by the measure (a share or a count per
+        exposure is estimated; sums, ratios of amounts, medians and plain values are not)."""
+        if self.shrink != "auto":
+            return self.shrink
+        if self.measure == "share":
+            return "beta-binomial"
+        if self.measure in ("count", "weighted_count") and self.per:
+            return "gamma-poisson"
+        return "none"
 
     def describe(self) -> str:
         """A one-line summary of how the indicator is computed from its table.
@@ -248,11 +267,12 @@ class Framework:
         --------
         >>> from indicators.framework_load import load_framework
         >>> fw = load_framework()
-        >>> n = fw.node("contract_breach_rate")
+        >>> import dataclasses
+        >>> n = dataclasses.replace(fw.node("contract_breach_rate"), normalise="goalposts")
         >>> n.goalposts, n.direction, n.normalise
         ((0.3, 0.0), -1, 'goalposts')
         >>> fw.normalisation_of(n), fw.normalisation_of("broken_commitment_per_100_staff")
-        (('goalposts', (-0.3, -0.0, 100.0)), ('minmax', (0.0, 100.0)))
+        (('goalposts', (-0.3, -0.0, 100.0)), ('zscore', (50.0, 10.0)))
         """
         n = self.node(indicator) if isinstance(indicator, str) else indicator
         name, params = parse_spec(n.normalise or self.methods["normalise"])

@@ -14,11 +14,12 @@ import math
 from indicators.contract import LEVELS, RECORD_TABLES, TABLES, UNIT_KINDS
 from indicators.errors import FrameworkError
 from indicators.framework import (
-    ALERT_KEYS, ALERT_KINDS, ALERT_LEVELS, DEFAULT_PUBLICATION, MEASURES, OPERATORS, SCOPES, SMALL_DENOMINATOR,
+    ALERT_KEYS, ALERT_KINDS, ALERT_LEVELS, DEFAULT_PUBLICATION, MEASURES, OPERATORS, PEER_GROUPS, SCOPES, SHRINK,
+    SMALL_DENOMINATOR,
     Condition, Definition, Framework, Grade, Node, Veto,
 )
 from indicators.lifecycle import Lifecycle
-from indicators.model_config import ModelConfig
+from indicators.model_config import ALERT_ACTION_KEYS, ModelConfig, alert_action_problems
 
 TOP_KEYS = {"framework", "methods", "lifecycle", "dimension", "indicator", "grade", "veto",
             "alert", "uncertainty", "model", "honours", "publication"}
@@ -27,16 +28,17 @@ INDICATOR_KEYS = NODE_KEYS | {
     "direction", "unit", "kinds", "levels", "normalise", "goalposts", "source",
     "table", "measure", "where", "numerator", "column", "denominator_column", "start", "end",
     "weight_column", "weights", "per", "scale", "date", "window", "min_denominator",
-    "small_denominator", "scope",
+    "small_denominator", "scope", "shrink", "min_count",
 }
 DEFAULT_METHODS = {
     "treat": "none", "impute": "none", "normalise": "minmax:0,100", "aggregate": "arithmetic",
-    "data_threshold": 0.5, "normalise_over": "pooled", "peer_group": "kind", "outlook_change": 3.0,
+    "data_threshold": 0.5, "normalise_over": "year", "peer_group": "kind-level", "outlook_change": 3.0,
+    "min_count": 0,
 }
 DEFAULT_UNCERTAINTY = {
     "replications": 1000, "weight_noise": 0.25, "weight_noise_on": "all", "impute": [], "treat": [],
     "normalise": [], "aggregate": [], "leave_one_out": False, "invalid": "error", "borderline": 0.9,
-    "sensitivity": 250, "bootstrap": 500,
+    "sensitivity": 250, "bootstrap": 500, "data": "none", "data_draws": 100, "composite_bootstrap": "none",
 }
 MAX_WINDOW = 50  # years: a window over every year the data can hold (1990 onwards)
 MAX_REPLICATIONS = 100_000  # Monte Carlo draws, sensitivity base sample, bootstrap resamples
@@ -216,6 +218,8 @@ class Checker:
             self.enum(f"{path}.small_denominator", e["small_denominator"], SMALL_DENOMINATOR)
         if "scope" in e:
             self.enum(f"{path}.scope", e["scope"], SCOPES)
+        if "shrink" in e:
+            self.enum(f"{path}.shrink", e["shrink"], SHRINK)
         weights = e.get("weights", {})
         if not isinstance(weights, dict):
             self.problem("bad_value", f"{path}.weights", "expected a table of value = weight")
@@ -234,6 +238,8 @@ class Checker:
             date=date, window=window,
             min_denominator=self.number(f"{path}.min_denominator", e.get("min_denominator"), 0.0),
             small_denominator=e.get("small_denominator", "missing"), scope=e.get("scope", "region"),
+            shrink=e.get("shrink", "auto") if e.get("shrink", "auto") in SHRINK else "auto",
+            min_count=None if e.get("min_count") is None else self.number(f"{path}.min_count", e.get("min_count"), 0.0),
         )
 
     def node(self, path: str, e: dict, indicator: bool) -> Node | None:
@@ -342,7 +348,9 @@ class Checker:
         # within peer groups; group imputation by another column is offered for COINr tables (rating score)
         self.enum("methods.impute", methods["impute"], ("none", "mean", "median"))
         self.enum("methods.treat", str(methods["treat"]).partition(":")[0], ("none", "winsorise", "boxcox"))
-        self.enum("methods.peer_group", methods["peer_group"], ("kind", "all"))
+        self.enum("methods.peer_group", methods["peer_group"], PEER_GROUPS)
+        if self.number("methods.min_count", methods["min_count"], 0.0) < 0:
+            self.problem("bad_value", "methods.min_count", "expected a count of 0 or more")
         grades = self.grades(self.entries("grade"))
         vetoes = self.vetoes(self.entries("veto"), {n.code for n in nodes + auxiliary if n.is_indicator}, {g.code for g in grades})
         alerts = self.alerts(self.entries("alert"), {n.code for n in nodes + auxiliary})
@@ -429,7 +437,7 @@ class Checker:
     def alerts(self, raw: list, codes: set) -> tuple[dict, ...]:
         """The `[[alert]]` entries, checked, with the defaults of their kind filled in and their
         `where` conditions parsed (docs/early-warning.md)."""
-        common = {"code", "kind", "level", "message_zh", "message_en", "description"}
+        common = {"code", "kind", "level", "message_zh", "message_en", "description"} | set(ALERT_ACTION_KEYS)
         tables = {"event": "failure_records", "overdue": "contracts"}
         out, seen = [], set()
 
@@ -501,6 +509,8 @@ class Checker:
                 )
             if "level" in a:
                 self.enum(f"{p}.level", a["level"], ALERT_LEVELS)
+            for problem in alert_action_problems(p, a):
+                self.problem(*problem)
             if "message_zh" in a or "message_en" in a:
                 for k in ("message_zh", "message_en"):
                     if not isinstance(a.get(k, ""), str):

@@ -11,7 +11,32 @@ from indicators.errors import FrameworkError
 from indicators.framework import ALERT_LEVELS, Framework
 
 CANDIDATES = ("logit", "gbm")
+#: Keys every `[[alert]]` entry may give besides its kind's: its name, whether it counts as an alert
+#: or is shown on the watch list, its legal basis, and what to do about it (docs/early-warning.md).
+ALERT_ACTION_KEYS = {"status": "alert", "legal_basis": "", "action_zh": "", "action_en": "",
+                     "owner_zh": "", "owner_en": "", "follow_up_days": 0, "name_zh": "", "name_en": ""}
+ALERT_STATUSES = ("alert", "watch")
 SELECT_BY = ("auroc", "average_precision", "brier")
+
+
+def alert_action_problems(path: str, entry: dict) -> list[tuple[str, str, str]]:
+    """(code, path, message) of every bad value among an `[[alert]]` entry's ALERT_ACTION_KEYS.
+
+    Examples
+    --------
+    >>> alert_action_problems("alert[0]", {"status": "maybe", "follow_up_days": -3})[0][2]
+    "'maybe' is not allowed; expected alert or watch"
+    """
+    out = []
+    if "status" in entry and entry["status"] not in ALERT_STATUSES:
+        out.append(("bad_value", f"{path}.status", f"{entry['status']!r} is not allowed; expected alert or watch"))
+    for key in ("legal_basis", "action_zh", "action_en", "owner_zh", "owner_en", "name_zh", "name_en"):
+        if key in entry and not isinstance(entry[key], str):
+            out.append(("bad_value", f"{path}.{key}", "expected a text"))
+    days = entry.get("follow_up_days", 0)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        out.append(("bad_value", f"{path}.follow_up_days", f"{days!r} is not a whole number >= 0"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -26,9 +51,18 @@ class ModelConfig:
     select_by: str = "auroc"  # pooled out-of-time metric that chooses the model
     top_k: int = 20  # precision at the top k units of a year
     mu: float = 0.7  # preference for catching events over avoiding false alarms (usefulness)
-    cutoff_mu: dict = field(default_factory=lambda: {"red": 0.5, "orange": 0.7, "yellow": 0.85, "blue": 0.9})
-    cutoff_min_events: int = 100  # backtest events needed before cut-offs are learned
-    hold_periods: int = 1  # clean periods a level is held before it is lowered
+    # a model level: expected next-year event rate >= lift x the base rate, for at most share of the rated units
+    level_lift: dict = field(default_factory=lambda: {"red": 4.0, "orange": 2.5, "yellow": 1.5})
+    level_share: dict = field(default_factory=lambda: {"red": 0.05, "orange": 0.10, "yellow": 0.12, "blue": 0.03})
+    # clean periods a rule condition's level is held before it is lowered; 0: held unit-years had the
+    # base rate's next-year event rate in the backtest (models/BACKTEST.md)
+    hold_periods: int = 0
+    # what to do on a model alert, who does it, and days after publication to follow up (0: the level's)
+    action_zh: str = "对模型列出的主要风险因素开展专项核查，督促单位制定防范措施"
+    action_en: str = "Targeted check of the risk factors the model lists; the unit sets out preventive measures"
+    owner_zh: str = "省社会信用体系建设统筹协调机构"
+    owner_en: str = "Provincial social credit coordination office"
+    follow_up_days: int = 0
     logit_c: float = 0.003  # strong L2 penalty: many features, few events
     gbm_trees: int = 100
     gbm_depth: int = 3
@@ -103,7 +137,10 @@ class ModelConfig:
         number("top_k", 1, whole=True)
         number("mu", 0.0, 1.0)
         number("hold_periods", 0, whole=True)
-        number("cutoff_min_events", 0, whole=True)
+        number("follow_up_days", 0, whole=True)
+        for key in ("action_zh", "action_en", "owner_zh", "owner_en"):
+            if not isinstance(getattr(self, key), str):
+                bad(key, "a text")
         number("logit_c", 1e-9)
         number("gbm_trees", 1, whole=True)
         number("gbm_depth", 1, whole=True)
@@ -112,9 +149,19 @@ class ModelConfig:
         number("gbm_max_features", 1e-9, 1.0)
         number("calibration_folds", 2, whole=True)
         number("explain_top", 1, whole=True)
-        if not isinstance(self.cutoff_mu, dict) or set(self.cutoff_mu) - set(ALERT_LEVELS) or any(
-                isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1 for v in self.cutoff_mu.values()):
-            bad("cutoff_mu", "a table of level = mu with levels red, orange, yellow, blue and 0 < mu < 1")
+        lift, share = self.level_lift, self.level_share
+
+        def positive(v, high=None):
+            return not isinstance(v, bool) and isinstance(v, (int, float)) and v > 0 and (high is None or v <= high)
+
+        if not isinstance(lift, dict) or not lift or set(lift) - set(ALERT_LEVELS) or not all(positive(v) for v in lift.values()):
+            bad("level_lift", "a table of level = multiple of the base rate (> 0), levels red, orange, yellow, blue")
+        else:
+            order = [lift[lv] for lv in ALERT_LEVELS if lv in lift]
+            if any(a <= b for a, b in zip(order, order[1:])):
+                bad("level_lift", "multiples falling from red to blue (a higher level means a higher event rate)")
+        if not isinstance(share, dict) or set(share) - set(ALERT_LEVELS) or not all(positive(v, 1.0) for v in share.values()):
+            bad("level_share", "a table of level = share of rated units (0 < share <= 1)")
         return out
 
     def as_dict(self) -> dict:

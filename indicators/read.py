@@ -26,7 +26,7 @@ from pathlib import Path
 import charset_normalizer
 import duckdb
 
-from indicators import contract
+from indicators import contract, gb_text
 
 SAMPLE_BYTES = 1 << 20  # encoding detection looks at about 1 MB of text
 ASCII_SCAN_BYTES = 64 << 20  # ...found within the first 64 MB, else the file is taken as UTF-8
@@ -37,6 +37,7 @@ MAX_XLSX_RATIO = 100  # ... and, above 64 MB, at most this many times its packed
 MAX_LISTED = 20  # header names a missing-column message lists
 CLOSE = 0.6  # difflib ratio from which a header name is offered as the closest to a missing column
 _WIDE_CHAR = re.compile("[\u0800-\uffff]")  # three-byte UTF-8: CJK and friends
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
 _CHINESE = {"gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950"}
 _WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32"}  # before UTF-16:
 _WIDE_BOMS |= {codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}  # shared prefix
@@ -87,59 +88,95 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _encoding_sample(fh) -> bytes:
-    """About SAMPLE_BYTES of the file cut at line ends; past a leading all-ASCII stretch (up to
-    ASCII_SCAN_BYTES: isascii runs at memory speed) so that the sample holds some text."""
+def _encoding_sample(fh) -> tuple[int, bytes]:
+    """About SAMPLE_BYTES of the file cut at line ends, and the offset in the file where it
+    starts: past a leading all-ASCII stretch (up to ASCII_SCAN_BYTES: isascii runs at memory
+    speed) so that the sample holds some text."""
     sample = fh.read(SAMPLE_BYTES)
+    start = 0
     scanned = len(sample)
     while sample.isascii() and len(sample) == SAMPLE_BYTES and scanned < ASCII_SCAN_BYTES:
         chunk = fh.read(SAMPLE_BYTES)
         if not chunk:
             break
-        scanned += len(chunk)
+        start, scanned = scanned, scanned + len(chunk)
         if not chunk.isascii():
             sample = chunk + fh.read(SAMPLE_BYTES)
-            sample = sample[sample.find(b"\n") + 1 :]
+            cut = sample.find(b"\n") + 1
+            sample, start = sample[cut:], start + cut
     if len(sample) >= SAMPLE_BYTES and b"\n" in sample:
         sample = sample[: sample.rfind(b"\n") + 1]  # never end inside a multi-byte character
-    return sample
+    return start, sample
+
+
+def _mostly_decodes(sample: bytes, codec: str) -> str | None:
+    """`sample` decoded, or None when it does not decode. A few bad bytes (U+FFFD, dropped) are
+    tolerated among at least four times as many multi-byte characters: the row checks
+    quarantine their rows as `bad_encoding`, and other encodings rarely yield that many."""
+    text = sample.decode(codec, errors="replace")
+    bad = text.count("\ufffd")
+    if bad == 0:
+        return text
+    if len(text) >= 5 * bad and len(_WIDE_CHAR.findall(text)) - bad >= 4 * bad:  # cheap test first
+        return text.replace("\ufffd", "")
+    return None
+
+
+def _first_bad_byte(sample: bytes, codec: str, start: int) -> str | None:
+    """Where `sample` (at file offset `start`) first fails to decode as `codec`, for messages;
+    None when it decodes."""
+    try:
+        sample.decode(codec)
+    except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        return f"byte 0x{sample[exc.start]:02X} at offset {offset:,} is not {exc.encoding.upper()}"
+    return None
 
 
 def detect_encoding(path: Path) -> str:
     """The encoding of a CSV file: one of contract.CSV_ENCODINGS, else `Unreadable`.
 
-    UTF-8 is taken when the sample decodes as UTF-8, or nearly: a few bad bytes among many
-    three-byte characters are left to the row checks, which quarantine those rows as
-    `bad_encoding` (the same tolerance applies to GB18030). Otherwise charset-normalizer must
-    find GB18030 at least as coherent as its best guess overall: Latin-1, Shift-JIS and Big5
-    text often decodes as GBK byte by byte, and must not be read as Chinese garbage.
+    Deliveries come as UTF-8 (with or without BOM) or GBK/GB18030, so those are tried in turn:
+    UTF-8 when the sample decodes as UTF-8 (a few bad bytes tolerated, see `_mostly_decodes`);
+    else GB18030 when it decodes as such into plausible Chinese (`gb_text`: mostly common
+    hanzi, no kana, control or private-use characters), which holds even for a file whose
+    only Chinese is one short name. Otherwise charset-normalizer must find GB18030 at least
+    as coherent as its best guess overall on the lines holding non-ASCII bytes (ASCII lines
+    would dilute the evidence): Latin-1, Shift-JIS and Big5 text often decodes as GBK byte by
+    byte, and must not be read as Chinese garbage. The refusal names the first byte that is
+    not UTF-8 (and, if any, not GB18030) by its offset in the file.
     """
     with open(path, "rb") as fh:
-        sample = _encoding_sample(fh)
+        start, sample = _encoding_sample(fh)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     for bom, name in _WIDE_BOMS.items():
         if sample.startswith(bom):
             raise Unreadable(f"encoded as {name}; save it as UTF-8 (or GBK) and try again")
-    text = sample.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    wide = len(_WIDE_CHAR.findall(text)) - bad  # GBK read as UTF-8 rarely yields these
-    if bad == 0 or wide >= 4 * bad:
+    if _mostly_decodes(sample, "utf-8") is not None:
         return "utf-8"
-    text = sample.decode("gb18030", errors="replace")
-    bad = text.count("\ufffd")
-    if bad and len(_WIDE_CHAR.findall(text)) - bad >= 4 * bad:
-        sample = text.replace("\ufffd", "").encode("gb18030")  # judge the decodable rest
-    gb = charset_normalizer.from_bytes(sample, cp_isolation=["gb18030"]).best()
-    best = charset_normalizer.from_bytes(sample).best()
+    text = _mostly_decodes(sample, "gb18030")
+    judged = sample if text is None else text.encode("gb18030")  # the decodable rest
+    if text is not None and gb_text.plausibly_chinese(text):
+        return _gb_name(judged)
+    judged = b"".join(_NON_ASCII_LINE.findall(judged))
+    gb = charset_normalizer.from_bytes(judged, cp_isolation=["gb18030"]).best()
+    best = charset_normalizer.from_bytes(judged).best()
     if gb is not None and (best is None or best.encoding in _CHINESE or gb.chaos <= best.chaos):
-        try:
-            sample.decode("gbk")
-            return "gbk"
-        except UnicodeDecodeError:
-            return "gb18030"
+        return _gb_name(judged)
+    where = _first_bad_byte(sample, "utf-8", start)
+    where += f"; {_first_bad_byte(sample, 'gb18030', start) or 'as GB18030 it is not Chinese text'}"
     guess = f"; it looks like {best.encoding}" if best is not None else ""
-    raise Unreadable(f"cannot be decoded as UTF-8, GBK or GB18030{guess}; save it as UTF-8")
+    raise Unreadable(f"cannot be decoded as UTF-8, GBK or GB18030 ({where}){guess}; save it as UTF-8")
+
+
+def _gb_name(sample: bytes) -> str:
+    """'gbk' when the sample is plain GBK, else 'gb18030' (both are read as GB18030)."""
+    try:
+        sample.decode("gbk")
+        return "gbk"
+    except UnicodeDecodeError:
+        return "gb18030"
 
 
 def _csv_header(path: Path, encoding: str) -> list[str]:
@@ -158,6 +195,8 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
         raise Unreadable("file is empty (no header row)")
     if len(row) > MAX_COLUMNS:
         raise Unreadable(f"the header has {len(row):,} columns; at most {MAX_COLUMNS:,} are read")
+    if any("\n" in name or "\r" in name for name in row):
+        raise Unreadable("the header row holds a line break inside quotes: check for a stray quote")
     return [name.strip() for name in row]
 
 

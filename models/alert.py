@@ -1,20 +1,50 @@
-"""One rule alert row, shared by every rule kind (models.rules, evidence, dynamics): the target's
-label in both languages (also the features' labels) and the messages filled from the rule's
-templates or its kind's default (format fields: docs/early-warning.md)."""
+"""One alert row, shared by every alert kind: the alerts table's columns (ALERT_SCHEMA), the
+level labels, the messages filled from the rule's templates or its kind's default, the evidence
+as plain sentences with formatted figures, and the action, owner and follow-up date declared
+for the rule (docs/early-warning.md: the alerts table and the format fields)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import string
 
-from indicators.framework import Framework
+import polars as pl
 
+from indicators.framework import ALERT_LEVELS, Framework
+
+#: The alerts table (alerts.csv and the alerts frame), the same for rule, model and hold rows.
+ALERT_SCHEMA = {
+    "unit_id": pl.String, "year": pl.Int64, "level": pl.String, "source": pl.String, "rule": pl.String,
+    "status": pl.String, "origin_unit_id": pl.String,
+    "message": pl.String, "message_en": pl.String, "evidence": pl.String,
+    "evidence_text": pl.String, "evidence_text_en": pl.String,
+    "action": pl.String, "action_en": pl.String, "owner": pl.String, "owner_en": pl.String,
+    "follow_up": pl.String, "held_until": pl.String,
+}
+#: status: an alert counts; a watch-list row is shown but never counted as an alert.
+STATUSES = ("alert", "watch")
+#: Labels of the levels (their order and severity: indicators.framework.ALERT_LEVELS / ALERT_RANK).
+LEVEL_ZH = dict(zip(ALERT_LEVELS, ("红色", "橙色", "黄色", "蓝色")))
+LEVEL_EN = dict(zip(ALERT_LEVELS, ("Red", "Orange", "Yellow", "Blue")))
+#: Action, responsible body and follow-up days of an alert whose rule declares none, by level.
+LEVEL_ACTIONS = {
+    "red": ("约谈单位主要负责人，30日内报送整改方案并逐月报告进展", "Interview the unit's head; a rectification plan within 30 days and monthly progress reports",
+            "省社会信用体系建设统筹协调机构", "Provincial social credit coordination office", 30),
+    "orange": ("书面提醒单位，60日内报送整改情况", "Written reminder to the unit; a rectification report within 60 days",
+               "省社会信用体系建设统筹协调机构", "Provincial social credit coordination office", 60),
+    "yellow": ("纳入重点关注，下次年度评价时复核", "Add to the watch focus; review at the next annual rating",
+               "所在地市社会信用体系建设牵头部门", "City social credit lead department", 90),
+    "blue": ("提示单位自查", "Ask the unit for a self-check", "所在地市社会信用体系建设牵头部门",
+             "City social credit lead department", 180),
+}
 OP_TEXT = {"gt": ("高于", "above"), "ge": ("不低于", "at least"), "lt": ("低于", "below"),
            "le": ("不高于", "at most"), "eq": ("等于", "equal to")}
 #: Messages of rules that do not give their own (format fields: see docs/early-warning.md).
 DEFAULT_MESSAGES = {
     "band": ("{name}为{value:.4g}，达到{threshold:.4g}预警线", "{name} {value:.4g} reached the {threshold:.4g} warning line"),
     "threshold": ("{name}为{value:.4g}，{op}{threshold:.4g}", "{name} {value:.4g}, {op} {threshold:.4g}"),
-    "event": ("{name}：本年度{value:.0f}条", "{name}: {value:.0f} in the year"),
+    "event": ("{name}：本年度{count}条", "{name}: {count} in the year"),
     "trend": ("{name}同比下降{fall:.3g}（{previous:.4g}→{value:.4g}），达到{threshold:.3g}的预警幅度",
               "{name} fell {fall:.3g} year on year ({previous:.4g} -> {value:.4g}), at least the {threshold:.3g} limit"),
     "peer": ("{name}连续{periods}年处于同类单位最差的{quantile:.0%}（本年倒数第{rank}名，共{peers}个）",
@@ -25,6 +55,7 @@ DEFAULT_MESSAGES = {
                 "SME arrears overdue by more than {days} days are {value:.1%} of the amount due, above {threshold:.0%}"),
 }
 MAX_IDS = 20  # record ids listed in one alert's evidence (the total is always given)
+SHOWN_IDS = 5  # record ids written out in the evidence sentence
 
 
 class _NamedFields(string.Formatter):
@@ -60,17 +91,100 @@ def names(framework: Framework, code: str | None) -> tuple[str, str]:
     return n.name_zh, n.name_en
 
 
+def unit_of(framework: Framework, code: str | None) -> str:
+    """The declared unit of an indicator ("share", "ratio", "days", "yuan ...", ...; "" if none)."""
+    try:
+        return str(getattr(framework.node(code), "unit", "") or "") if code else ""
+    except KeyError:
+        return ""
+
+
+def figure(value, unit: str = "") -> tuple[str, str]:
+    """(zh, en) text of a figure in its unit: shares and ratios in %, money in 万元, days, and
+    counts as whole numbers only when they are whole (a count of 0.5 is never written "0").
+
+    Examples
+    --------
+    >>> figure(0.753, "share"), figure(3.12, "ratio"), figure(1234567, "yuan")
+    (('75.3%', '75.3%'), ('312.0%', '312.0%'), ('123.46万元', 'CNY 1,234,567'))
+    >>> figure(0.5, "records"), figure(12.0, "days")
+    (('0.5', '0.5'), ('12天', '12 days'))
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—", "—"
+    v = float(value)
+    u = unit.lower()
+    if u.startswith(("share", "ratio")):
+        return f"{v:.1%}", f"{v:.1%}"
+    if u == "yuan" or u.startswith("yuan "):
+        return f"{v / 1e4:,.2f}万元", f"CNY {v:,.0f}"
+    if u == "days":
+        n = f"{v:.0f}" if v == int(v) else f"{v:.1f}"
+        return f"{n}天", f"{n} days"
+    n = f"{v:,.0f}" if v == int(v) else f"{v:,.4g}"
+    return n, n
+
+
+def id_text(ids: list, total: int) -> tuple[str, str]:
+    """(zh, en) list of record ids, the first SHOWN_IDS and how many more."""
+    shown = ", ".join(str(i) for i in ids[:SHOWN_IDS])
+    more = total - min(len(ids), SHOWN_IDS)
+    return (f"{shown}{f' 等{total}条' if more > 0 else ''}", f"{shown}{f' and {more} more' if more > 0 else ''}")
+
+
+def follow_up_date(year: int, days: int) -> str:
+    """ISO date of the follow-up: `days` after 30 June of the year after the alert year (when
+    the annual rating of the year is published).
+
+    Examples
+    --------
+    >>> follow_up_date(2025, 30)
+    '2026-07-30'
+    """
+    return (dt.date(int(year) + 1, 6, 30) + dt.timedelta(days=int(days))).isoformat()
+
+
+def action_of(rule: dict, level: str) -> dict:
+    """The action, owner and follow-up days of a rule (its own, else its level's defaults)."""
+    a_zh, a_en, o_zh, o_en, days = LEVEL_ACTIONS.get(level, LEVEL_ACTIONS["blue"])
+    return {"action": rule.get("action_zh") or a_zh, "action_en": rule.get("action_en") or a_en,
+            "owner": rule.get("owner_zh") or o_zh, "owner_en": rule.get("owner_en") or o_en,
+            "days": int(rule.get("follow_up_days") or days)}
+
+
+def row(*, unit_id: str, year: int, level: str, source: str, rule: str, status: str, origin_unit_id: str,
+        message: tuple[str, str], evidence: dict, evidence_text: tuple[str, str], todo: dict,
+        held_until: str | None = None) -> dict:
+    """One row of ALERT_SCHEMA."""
+    return {
+        "unit_id": unit_id, "year": int(year), "level": level, "source": source, "rule": rule, "status": status,
+        "origin_unit_id": origin_unit_id, "message": message[0], "message_en": message[1],
+        "evidence": json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str),
+        "evidence_text": evidence_text[0], "evidence_text_en": evidence_text[1],
+        "action": todo["action"], "action_en": todo["action_en"], "owner": todo["owner"], "owner_en": todo["owner_en"],
+        "follow_up": follow_up_date(year, todo["days"]), "held_until": held_until,
+    }
+
+
 def alert(rule: dict, unit_id: str, year: int, level: str, evidence: dict, *, framework: Framework,
-          source: str = "rule", default: tuple[str, str] | None = None, **fields) -> dict:
-    """One alert row; the messages are the rule's templates (or `default`, or its kind's default)
-    filled with `fields` plus `name` (the target's label in each language) and `op` (thresholds)."""
+          text: tuple[str, str], source: str = "rule", default: tuple[str, str] | None = None,
+          origin: str | None = None, **fields) -> dict:
+    """One rule alert row; the messages are the rule's templates (or `default`, or its kind's
+    default) filled with `fields` plus `name` (the target's label in each language) and `op`;
+    `text` is the evidence in plain sentences; `origin` the unit whose record or figure it is."""
     what = rule.get("indicator") or rule.get("target")
     zh_name, en_name = names(framework, what) if what else (rule["code"], rule["code"])
     op_zh, op_en = OP_TEXT.get(rule.get("op"), ("", ""))
     zh, en = default or DEFAULT_MESSAGES.get(rule["kind"], (rule["code"], rule["code"]))
-    return {
-        "unit_id": unit_id, "year": int(year), "level": level, "source": source, "rule": rule["code"],
-        "message": _fmt(rule.get("message_zh") or zh, name=zh_name, op=op_zh, **fields),
-        "message_en": _fmt(rule.get("message_en") or en, name=en_name, op=op_en, **fields),
-        "evidence": json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=str),
-    }
+    message = (_fmt(rule.get("message_zh") or zh, name=zh_name, op=op_zh, **fields),
+               _fmt(rule.get("message_en") or en, name=en_name, op=op_en, **fields))
+    if rule.get("legal_basis"):
+        evidence = {**evidence, "legal_basis": rule["legal_basis"]}
+    return row(unit_id=unit_id, year=year, level=level, source=source, rule=rule["code"],
+               status=rule.get("status") or "alert", origin_unit_id=origin or unit_id, message=message,
+               evidence=evidence, evidence_text=text, todo=action_of(rule, level))
+
+
+def frame(rows: list[dict]) -> pl.DataFrame:
+    """Alert rows as a frame of ALERT_SCHEMA."""
+    return pl.DataFrame(rows, schema=ALERT_SCHEMA)

@@ -10,6 +10,11 @@ fixed before the outcome is known; for calibrated probabilities the loss-minimis
 - Sarlin, L = mu P1 T1 + (1 - mu) P2 T2: flag when p >= 1 - mu.
 
 T1 is the share of events missed, T2 the share of non-events flagged.
+
+What reaches the user is judged by its own tables: per level and year, the units, their next-year
+event rate, its lift over the base rate and the share of all events caught (`level_table`); the
+same per alert rule (`rule_table`); calibration per peer group (`calibration_table`); and what the
+model adds to the rules at the same alert volume (`value_added`).
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ import numpy as np
 import polars as pl
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from indicators.framework import ALERT_LEVELS
+from indicators.framework import ALERT_LEVELS, ALERT_RANK
 
 METRICS = ("auroc", "average_precision", "precision_at_k", "brier", "usefulness_ad", "usefulness_sarlin")
 BACKTEST_SCHEMA = {"model": pl.String, "year": pl.Int64, "n": pl.Int64, "events": pl.Int64,
@@ -142,43 +147,117 @@ def choose(preds: pl.DataFrame, candidates: tuple[str, ...], select_by: str) -> 
     return best
 
 
-def cutoffs(y: np.ndarray, p: np.ndarray, cutoff_mu: dict, min_events: int = 0) -> dict:
-    """Probability cut-off per alert level: the threshold (a multiple of 0.01) maximising Sarlin's
-    Ur at the level's mu on (y, p); a level where no threshold is useful (Ur <= 0) gets None.
-    With fewer than `min_events` events to learn from, the cut-off is 1 - mu (loss-minimising for
-    calibrated probabilities). A lower level never has a higher cut-off than the level above it.
+LEVEL_ROWS = (*ALERT_LEVELS, "none")
+LEVEL_TABLE_SCHEMA = {"year": pl.Int64, "level": pl.String, "units": pl.Int64, "share_of_units": pl.Float64,
+                      "events": pl.Int64, "event_rate": pl.Float64, "lift": pl.Float64, "share_of_events": pl.Float64}
+RULE_TABLE_SCHEMA = {"rule": pl.String, "level": pl.String, "status": pl.String, "fires": pl.Int64, "fires_per_year": pl.Float64,
+                     "events": pl.Int64, "event_rate": pl.Float64, "lift": pl.Float64, "share_of_events": pl.Float64}
+
+
+def targets(data: pl.DataFrame) -> pl.DataFrame:
+    """unit_id, year, target of the labelled unit-years (an event in the next year: 0/1)."""
+    return data.filter(pl.col("target").is_not_null()).select("unit_id", "year", pl.col("target").cast(pl.Int64))
+
+
+def level_table(levels: pl.DataFrame, target: pl.DataFrame) -> pl.DataFrame:
+    """Per year (and pooled: year null) and level (red ... blue, and "none" for no alert): units,
+    their share of the year's units, next-year events, event rate, lift over the year's base rate
+    (all units' event rate) and share of all next-year events caught at that level.
 
     Examples
     --------
-    >>> cutoffs(np.array([]), np.array([]), {"red": 0.5, "blue": 0.9})
-    {'red': 0.5, 'blue': 0.1}
-    >>> y = np.array([1, 1, 0, 0, 0, 0]); p = np.array([0.8, 0.6, 0.55, 0.2, 0.1, 0.1])
-    >>> cutoffs(y, p, {"red": 0.5, "blue": 0.9})
-    {'red': 0.6, 'blue': 0.6}
+    >>> lv = pl.DataFrame({"unit_id": list("abcd"), "year": [2024] * 4, "level": ["red", None, None, None]})
+    >>> t = pl.DataFrame({"unit_id": list("abcd"), "year": [2024] * 4, "target": [1, 1, 0, 0]})
+    >>> level_table(lv, t).filter(pl.col("year").is_not_null()).select("level", "units", "lift").rows()[:1]
+    [('red', 1, 2.0)]
     """
-    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
-    learn = len(y) > 0 and 0 < y.sum() < len(y) and y.sum() >= min_events
-    out, above = {}, None
-    for level in ALERT_LEVELS:
-        if level not in cutoff_mu:
-            continue
-        mu = float(cutoff_mu[level])
-        cut = _best_threshold(y, p, mu) if learn else round(1 - mu, 6)
-        if cut is not None and above is not None:
-            cut = min(cut, above)
-        out[level] = cut
-        above = cut if cut is not None else above
-    return out
+    j = target.join(levels.select("unit_id", "year", "level"), on=["unit_id", "year"], how="left").with_columns(
+        pl.col("level").fill_null("none"))
+    out = []
+    for year, g in [(y, j.filter(pl.col("year") == y)) for y in sorted(j["year"].unique().to_list())] + [(None, j)]:
+        n, ev = g.height, int(g["target"].sum() or 0)
+        base = ev / n if n else None
+        for lv in LEVEL_ROWS:
+            h = g.filter(pl.col("level") == lv)
+            e = int(h["target"].sum() or 0)
+            rate = e / h.height if h.height else None
+            out.append({"year": year, "level": lv, "units": h.height, "share_of_units": h.height / n if n else None,
+                        "events": e, "event_rate": rate, "lift": rate / base if rate is not None and base else None,
+                        "share_of_events": e / ev if ev else None})
+    return pl.DataFrame(out, schema=LEVEL_TABLE_SCHEMA)
 
 
-def _best_threshold(y: np.ndarray, p: np.ndarray, mu: float) -> float | None:
-    grid = np.round(np.arange(1, 100) / 100, 2)
-    flag = p[None, :] >= grid[:, None] - 1e-12
-    n1 = y.sum()
-    p1 = n1 / len(y)
-    t1 = 1 - (flag & (y == 1)).sum(axis=1) / n1
-    t2 = (flag & (y == 0)).sum(axis=1) / (len(y) - n1)
-    best = min(mu * p1, (1 - mu) * (1 - p1))
-    ur = (best - (mu * p1 * t1 + (1 - mu) * (1 - p1) * t2)) / best
-    i = len(ur) - 1 - int(np.argmax(ur[::-1]))  # among equally useful thresholds, the highest
-    return float(grid[i]) if ur[i] > 0 else None
+def rule_table(alerts: pl.DataFrame, target: pl.DataFrame) -> pl.DataFrame:
+    """Per alert code (rules, `risk_model`, `hold`) and level, pooled over the labelled years: the
+    unit-years it fires (counted or on the watch list), per year, their next-year events, event
+    rate, lift over the base rate of all labelled unit-years and share of all next-year events it
+    catches. A band rule has a row per band; level "all" is the rule at any level."""
+    n, ev = target.height, int(target["target"].sum() or 0)
+    base = ev / n if n else float("nan")
+    years = target["year"].n_unique() or 1
+    a = alerts.with_columns(pl.col("level").replace_strict(ALERT_RANK, default=0).alias("_r"))
+    top = a.sort("_r", descending=True).unique(["unit_id", "year", "rule"], keep="first", maintain_order=True)
+    fired = pl.concat([top.select("unit_id", "year", "rule", "level", "status"),
+                       top.select("unit_id", "year", "rule", pl.lit("all").alias("level"), "status")])
+    j = fired.join(target, on=["unit_id", "year"])
+    g = (j.group_by("rule", "level").agg(pl.col("status").first(), pl.len().alias("fires"),
+                                         pl.col("target").sum().alias("events")))
+    several = g.group_by("rule").len().filter(pl.col("len") > 2)["rule"]
+    g = g.filter((pl.col("level") == "all") | pl.col("rule").is_in(several.implode()))
+    order = {lv: i for i, lv in enumerate(("all", *ALERT_LEVELS))}
+    g = g.with_columns(pl.col("level").replace_strict(order, default=9).alias("_o")).sort("rule", "_o")
+    return g.select(
+        "rule", "level", "status", pl.col("fires").cast(pl.Int64), (pl.col("fires") / years).alias("fires_per_year"),
+        pl.col("events").cast(pl.Int64), (pl.col("events") / pl.col("fires")).alias("event_rate"),
+        (pl.col("events") / pl.col("fires") / base).alias("lift"), (pl.col("events") / max(ev, 1)).alias("share_of_events"),
+    ).cast(RULE_TABLE_SCHEMA)
+
+
+def calibration_table(selected: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Per peer group (and "all"), over the labelled selected predictions: units-years, events,
+    mean probability, observed event rate, their ratio (1: calibrated on average), AUROC, and the
+    observed rate among the group's top tenth of probabilities with its mean probability."""
+    d = selected.filter(pl.col("target").is_not_null()).join(groups, on=["unit_id", "year"], how="left").with_columns(
+        pl.col("group").fill_null("all"))
+    rows = []
+    for name, g in sorted(d.group_by("group"), key=lambda x: str(x[0][0])) + [(("all",), d)]:
+        y, p = g["target"].to_numpy().astype(int), g["probability"].to_numpy()
+        k = max(1, len(p) // 10)
+        top = np.argsort(-p, kind="stable")[:k]
+        rows.append({"group": name[0], "n": len(y), "events": int(y.sum()), "mean_probability": float(p.mean()) if len(p) else None,
+                     "event_rate": float(y.mean()) if len(y) else None,
+                     "observed_over_predicted": float(y.mean() / p.mean()) if len(p) and p.mean() > 0 else None,
+                     "auroc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+                     "top_decile_probability": float(p[top].mean()) if len(p) else None,
+                     "top_decile_event_rate": float(y[top].mean()) if len(p) else None})
+    return pl.DataFrame(rows)
+
+
+def value_added(alerts: pl.DataFrame, selected: pl.DataFrame) -> dict:
+    """Rules alone against rules plus the model, over the labelled selected predictions: AUROC
+    of the highest counted rule level, and of that level with the model's probability breaking
+    ties within it (and lifting units without a rule alert by it); events caught by the rule
+    alerts, and by the same number of unit-years taken by the model's probability (the same alert
+    volume), and by the union the run publishes."""
+    d = selected.filter(pl.col("target").is_not_null()).select("unit_id", "year", "probability", "target")
+    r = (alerts.filter(pl.col("status") == "alert", pl.col("source") == "rule", pl.col("rule") != "hold")
+         .group_by("unit_id", "year").agg(pl.col("level").replace_strict(ALERT_RANK, default=0).max().alias("rule_rank")))
+    m = alerts.filter(pl.col("status") == "alert", pl.col("source") == "model").select("unit_id", "year").unique().with_columns(
+        pl.lit(True).alias("model_alert"))
+    d = (d.join(r, on=["unit_id", "year"], how="left").join(m, on=["unit_id", "year"], how="left")
+         .with_columns(pl.col("rule_rank").fill_null(0), pl.col("model_alert").fill_null(False)))
+    y = d["target"].to_numpy().astype(int)
+    if not 0 < y.sum() < len(y):
+        return {}
+    rr, p = d["rule_rank"].to_numpy().astype(float), d["probability"].to_numpy()
+    flagged = rr > 0
+    volume = int(flagged.sum())
+    by_model = np.zeros(len(p), dtype=bool)
+    by_model[np.argsort(-p, kind="stable")[:volume]] = True
+    union = flagged | d["model_alert"].to_numpy()
+    return {"unit_years": len(y), "events": int(y.sum()),
+            "auroc_rules": float(roc_auc_score(y, rr)), "auroc_rules_plus_model": float(roc_auc_score(y, rr + p)),
+            "auroc_model": float(roc_auc_score(y, p)),
+            "rule_alerts": volume, "events_caught_rules": int(y[flagged].sum()),
+            "events_caught_model_same_volume": int(y[by_model].sum()),
+            "alerts_rules_plus_model": int(union.sum()), "events_caught_rules_plus_model": int(y[union].sum())}

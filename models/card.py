@@ -10,10 +10,11 @@ import polars as pl
 
 from indicators.framework import Framework
 from indicators.model_config import ModelConfig
+from models import backtest as bt_tables
 from models.estimators import BASELINES
 from rating.version import __version__
 
-MODEL_VERSION = "early-warning/2"
+MODEL_VERSION = "early-warning/3"
 ESTIMATORS = {
     "logit": "median imputation + standardisation + L2 logistic regression (C = {logit_c})",
     "gbm": "median imputation + gradient boosting ({gbm_trees} trees, depth {gbm_depth}, "
@@ -35,15 +36,23 @@ def pooled(backtest: pl.DataFrame) -> dict:
             for r in rows.iter_rows(named=True)}
 
 
+def records(df: pl.DataFrame) -> list[dict]:
+    """A table as JSON-ready rows (floats rounded to 6 places, NaN as null)."""
+    return [{k: _num(v) if isinstance(v, float) else v for k, v in r.items()} for r in df.iter_rows(named=True)]
+
+
 def build(framework: Framework, cfg: ModelConfig, *, seed: int, cols: list[str], data: pl.DataFrame,
-          train_years: dict, chosen: dict, cuts: dict, backtest: pl.DataFrame) -> dict:
+          train_years: dict, chosen: dict, base_rates: dict, backtest: pl.DataFrame, levels: pl.DataFrame,
+          alerts: pl.DataFrame, selected: pl.DataFrame, units: pl.DataFrame) -> dict:
     """The card as a dict (see docs/early-warning.md for every key).
 
     `beats_naive` compares the pooled out-of-time AUROC of the selected model (each year's
-    model chosen on the years before it) with both naive baselines.
+    model chosen on the years before it) with both naive baselines. The level, rule, calibration
+    and value-added tables are measured on the labelled years against the model's target.
     """
     last = max(train_years) if train_years else None
     labelled = data.filter(pl.col("target").is_not_null())
+    target = bt_tables.targets(data).filter(pl.col("year").is_in(list(train_years)))  # the years the model predicts
     met = pooled(backtest)
     sel = (met.get("selected") or {}).get("auroc")
     naive = [(met.get(b) or {}).get("auroc") for b in BASELINES if b in met]
@@ -81,11 +90,18 @@ def build(framework: Framework, cfg: ModelConfig, *, seed: int, cols: list[str],
         "selected_by": cfg.select_by,
         "chosen_model": chosen.get(last),
         "chosen_by_year": {str(t): m for t, m in sorted(chosen.items())},
-        "cutoffs": {k: _num(v) for k, v in (cuts.get(last) or {}).items()},
-        "cutoffs_by_year": {str(t): {k: _num(v) for k, v in c.items()} for t, c in sorted(cuts.items())},
-        "cutoff_rule": "per level, the probability threshold maximising Sarlin's relative usefulness at the "
-                       "level's mu on the earlier years' out-of-time predictions (1 - mu before any exist)",
-        "cutoff_mu": dict(cfg.cutoff_mu),
+        "level_lift": dict(cfg.level_lift),
+        "level_share": dict(cfg.level_share),
+        "base_rate_by_year": {str(t): _num(b) for t, b in sorted(base_rates.items())},
+        "cutoffs_by_year": {str(t): {lv: _num(k * b) for lv, k in cfg.level_lift.items()} for t, b in sorted(base_rates.items())},
+        "cutoff_rule": "a model level when the probability is at least level_lift x the base rate (the event rate of "
+                       "the years the model learnt from), for at most level_share of the year's rated units, highest "
+                       "probabilities first; fixed in the framework, not re-optimised from year to year",
+        "level_backtest": records(bt_tables.level_table(levels, target)),
+        "rule_backtest": records(bt_tables.rule_table(alerts, target)),
+        "calibration_by_group": records(bt_tables.calibration_table(selected, units)),
+        "value_added": {k: _num(v) if isinstance(v, float) else v
+                        for k, v in bt_tables.value_added(alerts, selected).items()},
         "metrics": met,
         "auroc_by_year": {m: {str(r["year"]): _num(r["auroc"]) for r in g.iter_rows(named=True)}
                           for (m,), g in backtest.filter(pl.col("year").is_not_null()).group_by("model", maintain_order=True)},

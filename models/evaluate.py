@@ -70,12 +70,95 @@ def evaluate_seed(seed: int, workdir: Path, *, years=(2019, 2025), complaints: i
     pooled = ew.card["metrics"]
     labelled = ew.risk.filter(pl.col("year") < years[1])
     return {"seed": seed, "chosen": ew.card["chosen_model"], "chosen_by_year": ew.card["chosen_by_year"],
-            "cutoffs": ew.card["cutoffs"], "beats_naive": ew.card["beats_naive"],
+            "beats_naive": ew.card["beats_naive"], "auroc_by_kind": auroc_by_kind(ew.predictions, tables["units"]),
+            "levels": ew.card["level_backtest"], "rules": ew.card["rule_backtest"],
+            "calibration": ew.card["calibration_by_group"], "value_added": ew.card["value_added"],
             "events": pooled.get("selected", {}).get("events"), "n": pooled.get("selected", {}).get("n"),
             "metrics": {m: pooled.get(m, {}) for m in MODELS},
             "auroc_by_year": ew.card["auroc_by_year"],
             "truth_auroc": truth_auroc(data, labelled, tables["units"], ModelConfig.from_framework(fw).event_scope),
             "alerts": ew.alerts.group_by("source", "level").len().sort("source", "level").rows()}
+
+
+def auroc_by_kind(predictions: pl.DataFrame, units: pl.DataFrame) -> dict:
+    """{model: {kind: AUROC}}: each model's labelled out-of-time predictions pooled over the
+    years within regions and within departments (the naive score baseline is fairer there:
+    the pooled AUROC also rewards telling regions from departments)."""
+    d = predictions.filter(pl.col("target").is_not_null()).join(units.select("unit_id", "kind"), on="unit_id")
+    out = {}
+    for (m, kind), g in sorted(d.group_by("model", "kind"), key=lambda x: x[0]):
+        y = g["target"].to_numpy()
+        out.setdefault(m, {})[kind] = float(roc_auc_score(y, g["probability"].to_numpy())) if 0 < y.sum() < len(y) else None
+    return out
+
+
+def _f(v, spec=".3f") -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
+
+
+def level_markdown(results: list[dict]) -> str:
+    """Per seed and level, pooled over the backtest years: units per year, share of units, next-year
+    event rate, lift over the base rate, share of events caught; and the range of the yearly lifts."""
+    head = ["seed", "level", "units per year", "share of units", "event rate", "lift", "lift by year (min-max)",
+            "share of events caught"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        years = sorted({x["year"] for x in r["levels"] if x["year"] is not None})
+        for x in (x for x in r["levels"] if x["year"] is None):
+            yearly = [y["lift"] for y in r["levels"] if y["year"] is not None and y["level"] == x["level"] and y["lift"] is not None]
+            span = f"{min(yearly):.2f}-{max(yearly):.2f}" if yearly else ""
+            lines.append(f"| {r['seed']} | {x['level']} | {x['units'] / max(len(years), 1):.1f} | {_f(x['share_of_units'], '.1%')} | "
+                         f"{_f(x['event_rate'], '.3f')} | {_f(x['lift'], '.2f')} | {span} | {_f(x['share_of_events'], '.1%')} |")
+    return "\n".join(lines)
+
+
+def rule_markdown(results: list[dict]) -> str:
+    """Per rule (and band), pooled over seeds and backtest years: fires per year and seed, status,
+    next-year event rate, lift, share of events caught; and the range of the lift over the seeds."""
+    rows: dict = {}
+    for r in results:
+        for x in r["rules"]:
+            rows.setdefault((x["rule"], x["level"]), []).append(x)
+    head = ["rule", "level", "status", "fires per year", "event rate", "lift", "lift by seed (min-max)", "share of events caught"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (rule, level), xs in sorted(rows.items()):
+        fires = sum(x["fires"] for x in xs)
+        events = sum(x["events"] for x in xs)
+        lifts = [x["lift"] for x in xs if x["lift"] is not None]
+        rate = events / fires if fires else None
+        lift = float(np.mean(lifts)) if lifts else None
+        share = float(np.mean([x["share_of_events"] for x in xs if x["share_of_events"] is not None] or [np.nan]))
+        lines.append(f"| {rule} | {level} | {xs[0]['status']} | {np.mean([x['fires_per_year'] for x in xs]):.1f} | "
+                     f"{_f(rate)} | {_f(lift, '.2f')} | {min(lifts):.2f}-{max(lifts):.2f} | {_f(share, '.1%')} |"
+                     if lifts else f"| {rule} | {level} | {xs[0]['status']} | | | | | |")
+    return "\n".join(lines)
+
+
+def extra_markdown(results: list[dict]) -> str:
+    """AUROC within regions and departments, calibration per peer group and the model's value
+    added to the rules, per seed."""
+    head = ["seed", "selected: regions", "naive score: regions", "selected: departments", "naive score: departments"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        k = r["auroc_by_kind"]
+        lines.append(f"| {r['seed']} | {_f(k.get('selected', {}).get('region'))} | {_f(k.get('naive_last_score', {}).get('region'))} | "
+                     f"{_f(k.get('selected', {}).get('department'))} | {_f(k.get('naive_last_score', {}).get('department'))} |")
+    lines += ["", "| seed | peer group | unit-years | mean probability | event rate | observed / predicted | AUROC | "
+              "top tenth: mean probability | top tenth: event rate |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for c in r["calibration"]:
+            lines.append(f"| {r['seed']} | {c['group']} | {c['n']} | {_f(c['mean_probability'])} | {_f(c['event_rate'])} | "
+                         f"{_f(c['observed_over_predicted'], '.2f')} | {_f(c['auroc'])} | {_f(c['top_decile_probability'])} | "
+                         f"{_f(c['top_decile_event_rate'])} |")
+    lines += ["", "| seed | AUROC rules | AUROC rules + model | AUROC model | rule alerts | events caught by rules | "
+              "by the model at the same volume | alerts rules + model | events caught by rules + model | events |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        v = r["value_added"]
+        lines.append(f"| {r['seed']} | {_f(v.get('auroc_rules'))} | {_f(v.get('auroc_rules_plus_model'))} | {_f(v.get('auroc_model'))} | "
+                     f"{v.get('rule_alerts')} | {v.get('events_caught_rules')} | {v.get('events_caught_model_same_volume')} | "
+                     f"{v.get('alerts_rules_plus_model')} | {v.get('events_caught_rules_plus_model')} | {v.get('events')} |")
+    return "\n".join(lines)
 
 
 def markdown(results: list[dict]) -> str:
@@ -117,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"vs truth {r['truth_auroc']:.3f}; last model {r['chosen']}; beats naive: {r['beats_naive']}",
                   file=sys.stderr)
     print(markdown(results))
+    print("\n### Levels (pooled over the backtest years)\n")
+    print(level_markdown(results))
+    print("\n### Rules (pooled over seeds and backtest years)\n")
+    print(rule_markdown(results))
+    print("\n### Within kinds, calibration and value added\n")
+    print(extra_markdown(results))
     if a.json:
         a.json.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return 0 if all(r["beats_naive"] for r in results) else 1

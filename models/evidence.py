@@ -1,5 +1,6 @@
-"""Alert rules over records: events with record conditions, overdue obligations, and the record
-ids that back an indicator-based alert.
+"""What the alert kinds over records share (models.kinds.event, overdue): framework conditions as
+polars filters, the scope of a record (its unit, and its region only for scope = "region"), the
+records behind an event and their evidence.
 
 Conditions are the framework's (`Condition`: column, op, value), compiled here to polars
 expressions with the SQL semantics of indicators/compute.py (a null compares as false). A
@@ -8,12 +9,10 @@ contract; the `unit` scope keeps a unit's own rows.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 
 from indicators.framework import Condition, Framework
-from models.alert import MAX_IDS, alert
+from models.alert import MAX_IDS, alert, figure, id_text
 
 _SYM = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__", "ge": "__ge__"}
 
@@ -46,7 +45,8 @@ def matching(frame: pl.DataFrame, conditions) -> pl.DataFrame:
 
 
 def scoped(frame: pl.DataFrame, scope: str) -> pl.DataFrame:
-    """`frame` with a column `target`: the unit itself and, in the region scope, a department's region."""
+    """`frame` with a column `target`: the unit itself and, in the region scope, a department's
+    region too (one record, one alert: only a rule declared with scope = "region" does this)."""
     own = frame.with_columns(pl.col("unit_id").alias("target"))
     if scope != "region":
         return own
@@ -55,17 +55,52 @@ def scoped(frame: pl.DataFrame, scope: str) -> pl.DataFrame:
     return pl.concat([own, dept])
 
 
+def origin() -> pl.Expr:
+    """The unit whose rows raised a scoped group: the target itself when it has rows of its own,
+    else the first of its departments that has."""
+    return (pl.when((pl.col("unit_id") == pl.col("target")).any()).then(pl.col("target").first())
+            .otherwise(pl.col("unit_id").min())).alias("origin")
+
+
 def _record_hits(records: pl.DataFrame, conditions, scope: str, date: str = "occurred_on") -> pl.DataFrame:
-    """target, year, n, ids: counting records matching the conditions, per scope unit and year."""
+    """target, year, n, ids, origin, rectified, repaired, amount: counting records matching the
+    conditions, per scope unit and year."""
     r = records.filter(pl.col("counting")) if "counting" in records.columns else records
     r = matching(r, conditions).with_columns(pl.col(date).dt.year().cast(pl.Int64).alias("year"))
+    r = r.with_columns(
+        (pl.col("status") if "status" in r.columns else pl.lit(None, pl.String)).alias("_status"),
+        (pl.col("amount").cast(pl.Float64) if "amount" in r.columns else pl.lit(None, pl.Float64)).alias("_amount"))
     return (scoped(r, scope).group_by("target", "year")
-            .agg(pl.len().alias("n"), pl.col("record_id").sort().alias("ids")).sort("target", "year"))
+            .agg(pl.len().alias("n"), pl.col("record_id").sort().alias("ids"), origin(),
+                 (pl.col("_status") == "rectified").sum().alias("rectified"),
+                 (pl.col("_status") == "repaired").sum().alias("repaired"),
+                 pl.col("_amount").sum().alias("amount"), pl.col("_amount").is_not_null().any().alias("has_amount"))
+            .sort("target", "year"))
+
+
+def record_text(n: int, ids: list, rectified: int = 0, repaired: int = 0, amount: float | None = None) -> tuple[str, str]:
+    """(zh, en) evidence of record-based alerts: the record ids, how many there are (counted
+    whole: a rectified record is one record), how many were rectified or repaired, the amount.
+
+    Examples
+    --------
+    >>> record_text(2, ["R1", "R2"], rectified=1, amount=250000.0)[0]
+    '记录 R1, R2（共2条，其中已整改1条）；涉及金额25.00万元'
+    """
+    ids_zh, ids_en = id_text(ids, n)
+    extra_zh = "、".join(t for t in (f"已整改{rectified}条" if rectified else "", f"已信用修复{repaired}条" if repaired else "") if t)
+    extra_en = ", ".join(t for t in (f"{rectified} rectified" if rectified else "", f"{repaired} repaired" if repaired else "") if t)
+    zh = f"记录 {ids_zh}（共{n}条{'，其中' + extra_zh if extra_zh else ''}）"
+    en = f"record(s) {ids_en} ({n} in all{'; ' + extra_en if extra_en else ''})"
+    if amount:
+        a_zh, a_en = figure(amount, "yuan")
+        zh, en = f"{zh}；涉及金额{a_zh}", f"{en}; amount involved {a_en}"
+    return zh, en
 
 
 def indicator_record_ids(records: pl.DataFrame | None, framework: Framework, code: str) -> dict | None:
-    """{(unit_id, year): [record ids]} behind a count indicator over failure records, or None
-    when the records are not given or the indicator is not defined over them."""
+    """{(unit_id, year): hit} behind a count indicator over failure records (hit: a row of
+    _record_hits), or None when the records are not given or the indicator is not defined over them."""
     if records is None or records.is_empty():
         return None
     try:
@@ -75,58 +110,27 @@ def indicator_record_ids(records: pl.DataFrame | None, framework: Framework, cod
     if d is None or d.table != "failure_records" or d.date not in records.columns:
         return None
     hits = _record_hits(records, d.where, d.scope, d.date)
-    return {(t, y): ids for t, y, ids in hits.select("target", "year", "ids").iter_rows()}
+    return {(r["target"], r["year"]): r for r in hits.iter_rows(named=True)}
 
 
 def record_event_alerts(records: pl.DataFrame | None, rule: dict, framework: Framework) -> list[dict]:
-    """Event rule with `where`: more than `value` counting failure records matching it in the year."""
+    """Event rule with `where`: more than `value` counting failure records matching it in the
+    year, at the unit whose records they are (and at its region only for scope = "region")."""
     if records is None or records.is_empty():
         return []
     hits = _record_hits(records, rule["where"], rule["scope"])
     hits = hits.filter(pl.col("n") > rule["value"])
     out = []
-    for t, y, n, ids in hits.select("target", "year", "n", "ids").iter_rows():
-        ev = {"count": n, "threshold": rule["value"], "records": ids[:MAX_IDS], "records_total": len(ids)}
-        out.append(alert(rule, t, y, rule["level"], ev, framework=framework, value=float(n), threshold=rule["value"]))
-    return out
-
-
-def overdue_alerts(contracts: pl.DataFrame | None, rule: dict, framework: Framework) -> list[dict]:
-    """Arrears past due above a share of the amount due.
-
-    Among the contracts matching `where` that fall due in the year (with an amount), the arrears
-    of those more than `days` past due at the end of the year, divided by the amount due; the
-    alert fires when that share exceeds `share`. Evidence: both sums and the overdue contract ids.
-
-    Examples
-    --------
-    >>> from indicators.framework_load import load_framework
-    >>> c = pl.DataFrame({"contract_id": ["c1", "c2"], "unit_id": ["440100", "440100"],
-    ...     "due_on": [dt.date(2024, 3, 1), dt.date(2024, 5, 1)], "amount": [100.0, 100.0],
-    ...     "arrears_amount": [30.0, 0.0], "counterparty_sme": [True, True]})
-    >>> rule = {"code": "sme", "kind": "overdue", "share": 0.1, "days": 90, "level": "orange", "scope": "unit"}
-    >>> [(a["unit_id"], a["level"]) for a in overdue_alerts(c, rule, load_framework())]
-    [('440100', 'orange')]
-    """
-    if contracts is None or contracts.is_empty():
-        return []
-    days = int(rule["days"])
-    c = matching(contracts, rule.get("where", ())).filter(
-        pl.col("due_on").is_not_null(), pl.col("amount").is_not_null())
-    year = pl.col("due_on").dt.year().cast(pl.Int64)
-    late = (pl.col("arrears_amount").fill_null(0) > 0) & (
-        pl.col("due_on") <= pl.date(year, 12, 31) - pl.duration(days=days))
-    c = c.with_columns(year.alias("year"), late.alias("late"))
-    agg = (scoped(c, rule["scope"]).group_by("target", "year").agg(
-        pl.col("amount").sum().alias("due"),
-        pl.col("arrears_amount").filter(pl.col("late")).sum().alias("overdue"),
-        pl.col("contract_id").filter(pl.col("late")).sort().alias("ids"),
-    ).filter(pl.col("due") > 0).with_columns((pl.col("overdue") / pl.col("due")).alias("share")))
-    hits = agg.filter(pl.col("share") > rule["share"]).sort("target", "year")
-    out = []
     for r in hits.iter_rows(named=True):
-        ev = {"share": r["share"], "threshold": rule["share"], "overdue_amount": r["overdue"], "amount_due": r["due"],
-              "days": days, "records": r["ids"][:MAX_IDS], "records_total": len(r["ids"])}
-        out.append(alert(rule, r["target"], r["year"], rule["level"], ev, framework=framework,
-                         value=r["share"], threshold=rule["share"], days=days))
+        out.append(record_alert(rule, r["target"], r["year"], r, framework))
     return out
+
+
+def record_alert(rule: dict, unit: str, year: int, hit: dict, framework: Framework, **extra) -> dict:
+    """The alert of an event rule from one group of records (a row of _record_hits)."""
+    n, ids = int(hit["n"]), list(hit["ids"])
+    ev = {"count": n, "threshold": rule["value"], "records": ids[:MAX_IDS], "records_total": len(ids),
+          "rectified": int(hit["rectified"]), "repaired": int(hit["repaired"]), **extra}
+    text = record_text(n, ids, int(hit["rectified"]), int(hit["repaired"]), hit["amount"] if hit["has_amount"] else None)
+    return alert(rule, unit, year, rule["level"], ev, framework=framework, text=text, origin=hit["origin"],
+                 value=float(n), count=n, threshold=rule["value"])

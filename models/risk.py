@@ -155,14 +155,13 @@ def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Frame
         preds += [keys.with_columns(model=pl.lit(m), probability=pl.Series(probs[m, t]), base_rate=pl.lit(float(o.y.mean())))
                   for m in idx]
     pred = (pl.concat(preds).select(list(PRED_SCHEMA)).cast(PRED_SCHEMA) if preds else pl.DataFrame(schema=PRED_SCHEMA))
-    # nested choice: for year t, the model and cut-offs that the years before t support
-    chosen, cuts, risk_rows = {}, {}, []
+    # nested choice: for year t, the model that the years before t support; its levels by the
+    # framework's fixed lifts and shares over the base rate of the years it learnt from
+    chosen, base_rates, risk_rows = {}, {}, []
     for t in sorted(train_years):
         before = pred.filter(pl.col("year") < t)
         chosen[t] = backtest.choose(before, cfg.candidates, cfg.select_by)
-        hist = before.filter(pl.col("model") == chosen[t], pl.col("target").is_not_null())
-        cuts[t] = backtest.cutoffs(hist["target"].to_numpy(), hist["probability"].to_numpy(), cfg.cutoff_mu,
-                                   cfg.cutoff_min_events)
+        base_rates[t] = float(origins[t].y.mean())
         risk_rows.append(pred.filter(pl.col("model") == chosen[t], pl.col("year") == t))
     groups = _groups(cols)
     expl = [_top(data.filter(pl.col("year") == t), groups, X_all[origins[t].test], *top_t, framework)
@@ -172,24 +171,56 @@ def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Frame
     bt = backtest.table(pred, mu=cfg.mu, k=cfg.top_k)
     explanations = pl.concat(expl) if expl else pl.DataFrame(schema=EXPLAIN_SCHEMA)
     risk = sel.select("unit_id", "year", "probability").sort(KEYS) if risk_rows else pl.DataFrame(schema=RISK_SCHEMA)
-    top = explanations.group_by(KEYS).agg(pl.col("feature").sort_by("rank").alias("top"))
-    lv_of = [levels.level_of(p, cuts[y]) for y, p in zip(sel["year"], sel["probability"])]
-    risk_lv = sel.with_columns(
-        level=pl.Series(lv_of, dtype=pl.String),
-        cutoff=pl.Series([cuts[y].get(lv) if lv else None for y, lv in zip(sel["year"], lv_of)], dtype=pl.Float64),
-    ).join(top, on=KEYS, how="left")
+    top = explanations.group_by(KEYS).agg(pl.col("feature").sort_by("rank").alias("top"),
+                                          pl.col("label_zh").sort_by("rank").alias("top_zh"),
+                                          pl.col("label_en").sort_by("rank").alias("top_en"))
+    rated = (features.select(*KEYS, rated=pl.col(score_col).is_not_null()) if score_col in features.columns
+             else features.select(*KEYS, rated=pl.lit(True)))
+    risk_lv = _model_levels(sel, rated, base_rates, cfg).join(top, on=KEYS, how="left")
     rule_alerts = alerts if alerts is not None else pl.DataFrame(schema=levels.ALERT_SCHEMA)
-    model_alerts = levels.model_alerts(risk_lv)
-    merged, lv = levels.merge(pl.concat([rule_alerts.select(list(levels.ALERT_SCHEMA)), model_alerts]),
-                              features.select(*KEYS, rated=pl.col(f"score:{framework.code}").is_not_null()
-                                              if f"score:{framework.code}" in features.columns else pl.lit(True)),
-                              cfg.hold_periods)
+    model_alerts = levels.model_alerts(risk_lv, rule={"action_zh": cfg.action_zh, "action_en": cfg.action_en,
+                                                      "owner_zh": cfg.owner_zh, "owner_en": cfg.owner_en,
+                                                      "follow_up_days": cfg.follow_up_days})
+    merged, lv = levels.merge(pl.concat([rule_alerts.select(list(levels.ALERT_SCHEMA)), model_alerts]), rated,
+                              cfg.hold_periods, share=cfg.level_share,
+                              priority=sel.select(*KEYS, pl.col("probability").alias("priority")))
     last = max(train_years) if train_years else None
     card = model_card.build(framework, cfg, seed=seed, cols=cols, data=data, train_years=train_years,
-                            chosen=chosen, cuts=cuts, backtest=bt)
+                            chosen=chosen, base_rates=base_rates, backtest=bt, levels=lv, alerts=merged,
+                            selected=sel, units=features_units(features))
     return EarlyWarning(risk=risk, alerts=merged, levels=lv, explanations=explanations, card=card, backtest=bt,
                         predictions=pred, cached={"hits": fits.hits, "computed": fits.computed},
                         last_model=fits.later(chosen[last], last) if last is not None else None)
+
+
+def _model_levels(sel: pl.DataFrame, rated: pl.DataFrame, base_rates: dict, cfg: ModelConfig) -> pl.DataFrame:
+    """The selected probabilities with their level (models.levels.model_levels per year: the
+    share of each level is of the year's rated units), the base rate and the level's lift."""
+    out = []
+    for (t,), g in sel.sort("year", "unit_id").group_by("year", maintain_order=True):
+        n = int(rated.filter(pl.col("year") == t, pl.col("rated")).height) or g.height
+        lv = levels.model_levels(g["probability"].to_numpy(), base_rates[t], cfg.level_lift, cfg.level_share, n)
+        out.append(g.with_columns(level=pl.Series(lv, dtype=pl.String), base_rate=pl.lit(base_rates[t])))
+    frame = pl.concat(out) if out else sel.with_columns(level=pl.lit(None, pl.String), base_rate=pl.lit(None, pl.Float64))
+    lift = pl.col("level").replace_strict(cfg.level_lift, default=None, return_dtype=pl.Float64)
+    return frame.with_columns(lift.alias("lift"))
+
+
+def features_units(features: pl.DataFrame) -> pl.DataFrame:
+    """unit_id, year, group: the peer group of each unit-year (kind and administrative level,
+    from the features' one-hot columns; "all" when they are not known)."""
+    kinds = [c for c in features.columns if c.startswith("kind:")]
+    lvls = [c for c in features.columns if c.startswith("level:")]
+
+    def which(cols):
+        if not cols:
+            return pl.lit(None, pl.String)
+        e = pl.lit(None, pl.String)
+        for c in reversed(cols):
+            e = pl.when(pl.col(c) == 1).then(pl.lit(c.partition(":")[2])).otherwise(e)
+        return e
+
+    return features.select(*KEYS, pl.concat_str([which(kinds), which(lvls)], separator="/").fill_null("all").alias("group"))
 
 
 def _top(rows: pl.DataFrame, groups: list, X: np.ndarray, order: np.ndarray, contrib: np.ndarray,

@@ -195,11 +195,14 @@ def rank_coverage(frame: pl.DataFrame, target: str) -> dict[str, dict]:
 
 def minimum_counts(fw: Framework) -> dict[str, float]:
     """The least denominator the framework asks of each index indicator's evidence: the
-    definition's own minimum, else the largest `min_denominator` of an alert on it."""
+    definition's own minimum (`min_denominator`, `min_count`, for a share the framework's
+    `min_count`), else the largest `min_denominator` of an alert on it."""
     out = {}
+    default = float(fw.methods.get("min_count") or 0)
     for n in fw.indicators:
         d = n.definition
-        least = max(float(d.min_denominator or 0), float(getattr(d, "min_count", 0) or 0))
+        own = d.min_count if d.min_count is not None else (default if d.measure == "share" else 0)
+        least = max(float(d.min_denominator or 0), float(own or 0))
         if least <= 0:
             least = max([float(a.get("min_denominator", 0) or 0) for a in fw.alerts if a.get("indicator") == n.code],
                         default=0.0)
@@ -253,6 +256,9 @@ def evaluate(scores: pl.DataFrame, indicators: pl.DataFrame, units: pl.DataFrame
             "grades": grade_agreement(frame, grade, "covered"),
         }
     out["engine"]["intervals"] = rank_coverage(rated, "covered")  # true ranks among every ranked unit
+    # the alternative to grade bands: the engine's scores graded by quartile within peer group and year
+    out["engine_quartiles"] = {"grades": grade_agreement(
+        frame.with_columns(quartile_grades("score").alias("quartile_grade")), "quartile_grade", "covered")}
     return out
 
 

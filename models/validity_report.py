@@ -136,6 +136,16 @@ def render(worlds: dict, *, command: str, commit: str, date: str, framework: str
                  points(spread(worlds, "engine", "d_bottom")), points(spread(worlds, "reference", "d_bottom")), "", ""])
     out += _table(["peer group", "A overall: engine", "A in best quarter: engine", "reference",
                    "D in worst quarter: engine", "reference", "moved: engine", "reference"], rows)
+    if all("engine_quartiles" in w for w in ws):
+        out += ["The same engine scores graded by quartile within peer group and year instead of the "
+                "framework's bands (A the best quarter of the peers, D the worst), as the reference is graded:", ""]
+        rows = [[g, pct(per("engine_quartiles", "grades", key="a_top")(g)),
+                 pct(per("engine_quartiles", "grades", key="d_bottom")(g)),
+                 pct(per("engine_quartiles", "grades", key="moved")(g))] for g in GROUP_ORDER]
+        rows.append(["spread (points)", points(spread(worlds, "engine_quartiles", "a_top")),
+                     points(spread(worlds, "engine_quartiles", "d_bottom")), ""])
+        out += _table(["peer group", "A in best quarter: engine, quartiles", "D in worst quarter: engine, quartiles",
+                       "moved"], rows)
 
     out += ["## Regions: own latent or what their records cover", "",
             "Covered: staff-weighted mean latent of the region's government and its departments (primary above). "
@@ -150,8 +160,9 @@ def render(worlds: dict, *, command: str, commit: str, date: str, framework: str
     mins = ", ".join(f"{k} {v:g}" for k, v in sorted(minimum.items())) or "none declared"
     out += ["## Evidence and rank intervals (engine)", "",
             "Score 100: unit-years scoring exactly 100 (per world); thin: of those, with an indicator whose "
-            "denominator lies below the framework's minimum count (the definition's minimum, else the least "
-            f"denominator of the alerts on that indicator: {mins}). Interval coverage: share of unit-years whose "
+            "denominator lies below the framework's minimum count (the definition's minimum, for a share at least "
+            "the framework's `min_count`, else the least denominator of the alerts on that indicator: "
+            f"{mins}). Interval coverage: share of unit-years whose "
             "true rank in the peer group and year lies within [rank_low, rank_high]; width: median number of "
             "ranks covered as a share of the peer group.", ""]
     rows = []

@@ -66,3 +66,100 @@ def honours(scores: pl.DataFrame, indicators: pl.DataFrame, framework: Framework
         pl.when(pl.col("_n").is_null()).then(None).otherwise(pl.col("_n") == 0).alias("honours_eligible"),
         pl.when(pl.col("_n") > 0).then(pl.lit(reason)).otherwise(pl.lit(None, pl.String)).alias("honours_reason"),
     ).drop("_n")
+
+
+def veto_sources(scores: pl.DataFrame, records: pl.DataFrame | None, framework: Framework) -> pl.DataFrame:
+    """`scores` with whose record triggered each veto that holds: `veto_unit_id` (the units whose
+    records count towards the veto's indicator in the year, the unit itself first, joined by
+    `VETO_SEPARATOR`) and `veto_record_id` (those records' ids, sorted). A region's record-based
+    indicator counts its departments' records too (scope "region"), so a region can be capped
+    by a department's listing: these columns name it. A veto on a value without records (e.g. the
+    debt ratio) names the unit itself and no record. Null where no veto holds, and for a
+    record-based veto when `records` is not given."""
+    hit = scores.filter(pl.col("veto").is_not_null()).select("unit_id", "year", "veto")
+    parts = []
+    for v in framework.vetoes:
+        rows = hit.filter(pl.col("veto").str.split(VETO_SEPARATOR).list.contains(v.code)).select("unit_id", "year")
+        node = next((n for n in framework.computed if n.code == v.indicator), None)
+        d = node.definition if node is not None else None
+        if d is None or d.table != "failure_records":  # the unit's own figure, no record
+            parts.append(rows.with_columns(pl.col("unit_id").alias("source"), pl.lit(None, pl.String).alias("record_id")))
+            continue
+        if records is None or records.is_empty():  # whose record it was is not known here
+            continue
+        found = _matching_records(records, d)
+        own = found.with_columns(pl.col("unit_id").alias("target"))
+        if d.scope == "region":  # a department's record counts for its region too
+            own = pl.concat([own, found.filter(pl.col("unit_id").str.contains("-", literal=True))
+                             .with_columns(pl.col("unit_id").str.split("-").list.first().alias("target"))])
+        got = rows.join(own.rename({"unit_id": "source"}), left_on=["unit_id", "year"], right_on=["target", "year"])
+        parts.append(got.select("unit_id", "year", "source", "record_id"))
+    schema = {"unit_id": pl.String, "year": pl.Int64, "source": pl.String, "record_id": pl.String}
+    found = pl.concat([p.cast(schema) for p in parts]) if parts else pl.DataFrame(schema=schema)
+    found = found.unique().with_columns((pl.col("source") != pl.col("unit_id")).alias("_other"))
+    per = found.sort("unit_id", "year", "_other", "source", "record_id", nulls_last=True).group_by(
+        "unit_id", "year", maintain_order=True).agg(
+        pl.col("source").unique(maintain_order=True).str.join(VETO_SEPARATOR).alias("veto_unit_id"),
+        pl.col("record_id").drop_nulls().unique().sort().str.join(VETO_SEPARATOR).alias("veto_record_id"))
+    per = per.with_columns(pl.when(pl.col("veto_record_id") == "").then(None).otherwise(pl.col("veto_record_id"))
+                           .alias("veto_record_id"))
+    return scores.drop("veto_unit_id", "veto_record_id", strict=False).join(per, on=["unit_id", "year"], how="left")
+
+
+def _matching_records(records: pl.DataFrame, d) -> pl.DataFrame:
+    """unit_id, year, record_id of the counting records meeting the definition's conditions."""
+    import duckdb
+
+    from indicators.compute import conditions_sql
+
+    date = d.date or "occurred_on"
+    counting = "r.counting AND " if "counting" in records.columns else ""
+    con = duckdb.connect()
+    try:
+        con.register("records", records)
+        return con.sql(f'SELECT r.unit_id, CAST(year(r."{date}") AS BIGINT) AS year, r.record_id FROM records r '
+                       f"WHERE {counting}{conditions_sql(d.where)}").pl()
+    finally:
+        con.close()
+
+
+def published_probabilities(scores: pl.DataFrame, framework: Framework, borderline: float) -> pl.DataFrame:
+    """The grade probabilities (`p_grade_<code>`) and `borderline` of the grade as published: a
+    veto that holds is a fact of the records, so in every replication the grade is capped as the
+    published one is (the probability of grades better than the cap moves to the cap); an
+    analyst's override is no outcome of the analysis, so its row shows no probability.
+    `borderline`: the published grade's probability is below `borderline`.
+
+    Examples
+    --------
+    >>> from indicators.framework_load import load_framework
+    >>> fw = load_framework()
+    >>> s = pl.DataFrame({"grade": ["C", "B"], "veto": ["V1", None], "override": [None, None],
+    ...                   "p_grade_A": [0.6, 0.1], "p_grade_B": [0.3, 0.8], "p_grade_C": [0.1, 0.1],
+    ...                   "p_grade_D": [0.0, 0.0]})
+    >>> published_probabilities(s, fw, 0.9).select("p_grade_A", "p_grade_C", "borderline").rows()
+    [(0.0, 1.0, False), (0.1, 0.1, True)]
+    """
+    codes = [g.code for g in framework.grades]
+    cols = [f"p_grade_{c}" for c in codes]
+    if not all(c in scores.columns for c in cols):
+        return scores
+    order = {c: i for i, c in enumerate(codes)}
+    caps = {v.code: order.get(v.cap, -1) for v in framework.vetoes}
+    cap = (pl.col("veto").str.split(VETO_SEPARATOR).list.eval(pl.element().replace_strict(caps, default=-1,
+                                                                                          return_dtype=pl.Int64))
+           .list.max().fill_null(-1)) if "veto" in scores.columns else pl.lit(-1)
+    df = scores.with_columns(cap.alias("_cap"))
+    above = [pl.when(pl.col("_cap") >= i).then(pl.col(cols[i])).otherwise(0.0) for i in range(len(codes))]
+    new = []
+    for i, c in enumerate(cols):
+        capped = (pl.when(pl.col("_cap") > i).then(0.0)  # better than the cap: never published
+                  .when(pl.col("_cap") == i).then(pl.sum_horizontal(above[:i + 1]))
+                  .otherwise(pl.col(c)))
+        capped = pl.when(pl.col(c).is_null()).then(None).otherwise(capped)  # no analysis, no probability
+        if "override" in scores.columns:
+            capped = pl.when(pl.col("override").is_not_null()).then(None).otherwise(capped)
+        new.append(capped.alias(c))
+    df = df.with_columns(new)
+    own = pl.coalesce([pl.when(pl.col("grade") == code).then(pl.col(c)) for code, c in zip(codes, cols)])
+    return df.with_columns((own < borderline).alias("borderline")).drop("_cap")

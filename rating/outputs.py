@@ -306,3 +306,29 @@ def write_duckdb(tables: dict[str, pl.DataFrame], path: Path) -> None:
             con.unregister("_t")
     finally:
         con.close()
+
+
+#: The model's output (probabilities, explanations, its alert levels and backtest): internal only.
+MODEL_TABLES = ("risk", "explanations", "alert_levels", "model_backtest")
+
+
+def edition_tables(tables: dict[str, pl.DataFrame], fw, audience: str) -> dict[str, pl.DataFrame]:
+    """The tables a run folder of `audience` holds. The public edition keeps no model output in
+    any file (CSV, workbook, DuckDB): the model's tables are left out, only the rule alerts stay,
+    without their record-level evidence, and the outlook is read from those rule alerts alone
+    (a model alert would otherwise show through as a negative outlook)."""
+    if audience == "internal":
+        return tables
+    import polars as pl
+
+    from rating.publish import with_outlook
+
+    out = {k: v for k, v in tables.items() if k not in MODEL_TABLES}
+    if "alerts" in out:
+        alerts = out["alerts"].filter(pl.col("source") == "rule")
+        alerts = alerts.with_columns(pl.lit(None, dtype=alerts.schema[c]).alias(c)
+                                     for c in alerts.columns if c.startswith("evidence"))
+        out["alerts"] = alerts
+        if "scores" in out and "outlook" in out["scores"].columns:
+            out["scores"] = with_outlook(out["scores"], alerts, fw)
+    return out

@@ -32,7 +32,7 @@ from rating.version import __version__
 from rating.adjust import read_overrides
 from reports.excel import write_workbook
 from rating.migration import migration
-from rating.outputs import atomic_dir, write_csv, write_duckdb, write_json
+from rating.outputs import atomic_dir, edition_tables, write_csv, write_duckdb, write_json
 from rating.publish import RunTables, publish, rated_framework, with_outlook
 from rating.score import score
 
@@ -91,7 +91,10 @@ class Result:
         if fw is None:
             raise ValueError("this result was loaded from disk: pass the framework it was rated with")
         records = self.staged.records if self.staged is not None else None
-        return RunTables.of(self.tables, framework=fw, manifest=self.manifest, records=records, model=self.model)
+        evidence = ({"contracts": self.staged.contracts, "complaints": self.staged.tickets}
+                    if self.staged is not None else None)
+        return RunTables.of(self.tables, framework=fw, manifest=self.manifest, records=records, model=self.model,
+                            evidence=evidence)
 
     @classmethod
     def load(cls, out: str | Path) -> "Result":
@@ -151,6 +154,7 @@ class Staged:
     engine: dict = field(default_factory=lambda: {"name": "duckdb"})
     spark_master: str | None = None
     years: tuple[int, ...] | None = None  # the years asked for (None: every year of unit_stats)
+    tickets: pl.DataFrame | None = None  # tickets behind the ticket indicators (tickets_behind)
 
 
 def data_location(data: str | Path) -> Path | str:
@@ -207,10 +211,41 @@ def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer | None
             records = records_table(con, loaded.present)
             monthly = eng.monthly_tickets(con) if "complaints" in loaded.present else None
             contracts = con.sql("SELECT * FROM contracts").pl() if "contracts" in loaded.present else None
+            tickets = tickets_behind(con, fw, rated) if "complaints" in loaded.present else None
         described = eng.describe()
     return Staged(data=data, as_of=as_of, key=definitions_key(fw), loaded=loaded, indicators=ind,
                   units=units, events=events, records=records, monthly=monthly, contracts=contracts,
-                  coverage=coverage, engine=described, spark_master=spark_master, years=years)
+                  coverage=coverage, engine=described, spark_master=spark_master, years=years, tickets=tickets)
+
+
+#: Tickets kept per unit and indicator for the unit pages (reports.evidence shows ten).
+TICKETS_PER_UNIT = 10
+
+
+def tickets_behind(con: duckdb.DuckDBPyConnection, fw: Framework, rated) -> pl.DataFrame | None:
+    """The first 12345 tickets (by time received) of each unit that count against it on each
+    ticket share indicator in the last rated year - received late, unresolved, dissatisfied... -
+    with the indicator's code in `indicator`: what the unit pages list (reports.evidence). At
+    most TICKETS_PER_UNIT per unit and indicator, so the frame stays small at any scale."""
+    from indicators.compute import condition_sql
+
+    def holds(conds) -> str:
+        return " AND ".join(f"COALESCE(({condition_sql(c)}), FALSE)" for c in conds) or "TRUE"
+
+    last = max(rated) if rated else con.sql("SELECT max(year) FROM unit_stats").fetchall()[0][0]
+    parts = []
+    for n in fw.computed:
+        d = n.definition
+        if d is None or d.table != "complaints" or d.measure != "share":
+            continue
+        against = holds(d.numerator) if n.direction < 0 else f"NOT ({holds(d.numerator)})"
+        date = d.date or "received_at"
+        parts.append(f"SELECT r.*, '{n.code}' AS indicator FROM complaints r WHERE year(r.\"{date}\") = {int(last)} "
+                     f"AND {holds(d.where)} AND {against} QUALIFY row_number() OVER (PARTITION BY r.unit_id "
+                     f"ORDER BY r.\"{date}\", r.ticket_id) <= {TICKETS_PER_UNIT}")
+    if not parts:
+        return None
+    return con.sql(" UNION ALL ".join(parts) + " ORDER BY indicator, unit_id, ticket_id").pl()
 
 
 def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None" = None):
@@ -223,7 +258,7 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None"
     with timer.stage("rating"):
         scored = score(ind, st.units, fw)
         pub = publish(scored, ind, fw, seed=seed, replications=reps,
-                      overrides=read_overrides(st.data, fw, scored.keys))
+                      overrides=read_overrides(st.data, fw, scored.keys), records=st.records)
         scores = pub.scores
     with timer.stage("early_warning"):
         peers = scores.join(st.units.select("unit_id", "kind", "level"), on="unit_id", how="left")
@@ -239,20 +274,37 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None"
     return {k: v for k, v in tables.items() if v is not None and v.width > 0}, ew, fw, scope
 
 
+def _portable(path, data) -> str:
+    """A file as the manifest names it: relative to the data folder when inside it, else by its
+    name alone; never a path of the machine that ran (the manifest travels with the run)."""
+    p = PurePath(str(path))
+    if isinstance(data, Path):
+        try:
+            return Path(str(path)).absolute().relative_to(data.absolute()).as_posix()
+        except ValueError:
+            pass
+    return p.name
+
+
 def manifest_of(st: Staged, fw: Framework, tables: dict, *, seed: int, reps: int, lang: str, audience: str,
                 scope: dict | None = None) -> dict:
+    """What the run was (software, framework, parameters, inputs by checksum, output counts), with
+    files named relative to the data folder; the public edition counts its rule alerts only."""
     loaded = st.loaded
     fiscal = getattr(loaded, "fiscal", None)
+    alerts = tables["alerts"]
+    if audience != "internal" and "source" in alerts.columns:
+        alerts = alerts.filter(pl.col("source") == "rule")
     return {
         "software": "integrity-rating", "version": __version__, "seed": seed,
-        "framework": {"path": fw.source, "sha256": fw.sha256, "code": fw.code, "version": fw.version},
+        "framework": {"path": _portable(fw.source, st.data), "sha256": fw.sha256, "code": fw.code, "version": fw.version},
         "parameters": {"as_of": st.as_of.isoformat(), "replications": reps, "lang": lang, "audience": audience},
         "engine": st.engine,
-        "inputs": {t: {"file": loaded.files[t].name, "sha256": loaded.sha256[t], "encoding": loaded.encodings.get(t),
+        "inputs": {t: {"file": _portable(loaded.files[t], st.data), "sha256": loaded.sha256[t], "encoding": loaded.encodings.get(t),
                        "rows_read": loaded.counts[t].read, "rows_accepted": loaded.counts[t].accepted,
                        "rows_quarantined": loaded.counts[t].quarantined} for t in loaded.present},
         "outputs": {"units": tables["units"].height, "unit_years": tables["scores"].height,
-                    "indicators": len(fw.indicators), "alerts": tables["alerts"].height,
+                    "indicators": len(fw.indicators), "alerts": alerts.height,
                     "overrides": tables["scores"]["override"].drop_nulls().len()},
         "coverage": st.coverage,
         "scope": scope or {},
@@ -323,34 +375,44 @@ def records_table(con: duckdb.DuckDBPyConnection, present) -> pl.DataFrame:
 
 def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, lang: str, audience: str, force: bool) -> None:
     """All run outputs into a temporary folder that replaces OUT when complete."""
+    from reports.datafiles import present
     from reports.render import render
 
+    tables = edition_tables(result.tables, result.rated, audience)  # public: no model output in any file
     with atomic_dir(result.out, force=force) as tmp:
         (tmp / "audit").mkdir()
-        for name, df in result.tables.items():
+        for name, df in tables.items():
             if name.startswith("audit_"):
                 write_csv(df, tmp / "audit" / f"{name.removeprefix('audit_')}.csv")
-        for name in OUTPUT_TABLES:
-            cols = {"alerts": ["unit_id", "year", "level", "source", "rule", "message"],
+        for name in (n for n in OUTPUT_TABLES if n in tables):
+            cols = {"alerts": ["unit_id", "year", "level", "source", "rule", "message", "status", "origin_unit_id",
+                               "message_en", "evidence", "evidence_text", "evidence_text_en", "action", "action_en",
+                               "owner", "owner_en", "follow_up", "held_until"],
                     "indicators": ["unit_id", "year", "indicator", "value", "normalised", "numerator",
-                                   "denominator", "outside_coverage"]}.get(name)
-            df = result.tables[name]
+                                   "denominator", "outside_coverage", "estimate", "thin"]}.get(name)
+            df = tables[name]
             write_csv(df.select(cols) if cols else df, tmp / f"{name}.csv")
         write_csv(migration(result.tables["scores"], [g.code for g in result.rated.grades]), tmp / "migration.csv")
-        tables = result.tables if audience == "internal" else {k: v for k, v in result.tables.items() if k != "risk"}
         # the workbook is written on a thread while the reports render: its work (polars, zlib) runs
         # outside the GIL; `excel` times what the run still waits for it after the reports
         with ThreadPoolExecutor(1) as pool:  # leaving it waits for the workbook, even on an error
             book = pool.submit(write_workbook, tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
             write_quarantine(loaded, tmp)
             with timer.stage("reports"):
-                render(tmp, RunTables.of(result.tables, framework=result.rated, manifest=result.manifest,
-                                         records=records, model=result.model), lang=lang, audience=audience)
+                st = result.staged if audience == "internal" else None  # record-level rows: internal only
+                evidence = {"contracts": st.contracts, "complaints": st.tickets} if st is not None else None
+                # index.html links the data files: those written so far and those written below
+                later = ["rating.xlsx", "results.duckdb", "manifest.json"]
+                later += ["model/card.json", "model/backtest.csv"] if result.model is not None \
+                    and audience == "internal" else []
+                render(tmp, RunTables.of(tables, framework=result.rated, manifest=result.manifest,
+                                         records=records, model=result.model, evidence=evidence),
+                       lang=lang, audience=audience, files=[*present(tmp), *later])
             with timer.stage("excel"):
                 book.result()
-        if result.model is not None:
+        if result.model is not None and audience == "internal":
             (tmp / "model").mkdir()
             write_json(result.model.card, tmp / "model" / "card.json")
             write_csv(result.model.backtest, tmp / "model" / "backtest.csv")
-        write_duckdb(result.tables, tmp / "results.duckdb")
+        write_duckdb(tables, tmp / "results.duckdb")
         write_json({**result.manifest, "timings": timer.timings}, tmp / "manifest.json")

@@ -27,7 +27,7 @@ from indicators.errors import InputError
 from indicators.framework import Framework
 from rating.adjust import NO_OVERRIDES, apply_overrides, outlook
 from rating.audit import audit_tables
-from rating.grade import apply_vetoes, grade_of, honours, ranks
+from rating.grade import apply_vetoes, grade_of, honours, published_probabilities, ranks, veto_sources
 from rating.scope import scope_of
 from rating.score import Scored, indicator_table
 from rating.sensitivity import sensitivity
@@ -85,11 +85,12 @@ def graded(scored: Scored, fw: Framework) -> pl.DataFrame:
 
 
 def with_uncertainty(scores: pl.DataFrame, scored: Scored, fw: Framework, *, replications: int,
-                     seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+                     seed: int, indicators: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`scores` with the rank and score intervals, grade probabilities and the borderline flag
     of `replications` Monte Carlo draws (null with 0), and the sensitivity indices (a frame
-    without columns when the framework's `sensitivity` base sample or `replications` is 0)."""
-    exp = experiment_from_scored(scored, fw)
+    without columns when the framework's `sensitivity` base sample or `replications` is 0).
+    `indicators` (long, with numerators and denominators) lets the data factor redraw values."""
+    exp = experiment_from_scored(scored, fw, indicators=indicators, seed=seed)
     summary = uncertainty(exp, replications, seed).summary
     probs = [c for c in summary.columns if c.startswith("p_grade_")]
     scores = scores.join(summary.select("unit_id", "year", *UNCERTAINTY_COLUMNS, *probs),
@@ -100,33 +101,42 @@ def with_uncertainty(scores: pl.DataFrame, scored: Scored, fw: Framework, *, rep
     return scores, sensitivity(exp, base=base, seed=seed, resamples=int(fw.uncertainty["bootstrap"])).indices
 
 
-def capped(scores: pl.DataFrame, indicators: pl.DataFrame, fw: Framework) -> pl.DataFrame:
-    """`scores` with grades capped by the vetoes (`grade_uncapped`, `veto`) and the honours
-    eligibility (`honours_eligible`, `honours_reason`), from the computed `indicators` (long)."""
+def capped(scores: pl.DataFrame, indicators: pl.DataFrame, fw: Framework,
+           records: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`scores` with grades capped by the vetoes (`grade_uncapped`: the grade the score alone
+    earns; `veto`; whose record triggered it, `veto_unit_id` and `veto_record_id`, from the
+    failure `records` when given) and the honours eligibility (`honours_eligible`,
+    `honours_reason`), from the computed `indicators` (long)."""
     computed = indicators.filter(pl.col("indicator").is_in([n.code for n in fw.computed]))
-    return honours(apply_vetoes(scores, computed, fw), indicators, fw)
+    return honours(veto_sources(apply_vetoes(scores, computed, fw), records, fw), indicators, fw)
 
 
 def build_scores(scored: Scored, fw: Framework, indicators: pl.DataFrame, *, seed: int, replications: int,
-                 overrides: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+                 overrides: pl.DataFrame | None = None, records: pl.DataFrame | None = None
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The published scores and the sensitivity indices.
 
     Scores: unit_id, year, score, rank, rank interval, grade (capped by vetoes, then replaced
-    by an analyst's override), the uncertainty columns, grade_uncapped, veto, honours, one
-    column per dimension and `override` ("<from> -> <to>: reason (analyst)"); sorted by unit
-    and year. `overrides` has the columns of rating.adjust.read_overrides (none by default).
+    by an analyst's override), the uncertainty columns, grade_uncapped, veto, veto_unit_id,
+    veto_record_id, honours, one column per dimension and `override` ("<from> -> <to>: reason
+    (analyst)"); sorted by unit and year. The grade probabilities and `borderline` are those of
+    the published grade (rating.grade.published_probabilities). `overrides` has the columns of
+    rating.adjust.read_overrides (none by default); `records` the failure records (for whose
+    record a veto is).
     """
     aggs = rounded_aggregates(scored)
-    df, sa = with_uncertainty(graded(scored, fw), scored, fw, replications=replications, seed=seed)
-    df = capped(df, indicators, fw)
+    df, sa = with_uncertainty(graded(scored, fw), scored, fw, replications=replications, seed=seed,
+                              indicators=indicators)
+    df = capped(df, indicators, fw, records)
     dims = [c for c in scored.aggregate_codes if c != fw.code]
     df = df.with_columns([pl.Series(c, aggs[c]).fill_nan(None) for c in dims])
     probs = [c for c in df.columns if c.startswith("p_grade_")]
     cols = ["unit_id", "year", "score", "rank", "rank_low", "rank_high", "grade", "rank_median",
-            "score_low", "score_high", "borderline", *probs, "grade_uncapped", "veto", "honours_eligible",
-            "honours_reason", *dims]
+            "score_low", "score_high", "borderline", *probs, "grade_uncapped", "veto", "veto_unit_id",
+            "veto_record_id", "honours_eligible", "honours_reason", *dims]
     df = df.select(cols).sort("unit_id", "year")
-    return apply_overrides(df, NO_OVERRIDES if overrides is None else overrides), sa
+    df = apply_overrides(df, NO_OVERRIDES if overrides is None else overrides)
+    return published_probabilities(df, fw, float(fw.uncertainty.get("borderline", 0.9))), sa
 
 
 def indicator_rows(scored: Scored, indicators: pl.DataFrame, fw: Framework) -> pl.DataFrame:
@@ -139,7 +149,7 @@ def indicator_rows(scored: Scored, indicators: pl.DataFrame, fw: Framework) -> p
     aux = indicators.filter(pl.col("indicator").is_in([n.code for n in fw.auxiliary])).select(
         "unit_id", "year", "indicator", "value", pl.lit(None, pl.Float64).alias("normalised"),
         pl.lit(False).alias("imputed"), *extra)
-    return pl.concat([index, aux]).sort("unit_id", "year", "indicator")
+    return pl.concat([index, aux], how="diagonal").sort("unit_id", "year", "indicator")
 
 
 def audit_of(scored: Scored, fw: Framework) -> dict[str, pl.DataFrame]:
@@ -158,10 +168,11 @@ def audit_of(scored: Scored, fw: Framework) -> dict[str, pl.DataFrame]:
 
 
 def publish(scored: Scored, indicators: pl.DataFrame, fw: Framework, *, seed: int, replications: int,
-            overrides: pl.DataFrame | None = None) -> Published:
+            overrides: pl.DataFrame | None = None, records: pl.DataFrame | None = None) -> Published:
     """Everything the rating publishes from `scored` (rating.score.score of `indicators` under
-    the rated framework `fw`)."""
-    scores, sa = build_scores(scored, fw, indicators, seed=seed, replications=replications, overrides=overrides)
+    the rated framework `fw`); `records`: the failure records, for whose record a veto is."""
+    scores, sa = build_scores(scored, fw, indicators, seed=seed, replications=replications, overrides=overrides,
+                              records=records)
     return Published(scores=scores, indicators=indicator_rows(scored, indicators, fw), sensitivity=sa,
                      treated=scored.treated, audit=audit_of(scored, fw))
 
@@ -200,10 +211,12 @@ class RunTables:
     alert_levels: pl.DataFrame | None = None
     backtest: pl.DataFrame | None = None
     predictions: pl.DataFrame | None = None
+    #: contracts and 12345 tickets by table name, for the rows behind rate indicators (internal edition)
+    evidence: dict | None = None
 
     @classmethod
     def of(cls, tables: dict[str, pl.DataFrame], *, framework: Framework, manifest: dict,
-           records: pl.DataFrame | None = None, model: object = None) -> "RunTables":
+           records: pl.DataFrame | None = None, model: object = None, evidence: dict | None = None) -> "RunTables":
         """From a run's tables by name (`rating.Result.tables`: `audit_<name>` frames,
         `model_backtest`, ...) and its early-warning outcome `model` (card and predictions)."""
         return cls(
@@ -212,4 +225,5 @@ class RunTables:
             audit={k.removeprefix("audit_"): v for k, v in tables.items() if k.startswith("audit_")},
             sensitivity=tables.get("sensitivity"), explanations=tables.get("explanations"),
             alert_levels=tables.get("alert_levels"), backtest=tables.get("model_backtest"),
-            model_card=getattr(model, "card", None), predictions=getattr(model, "predictions", None))
+            model_card=getattr(model, "card", None), predictions=getattr(model, "predictions", None),
+            evidence=evidence)

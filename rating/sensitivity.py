@@ -11,9 +11,7 @@ added to each indicator column with a value <= 0 in configurations using such a 
 """
 from __future__ import annotations
 
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,24 +20,30 @@ from threadpoolctl import threadpool_limits
 
 from indicators.errors import MethodError
 from rating.aggregate import aggregate as aggregate_values
-from rating.normalise import normalise as normalise_values
+from rating.groupwise import normalise_column
+from rating.ranks import quantiles, rank_matrix  # noqa: F401 (re-exported: the analysis ranks its replications)
 from rating.treat import treat_matrix
 
-FACTORS = ("impute", "treat", "normalise", "aggregate", "leave_one_out")
+FACTORS = ("impute", "treat", "normalise", "aggregate", "leave_one_out", "data")
+#: The columns of `Design.choice` that make a configuration (one normalised matrix): the data
+#: set first, so that configurations of one data set follow each other.
+CONFIG = (5, 0, 1, 2, 3)
 CHUNK = 256  # replications per block of the tree evaluation (bounds memory)
 
 
 @dataclass(frozen=True)
 class Design:
-    """Replications: weight multipliers (replications x nodes) and the label index of each
-    factor of `FACTORS` (replications x 5; `leave_one_out` 0 = none, j + 1 = indicator j)."""
+    """Replications: weight multipliers (replications x nodes; weight noise times the indicator
+    bootstrap's counts) and the label index of each factor of `FACTORS` (replications x 6;
+    `leave_one_out` 0 = none, j + 1 = indicator j; `data` 0 = observed, d = data set d)."""
 
     multipliers: np.ndarray
     choice: np.ndarray
 
 
 def factor_columns(exp) -> list[tuple[str, slice]]:
-    """The factors that vary and their columns of the unit hypercube (weights: one per noisy node).
+    """The factors that vary and their columns of the unit hypercube (weights: one per noisy node;
+    composite: one per node below the index, the bootstrap's draw for that slot of its parent).
 
     Examples
     --------
@@ -51,6 +55,9 @@ def factor_columns(exp) -> list[tuple[str, slice]]:
     m = int(exp.noisy.sum()) if exp.weight_noise > 0 else 0
     if m:
         out, at = [("weights", slice(0, m))], m
+    if getattr(exp, "bootstrap", "none") != "none":
+        out.append(("composite", slice(at, at + len(exp.nodes) - 1)))
+        at += len(exp.nodes) - 1
     for f in FACTORS:
         if len(exp.sampled[f]) > 1:
             out.append((f, slice(at, at + 1)))
@@ -60,7 +67,10 @@ def factor_columns(exp) -> list[tuple[str, slice]]:
 
 def design(exp, u: np.ndarray | None = None) -> Design:
     """Map rows of the unit hypercube (replications x columns of `factor_columns`) onto a `Design`:
-    a weight multiplier `1 - a + 2 a u`, a discrete level `floor(u * levels)`. Without `u`, the
+    a weight multiplier `1 - a + 2 a u`, a discrete level `floor(u * levels)`; the composite
+    bootstrap draws, for each of the m slots of an aggregate (its indicators, or with "all" every
+    child), one of its m children (`floor(u * m)`) and multiplies each child's weight by the times
+    it was drawn. Without `u`, the
     nominal design: one replication with the nominal weights and methods (label 0 of every factor).
 
     Examples
@@ -68,7 +78,7 @@ def design(exp, u: np.ndarray | None = None) -> Design:
     >>> from rating.uncertainty import Assumptions, demo_experiment
     >>> d = design(demo_experiment(Assumptions(impute=True)), np.array([[0.0, 0.5, 0.7]]))
     >>> d.multipliers, d.choice, design(demo_experiment()).choice
-    (array([[0.75, 1.  , 1.  ]]), array([[1, 0, 0, 0, 0]]), array([[0, 0, 0, 0, 0]]))
+    (array([[0.75, 1.  , 1.  ]]), array([[1, 0, 0, 0, 0, 0]]), array([[0, 0, 0, 0, 0, 0]]))
     """
     if u is None:
         return Design(np.ones((1, len(exp.nodes))), np.zeros((1, len(FACTORS)), dtype=np.int64))
@@ -78,10 +88,30 @@ def design(exp, u: np.ndarray | None = None) -> Design:
     for name, sl in factor_columns(exp):
         if name == "weights":
             mult[:, exp.noisy] = 1 - exp.weight_noise + 2 * exp.weight_noise * u[:, sl]
+        elif name == "composite":
+            mult[:, :-1] *= _bootstrap_counts(exp, u[:, sl])
         else:
             lv = np.asarray(exp.sampled[name])
             choice[:, FACTORS.index(name)] = lv[np.minimum((u[:, sl.start] * lv.size).astype(int), lv.size - 1)]
     return Design(mult, choice)
+
+
+def _bootstrap_counts(exp, u: np.ndarray) -> np.ndarray:
+    """Times each node below the index is drawn (replications x nodes - 1) when every aggregate's
+    m indicator children (with "all": m children) are resampled m times with replacement, slot j
+    drawn by `u[:, j]`; nodes not resampled count 1."""
+    k = exp.n_indicators
+    counts = np.ones(u.shape, dtype=float)
+    rows = np.arange(u.shape[0])[:, None]
+    for kids in exp.children:
+        ind = kids if exp.bootstrap == "all" else kids[kids < k]
+        counts[:, ind] = 0.0
+        if ind.size < 2:
+            counts[:, ind] = 1.0
+            continue
+        pick = ind[np.minimum((u[:, ind] * ind.size).astype(np.int64), ind.size - 1)]
+        np.add.at(counts, (np.broadcast_to(rows, pick.shape), pick), 1.0)
+    return counts
 
 
 def _domain(method: str, params: tuple) -> str | None:
@@ -106,20 +136,29 @@ def _transform(method: str, params: tuple):
             "harmonic": (lambda x: 1.0 / x, lambda y: 1.0 / y)}.get(method)
 
 
-def _prepare(exp, i: int, t: int, z: int, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+def _data(exp, i: int, dl: int, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Values (imputed as label `i` says) and observed mask of data set `dl` (0 = observed);
+    a drawn data set is cached under (dl,) for its other imputations."""
+    if dl == 0:
+        return exp.data[exp.levels["impute"][i]]
+    X = cache[(dl,)] if (dl,) in cache else cache.setdefault((dl,), exp.draws.draw(dl))
+    return exp.refill(exp.levels["impute"][i], X), ~np.isnan(X)
+
+
+def _prepare(exp, i: int, t: int, z: int, cache: dict, dl: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Normalised matrix of a configuration (NaN where not applicable), cells available for the
-    data threshold; imputed and treated matrices are cached by (imputation, treatment)."""
-    X, observed = exp.data[exp.levels["impute"][i]]
+    data threshold; imputed and treated matrices are cached by (data set, imputation, treatment)."""
     tname, tparams = exp.treat[exp.levels["treat"][t]]
     k, groups = exp.n_indicators, [np.flatnonzero(exp.norm_groups == g) for g in np.unique(exp.norm_groups)]
-    if (i, t) not in cache:
-        cache[(i, t)] = X.copy()
+    if (dl, i, t) not in cache:
+        X, observed = _data(exp, i, dl, cache)
+        Xt = X.copy()
         for rows in groups if tname != "none" else []:
-            cache[(i, t)][rows] = treat_matrix(X[rows], list(exp.nodes[:k]), [""] * rows.size, tname, tparams)[0]
-    Xt, N = cache[(i, t)], np.full(X.shape, np.nan)
-    for rows in groups:
-        for j, (method, params) in enumerate(exp.normalise[exp.levels["normalise"][z]]):
-            N[rows, j] = normalise_values(Xt[rows, j], method, params, int(exp.direction[j]))
+            Xt[rows] = treat_matrix(X[rows], list(exp.nodes[:k]), [""] * rows.size, tname, tparams)[0]
+        cache[(dl, i, t)] = Xt, observed
+    (Xt, observed), N = cache[(dl, i, t)], np.full(exp.applicable[:, :k].shape, np.nan)
+    for j, (method, params) in enumerate(exp.normalise[exp.levels["normalise"][z]]):
+        N[:, j] = normalise_column(Xt[:, j], exp.norm_groups, method, params, int(exp.direction[j]))
     N = np.where(exp.applicable[:, :k], N, np.nan)
     return N, ~np.isnan(N) & observed
 
@@ -230,11 +269,16 @@ def evaluate(exp, d: Design) -> np.ndarray:
     """
     (W, keep), C_is_W = _weights(exp, d), exp.threshold_by == "weight"
     C = W if C_is_W else keep.astype(float)
-    combos, inverse = np.unique(d.choice[:, :4], axis=0, return_inverse=True)
+    combos, inverse = np.unique(d.choice[:, list(CONFIG)], axis=0, return_inverse=True)
     S, cache = np.empty((d.choice.shape[0], exp.keys.height)), {}  # every row is in one block
-    for c, (i, t, z, g) in enumerate(combos):
-        rows = np.flatnonzero(inverse.ravel() == c)
-        N, O = cache[(i, t, z)] if (i, t, z) in cache else cache.setdefault((i, t, z), _prepare(exp, i, t, z, cache))
+    order = np.argsort(inverse.ravel(), kind="stable")
+    bounds = np.searchsorted(inverse.ravel()[order], np.arange(len(combos) + 1))
+    for c, (dl, i, t, z, g) in enumerate(combos):
+        rows = order[bounds[c]:bounds[c + 1]]
+        if c and dl != combos[c - 1][0]:  # a data set's matrices are not needed again
+            cache = {key: v for key, v in cache.items() if key[0] == dl}
+        key = (dl, i, t, z)
+        N, O = cache[key] if key in cache else cache.setdefault(key, _prepare(exp, i, t, z, cache, dl))
         specs = exp.aggregate[label := exp.levels["aggregate"][g]]
         N = _check(exp, N, specs, label)
         parts = _parts(exp, N, O, specs, C_is_W)
@@ -254,76 +298,6 @@ def _round40(S: np.ndarray) -> np.ndarray:
     np.round(m, out=m)
     m /= 2.0 ** 40
     return np.ldexp(m, e, out=S)
-
-
-#: Threads of the ranking (the machine's cores, at most 2): sorting releases the GIL, and each
-#: thread ranks its own peer groups.
-THREADS = min(2, os.cpu_count() or 1)
-
-
-def _run(fn, tasks: list[tuple]) -> None:
-    """`fn(*task)` for every task, on up to `THREADS` threads; the first error is raised."""
-    if THREADS < 2 or len(tasks) < 2:
-        for task in tasks:
-            fn(*task)
-        return
-    with ThreadPoolExecutor(THREADS) as pool:
-        for future in [pool.submit(fn, *task) for task in tasks]:
-            future.result()
-
-
-def rank_matrix(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Ranks (1 = best, ties 'min', NaN kept) of each row of `scores` (replications x units)
-    within the column groups `groups`, vectorised over the replications.
-
-    Examples
-    --------
-    >>> rank_matrix(np.array([[3.0, 1.0, 3.0, np.nan], [0.0, 2.0, 1.0, 5.0]]), np.zeros(4, int))
-    array([[ 1.,  3.,  1., nan],
-           [ 4.,  2.,  3.,  1.]])
-    """
-    perm = np.argsort(groups, kind="stable")  # groups side by side: each is a slice
-    gs = groups[perm]
-    bounds = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1], True])
-    res = np.empty(scores.shape)
-
-    def group(cols: np.ndarray) -> None:
-        s = -scores[:, cols]
-        nan = np.isnan(s)
-        if has_nan := bool(nan.any()):
-            s[nan] = np.inf  # last, as NaN would be, and the sort keeps its fast path
-        order = np.argsort(s, axis=1)
-        srt = np.take_along_axis(s, order, axis=1)
-        tie = srt[:, 1:] == srt[:, :-1]  # ties take the rank of their first
-        pos = np.broadcast_to(np.arange(1.0, cols.size + 1), srt.shape)
-        if tie.any():
-            pos = np.maximum.accumulate(np.where(np.c_[np.zeros((len(srt), 1), bool), tie], 0, pos), axis=1)
-        out = np.empty(s.shape)
-        np.put_along_axis(out, order, pos, axis=1)
-        if has_nan:
-            out[nan] = np.nan
-        res[:, cols] = out
-
-    _run(group, [(perm[lo:hi],) for lo, hi in zip(bounds[:-1], bounds[1:])])
-    return res
-
-
-def quantiles(M: np.ndarray, qs) -> np.ndarray:
-    """Order-statistic quantiles (inverted CDF) over axis 0 ignoring NaN; NaN for an empty column.
-
-    Examples
-    --------
-    >>> quantiles(np.array([[1.0, np.nan], [2.0, 4.0], [3.0, np.nan]]), [0.05, 0.5, 0.95])
-    array([[1., 4.],
-           [2., 4.],
-           [3., 4.]])
-    """
-    n_ok = (~np.isnan(M)).sum(axis=0)
-    srt = np.sort(M, axis=0)
-    idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, max(M.shape[0] - 1, 0))
-    out = np.take_along_axis(srt, idx, axis=0) if M.shape[0] else np.full(idx.shape, np.nan)
-    out[:, n_ok == 0] = np.nan
-    return out
 
 
 def saltelli(base: int, columns: list[slice], rng: np.random.Generator) -> np.ndarray:
@@ -382,6 +356,23 @@ def bootstrap(y: np.ndarray, base: int, resamples: int, ci: float, rng: np.rando
         return np.stack([np.nanquantile(s1, q, axis=1), np.nanquantile(st, q, axis=1)], axis=1)
 
 
+def _per_unit(R: np.ndarray, r0: np.ndarray, base: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Median over unit-years (with rank variance) of the first- and total-order indices of each
+    unit-year's rank, in blocks of units to bound memory."""
+    s1, st = [], []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a unit whose rank never moves has no index
+        for lo in range(0, R.shape[1], block):
+            y = np.nan_to_num(R[:, lo:lo + block] - r0[lo:lo + block])  # no rank in a draw: no change
+            a, b = estimate(y, base)
+            s1.append(a)
+            st.append(b)
+        s1, st = np.concatenate(s1, axis=1), np.concatenate(st, axis=1)
+        moves = np.isfinite(st)
+        return (np.array([np.median(r[m]) if m.any() else np.nan for r, m in zip(s1, moves)]),
+                np.array([np.median(r[m]) if m.any() else np.nan for r, m in zip(st, moves)]))
+
+
 @dataclass(frozen=True)
 class Sensitivity:
     """Result of `sensitivity` (see there)."""
@@ -411,7 +402,11 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
         `indices` (factor, S1, S1_low, S1_high, ST, ST_low, ST_high) of the mean absolute rank
         shift from the nominal ranks (COINr's output): the share of its variance due to the
         factor alone (S1) and with its interactions (ST), with bootstrap intervals (estimates may
-        fall slightly outside [0, 1]); `variance` of the output; `runs` of the index.
+        fall slightly outside [0, 1]); and `S1_unit`, `ST_unit`: the median over unit-years of the
+        same indices of each unit-year's own rank, i.e. how much of a unit's rank uncertainty is
+        the data and how much each modelling choice (a shift common to every unit, such as
+        dropping an indicator, moves the mean shift; redrawn data moves units apart and shows in
+        the per-unit indices); `variance` of the output; `runs` of the index.
 
     Examples
     --------
@@ -423,7 +418,8 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
     """
     cols = factor_columns(exp)
     names = [c for c, _ in cols]
-    schema = {"factor": pl.String, **dict.fromkeys(("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"), pl.Float64)}
+    schema = {"factor": pl.String, **dict.fromkeys(("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high",
+                                                     "S1_unit", "ST_unit"), pl.Float64)}
     if not cols:
         return Sensitivity(pl.DataFrame(schema=schema), 0.0, 0)
     rng = np.random.default_rng(seed)
@@ -434,5 +430,6 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
         warnings.simplefilter("ignore", RuntimeWarning)  # a draw that ranks no unit counts as 0 change
         y = np.nan_to_num(np.nanmean(np.abs(R - r0), axis=1))
     (s1, st), b = estimate(y, base), bootstrap(y, base, resamples, ci, rng)
-    ind = pl.DataFrame([names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1]], schema=schema, orient="col")
+    s1u, stu = _per_unit(R, r0, base)
+    ind = pl.DataFrame([names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1], s1u, stu], schema=schema, orient="col")
     return Sensitivity(ind.fill_nan(None), float(np.var(y[:2 * base], ddof=1)), int(U.shape[0]))

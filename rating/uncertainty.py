@@ -9,10 +9,14 @@ Notes
 -----
 Ranks are 1 = best, ties sharing the lowest rank, within `rank_groups` (framework: year, kind,
 level; COINr tables: per `Time`); `rank_low`/`rank_median`/`rank_high` are 5th/50th/95th
-percentile ranks (inverted CDF) over the replications in which the row has a score. `borderline`:
+percentile ranks (inverted CDF) over the replications in which the row has a score, where
+`rank_high` counts a tie as the last of the positions it shares: units with equal scores share
+one band of ranks rather than an arbitrary order. `borderline`:
 the probability of the nominal grade is below `Assumptions.borderline` (0.9), which is close to
 "the 90% score interval crosses a grade boundary" and also flags a nominal grade that is not the
-most probable one. Grade probabilities assume alternative normalisations keep the grade scale.
+most probable one. Grade probabilities assume alternative normalisations keep the grade scale;
+the published ones are recomputed after vetoes and overrides (rating.grade.published_probabilities).
+The sources of uncertainty and their calibration against the synthetic world: docs/uncertainty.md.
 """
 from __future__ import annotations
 
@@ -25,13 +29,18 @@ from indicators.errors import FrameworkError, MethodError
 from rating.aggregate import AGGREGATORS
 from rating.coinr import _impute as impute_tables, indicator_params  # the scorer's own imputation
 from rating.imeta import check_idata, check_imeta
-from rating.impute import IMPUTERS, impute as impute_values
+from rating.groupwise import impute_groups
+from rating.impute import IMPUTERS
 from rating.normalise import NORMALISERS
+from rating.resample import MODELS, DataModel, data_model
+from rating.score import group_codes, peer_groups
 from rating.sensitivity import Design, design, evaluate, factor_columns, quantiles, rank_matrix
 from indicators.spec import format_spec, parse_spec
 from rating.treat import TREATMENTS
 
 RUN_KEYS = ("replications", "sensitivity", "bootstrap")
+#: The composite-indicator bootstrap: off, the indicators of each aggregate, or every aggregate's children.
+BOOTSTRAPS = ("none", "indicators", "all")
 _KNOWN = {"impute": IMPUTERS, "treat": TREATMENTS, "normalise": NORMALISERS, "aggregate": AGGREGATORS}
 _SWITCH = {"impute": ("none", "mean"), "treat": ("none", "winsorise")}
 
@@ -62,6 +71,9 @@ class Assumptions:
     leave_one_out: bool = False
     invalid: str = "error"  # error | shift
     borderline: float = 0.9  # borderline when P(nominal grade) < this
+    data: str = "none"  # none | posterior: redraw the indicator values from their evidence (rating.resample)
+    data_draws: int = 100  # distinct data sets; each replication uses one at random
+    composite_bootstrap: str = "none"  # none | indicators | all: resample children with replacement
 
     def __post_init__(self):
         p = []
@@ -80,7 +92,11 @@ class Assumptions:
                   ("weight_noise_on", self.weight_noise_on in ("all", "indicators", "aggregates"), "all, indicators or aggregates"),
                   ("invalid", self.invalid in ("error", "shift"), "error or shift"),
                   ("borderline", num(self.borderline, 0, 1) and self.borderline > 0, "a number 0 < level <= 1"),
-                  ("leave_one_out", isinstance(self.leave_one_out, bool), "true or false")]
+                  ("leave_one_out", isinstance(self.leave_one_out, bool), "true or false"),
+                  ("data", self.data in MODELS, " or ".join(MODELS)),
+                  ("data_draws", isinstance(self.data_draws, int) and not isinstance(self.data_draws, bool)
+                   and 1 <= self.data_draws <= 100_000, "a whole number from 1 to 100000"),
+                  ("composite_bootstrap", self.composite_bootstrap in BOOTSTRAPS, " or ".join(BOOTSTRAPS))]
         p += [f"uncertainty.{k}: expected {want}, got {getattr(self, k)!r}" for k, ok, want in checks if not ok]
         for key, known in _KNOWN.items():
             for s in getattr(self, key):
@@ -132,10 +148,13 @@ class Experiment:
     invalid: str = "error"
     borderline: float = 0.9
     grades: tuple = ()  # (code, min), best first
+    draws: DataModel | None = None  # the data sets of the `data` factor (None: observed data only)
+    refill: object = None  # (impute label, values) -> values imputed as the label says, for a data set
+    bootstrap: str = "none"  # the `composite` factor: resample each aggregate's indicators, or every node's children
 
 
-def _factor_levels(a: Assumptions, nominal: dict, indicators) -> tuple[dict, dict]:
-    """Labels (nominal first) and sampled label indices of each factor."""
+def _factor_levels(a: Assumptions, nominal: dict, indicators, draws: int = 0) -> tuple[dict, dict]:
+    """Labels (nominal first) and sampled label indices of each factor; `draws` data sets."""
     levels, sampled = {}, {}
     for f in ("impute", "treat", "normalise", "aggregate"):
         alts = list(dict.fromkeys(_canon(s) for s in getattr(a, f)))
@@ -143,6 +162,8 @@ def _factor_levels(a: Assumptions, nominal: dict, indicators) -> tuple[dict, dic
         levels[f], sampled[f] = labels, tuple(labels.index(s) for s in alts) or (0,)
     levels["leave_one_out"] = ("none", *indicators)
     sampled["leave_one_out"] = tuple(range(len(indicators) + 1)) if a.leave_one_out else (0,)
+    levels["data"] = ("observed", *(f"draw {d}" for d in range(1, draws + 1)))
+    sampled["data"] = tuple(range(1, draws + 1)) or (0,)
     return levels, sampled
 
 
@@ -160,16 +181,21 @@ def _noisy(n_nodes: int, k: int, on: str) -> np.ndarray:
 
 
 def _common(a: Assumptions, nominal: dict, codes, **kw) -> dict:
-    levels, sampled = _factor_levels(a, nominal, codes)
+    draws = kw.get("draws")
+    levels, sampled = _factor_levels(a, nominal, codes, a.data_draws if draws is not None else 0)
     n_nodes, k = len(kw["nodes"]), len(codes)
     return dict(levels=levels, sampled=sampled, weight_noise=float(a.weight_noise), invalid=a.invalid,
-                borderline=float(a.borderline), noisy=_noisy(n_nodes, k, a.weight_noise_on), n_indicators=k, **kw)
+                borderline=float(a.borderline), noisy=_noisy(n_nodes, k, a.weight_noise_on), n_indicators=k,
+                bootstrap=a.composite_bootstrap, **kw)
 
 
-def experiment_from_scored(scored, framework, assumptions: Assumptions | None = None) -> Experiment:
+def experiment_from_scored(scored, framework, assumptions: Assumptions | None = None,
+                           indicators: pl.DataFrame | None = None, seed: int = 0) -> Experiment:
     """The experiment of a scored framework (`rating.score.score`); assumptions default to the
     framework's `[uncertainty]` table. Imputation levels are `none`, `mean` and `median` within the
-    normalisation peer groups; indicators with their own normalisation (goalposts) keep it.
+    normalisation peer groups; indicators with their own normalisation (goalposts) keep it. With
+    `data = "posterior"` and the long `indicators` table (numerators and denominators), the data
+    sets of the `data` factor are redrawn from that evidence (rating.resample) with `seed`.
 
     Examples
     --------
@@ -183,7 +209,7 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
     nodes = tuple(n.code for n in inds) + tuple(n.code for n in aggs)
     pos, fw_pos = {c: i for i, c in enumerate(nodes)}, {n.code: i for i, n in enumerate(framework.nodes)}
     keys = scored.keys
-    norm_groups = _groups(keys, (["kind"] if m["peer_group"] == "kind" else []) + (["year"] if m["normalise_over"] == "year" else []))
+    norm_groups = group_codes(peer_groups(keys, framework))  # as the scorer imputes, treats and normalises
     app = scored.applicable[:, [fw_pos[c] for c in nodes]]
     nominal = {"impute": m.get("impute") or "none", "treat": m.get("treat") or "none",
                "normalise": m["normalise"], "aggregate": m["aggregate"]}
@@ -191,16 +217,21 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
     norm = {lab: framework.with_methods(normalise=lab) for lab in levels["normalise"]}  # the label as the default
     agg = {lab: framework.with_methods(aggregate=lab) for lab in levels["aggregate"]}
 
-    def impute(label):
+    def refill(label, X):
         name, _ = parse_spec(label)
         if name not in ("none", "mean", "median"):
             raise MethodError(f"imputation {label!r} is not available for a framework; expected none, mean or median")
-        out = scored.raw.copy()
-        for g in np.unique(norm_groups) if name != "none" else []:
-            rows = norm_groups == g
-            fill = impute_values(scored.raw[rows], name)[0]
-            out[rows] = np.where(app[rows, :len(inds)], fill, scored.raw[rows])
-        return out, ~np.isnan(scored.raw)
+        return X.copy() if name == "none" else impute_groups(X, norm_groups, name, app[:, :len(inds)])
+
+    def impute(label):
+        return refill(label, values), ~np.isnan(values)
+
+    values = scored.inputs  # the estimates the scorer normalised
+    draws = None
+    if a.data != "none" and indicators is not None:
+        draws = data_model(keys, group_codes(peer_groups(keys, framework, per_year=True)), [n.code for n in inds],
+                           values, indicators, framework, seed)
+        draws = draws if draws.varies else None
 
     return Experiment(**_common(
         a, nominal, [n.code for n in inds], keys=keys, nodes=nodes,
@@ -213,7 +244,7 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
         aggregate={lab: tuple(fw.aggregation_of(n) for n in aggs) for lab, fw in agg.items()},
         norm_groups=norm_groups, rank_groups=_groups(keys, ["year", "kind", "level"]),
         data_threshold=float(m.get("data_threshold") or 0.0), threshold_by="weight",
-        grades=tuple((g.code, float(g.min)) for g in framework.grades)))
+        grades=tuple((g.code, float(g.min)) for g in framework.grades), draws=draws, refill=refill))
 
 
 def experiment_from_tables(idata: pl.DataFrame, imeta: pl.DataFrame, assumptions: Assumptions | None = None, *,
@@ -309,7 +340,7 @@ class Uncertainty:
 
     summary: pl.DataFrame
     scores: np.ndarray  # replications x rows
-    ranks: np.ndarray  # replications x rows
+    ranks: np.ndarray  # replications x rows (float32: ranks are exact in it)
     nominal_scores: np.ndarray
     nominal_ranks: np.ndarray
     design: Design
@@ -347,10 +378,14 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0) -> Unc
     d = design(exp, rng.random((int(replications), D)))
     S = evaluate(exp, d) if replications else np.empty((0, exp.keys.height))
     s0 = evaluate(exp, design(exp))[0]
-    R, r0 = rank_matrix(S, exp.rank_groups), rank_matrix(s0[None], exp.rank_groups)[0]
-    rq, sq = quantiles(R, [0.05, 0.5, 0.95]), quantiles(S, [0.05, 0.5, 0.95])
+    R, R_last = rank_matrix(S, exp.rank_groups, ties="both", dtype=np.float32)
+    r0 = rank_matrix(s0[None], exp.rank_groups)[0]
+    high = quantiles(R_last, [0.95])[0]  # tied units share the band of positions they occupy
+    del R_last
+    rq = quantiles(R, [0.05, 0.5])
+    sq = quantiles(S, [0.05, 0.5, 0.95])
     cols = [_col("score_nominal", s0), _col("rank_nominal", r0, pl.Int64), _col("rank_low", rq[0], pl.Int64),
-            _col("rank_median", rq[1], pl.Int64), _col("rank_high", rq[2], pl.Int64),
+            _col("rank_median", rq[1], pl.Int64), _col("rank_high", high, pl.Int64),
             _col("score_low", sq[0]), _col("score_median", sq[1]), _col("score_high", sq[2])]
     if exp.grades:
         n_ok = (~np.isnan(S)).sum(axis=0)

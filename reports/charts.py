@@ -9,8 +9,9 @@ from __future__ import annotations
 import matplotlib
 from matplotlib.figure import Figure
 
-GRADE_PALETTE = ("#1a7f37", "#2f6fb0", "#d98c00", "#c62828", "#6a1b9a", "#545454")
-ALERT_COLOURS = {"red": "#c62828", "orange": "#ef6c00", "yellow": "#e0b000", "blue": "#1565c0"}
+# the page's badge colours (report.css): white text on each meets WCAG AA (4.5:1)
+GRADE_PALETTE = ("#1a7f37", "#2f6fb0", "#9a6200", "#c62828", "#6a1b9a", "#545454")
+ALERT_COLOURS = {"red": "#c62828", "orange": "#b54d00", "yellow": "#e0b000", "blue": "#1565c0"}
 MISSING_COLOUR = "#bdbdbd"
 # Text stays text in the SVG; these names let the browser pick a CJK font for Chinese labels.
 FONT = {"font.family": "sans-serif", "font.size": 9,
@@ -48,8 +49,20 @@ def grade_distribution(groups: list[dict], grades: list[dict], *, missing_label:
         ax.set_yticks(y, [grp["label"] for grp in groups])
         ax.invert_yaxis()
         ax.set_xlabel(xlabel)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(grades) + 1, frameon=False)
+        labels = [g["label"] for g in grades] + ([missing_label] if any(miss) else [])
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=_legend_columns(labels), frameon=False)
     return fig
+
+
+def _legend_columns(labels: list[str], room: int = 72) -> int:
+    """How many legend entries fit side by side across a 7-inch figure (a CJK character is about
+    two Latin wide, each entry's colour patch about four), so that no label is cut at the edge."""
+    widths = [4 + sum(2 if ord(c) > 0x2E80 else 1 for c in s) for s in labels] or [0]
+    for cols in range(len(widths), 1, -1):
+        rows = [widths[i:i + cols] for i in range(0, len(widths), cols)]
+        if max(sum(r) for r in rows) <= room:
+            return cols
+    return 1
 
 
 def _segments(x0, x1, y0, y1) -> tuple[list, list]:
@@ -62,12 +75,16 @@ def _segments(x0, x1, y0, y1) -> tuple[list, list]:
 
 
 def score_rank_intervals(panels: list[dict], *, xlabel: str, ylabel: str,
-                         xlim: tuple[float, float] = (0.0, 100.0)) -> Figure:
+                         xlim: tuple[float, float] = (0.0, 100.0), bands: list[dict] | None = None) -> Figure:
     """Small multiples, one per peer group: score across, rank down; each unit a short tick at
-    its rank and a vertical line over its rank interval, coloured by grade.
+    its rank and a vertical line over its rank interval, coloured by grade. The grade is not told
+    by colour alone: `bands` ([{code, min}]) draws each grade's lower bound as a dashed line
+    labelled with its code, and series with a `label` get a legend. Ranks are whole numbers.
 
-    panels: [{title, n, series: [{colour, score: [...], rank: [...], low: [...], high: [...]}]}]
+    panels: [{title, n, series: [{colour, score: [...], rank: [...], low: [...], high: [...], label?}]}]
     """
+    from matplotlib.ticker import MaxNLocator
+
     n = max(len(panels), 1)
     half = 0.006 * (xlim[1] - xlim[0])  # half the width of a unit's tick
     cols = 2 if n > 1 else 1
@@ -81,13 +98,28 @@ def score_rank_intervals(panels: list[dict], *, xlabel: str, ylabel: str,
                         linewidth=0.8, alpha=0.6)
                 ticks = _segments([v - half for v in s["score"]], [v + half for v in s["score"]], s["rank"], s["rank"])
                 ax.plot(*ticks, color=s["colour"], linewidth=2.2, solid_capstyle="butt")
-            ax.set_title(p["title"])
+            for b in bands or ():
+                if xlim[0] < b["min"] < xlim[1]:
+                    ax.axvline(b["min"], color="#8c959f", linewidth=0.7, linestyle="--", zorder=0)
+                    ax.text(b["min"], 1.0, f" {b['code']}", transform=ax.get_xaxis_transform(), va="bottom",
+                            ha="left", fontsize=8, color="#59636e")
+            ax.set_title(p["title"], pad=12 if bands else 6)
             ax.set_xlim(*xlim)
             ax.set_ylim(p["n"] + 0.5, 0.5)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
+        labelled = {s["label"]: s["colour"] for p in panels for s in p["series"] if s.get("label")}
+        order = [b["code"] for b in bands or ()]  # grades best first, as the bands list them
+        labelled = dict(sorted(labelled.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+        if labelled:
+            from matplotlib.lines import Line2D
+
+            handles = [Line2D([], [], color=c, linewidth=2.2, label=k) for k, c in labelled.items()]
+            fig.legend(handles=handles, loc="outside upper center", ncol=_legend_columns(list(labelled)),
+                       frameon=False)
     return fig
 
 

@@ -36,6 +36,7 @@ from indicators.framework import Framework
 from indicators.spec import format_spec
 from rating.migration import UNGRADED, migration
 from reports.i18n import normalisation_text
+from reports.labels import grade_label_expr
 
 #: Column code -> (Chinese header, English header). Dimension and indicator columns are headed by
 #: the framework's names instead; input columns by the contract's Chinese names.
@@ -151,7 +152,8 @@ def sheets(result_tables: dict[str, pl.DataFrame], framework: Framework | None, 
     units = result_tables.get("units")
     names = _names(units, lang)
     scores = result_tables["scores"]
-    out = {"scores": _with_names(scores, names, units)}
+    shown = scores.with_columns(grade_label_expr(scores.columns, lang).alias("grade"))  # capped grades marked
+    out = {"scores": _with_names(shown, names, units)}
     ind = result_tables.get("indicators")
     if ind is not None:
         codes = [n.code for n in framework.computed] if framework is not None else None

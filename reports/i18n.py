@@ -249,6 +249,135 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "the applicable children's weight."),
 }
 MESSAGES.update(labels.MESSAGES)
+# index, comparison and multi-year views (reports/overview.py, headline.py, multiyear.py, compare.py)
+MESSAGES.update({
+    "group_region_province": ("省", "Province"),
+    "group_region_city": ("地级市", "City governments"),
+    "group_region_county": ("县（市、区）", "County governments"),
+    "group_region_township": ("乡镇（街道）", "Township governments"),
+    "group_department_province": ("省直部门", "Provincial departments"),
+    "group_department_city": ("市直部门", "City departments"),
+    "group_department_county": ("县直部门", "County departments"),
+    "group_department_township": ("乡镇部门", "Township departments"),
+    "headline": ("年度要点", "The year at a glance"),
+    "headline_note": ("每组单位之间比较：得分最高和最低的单位，以及得分较上年上升和下降最多的单位。",
+                      "Within each peer group: the highest and lowest score, and the largest rise and fall "
+                      "of the score since last year."),
+    "best": ("得分最高", "Highest score"),
+    "worst": ("得分最低", "Lowest score"),
+    "largest_rise": ("上升最多", "Largest rise"),
+    "largest_fall": ("下降最多", "Largest fall"),
+    "units_by_grade": ("各等级单位数", "Units by grade"),
+    "units_by_alert": ("各预警等级单位数", "Units by alert level"),
+    "units_by_alert_note": ("每个单位按其最高预警等级计一次。", "Each unit counts once, at its most severe alert."),
+    "city_ranking": ("地级市排名", "Ranking of the cities"),
+    "map_title": ("地区等级分布图", "Map of the rated regions"),
+    "multiyear": ("历年变化", "Over the years"),
+    "grades_by_year": ("各年度等级分布", "Units per grade in each year"),
+    "show_group": ("比较组", "Peer group"),
+    "migration": ("等级迁移矩阵", "Grade migration"),
+    "migration_note": ("行为前一年的等级，列为后一年的等级；对角线（加粗）为等级不变的单位数。"
+                       "只统计两年都有评价结果的单位。",
+                       "Rows: the grade in the first year; columns: the grade in the second; the diagonal (bold) "
+                       "counts the units whose grade did not change. Only units rated in both years count."),
+    "year_pair": ("年度", "Years"),
+    "from_to_grade": ("前一年等级 ＼ 后一年等级", "Grade from \\ to"),
+    "all_years_pooled": ("各年合计", "All years pooled"),
+    "all_units": ("全部单位", "All units"),
+    "not_rated_short": ("未评分", "Not rated"),
+    "migration_summary": ("等级上调{up}个，不变{same}个，下调{down}个。",
+                          "{up} moved up a grade or more, {same} kept their grade, {down} moved down."),
+    "median_score": ("得分中位数", "Median score"),
+    "data_files": ("数据文件", "Data files"),
+    "data_files_note": ("本次评价的全部数据文件，与本页面在同一文件夹中。",
+                        "Every data file of this run, in the same folder as this page."),
+    "no_data_files": ("本次评价没有输出数据文件。", "This run wrote no data files."),
+    "file_xlsx": ("评价结果工作簿（Excel）", "Results workbook (Excel)"),
+    "file_scores": ("各单位各年度的得分、排名、排名区间和等级", "Scores, ranks, rank intervals and grades of every unit and year"),
+    "file_indicators": ("各单位各年度的指标原始值和标准化值", "Raw and normalised indicator values of every unit and year"),
+    "file_alerts": ("预警清单", "The alerts"),
+    "file_risk": ("预警模型估计的风险概率", "Risk probabilities estimated by the early-warning model"),
+    "file_migration": ("等级迁移矩阵", "Grade migration matrices"),
+    "file_duckdb": ("全部结果表（DuckDB数据库）", "Every result table (DuckDB database)"),
+    "file_manifest": ("运行记录：软件版本、参数、输入文件校验值和耗时", "Run manifest: software, parameters, input checksums, timings"),
+    "file_audit": ("统计审计表", "Statistical audit table"),
+    "file_model": ("预警模型说明和回测结果", "Model card and backtest of the early-warning model"),
+    "file_quarantine": ("导入时被隔离的数据行", "Input rows quarantined on loading"),
+    "dept_option": ("{name} · {group}（{n}个）", "{name} · {group} ({n})"),
+    "dept_rank_note": ("只列同一比较组的部门；排名是在该组全部部门（如全部市直部门）中的排名。",
+                       "Only departments of one peer group are listed together; the rank is among all departments "
+                       "of that group (e.g. every city department)."),
+    "compare": ("单位对比", "Compare"),
+    "compare_title": ("单位并排对比", "Units side by side"),
+    "compare_note": ("选择两到三个单位并排比较。排名是各单位在本组（同类型、同层级）内的排名。",
+                     "Pick two or three units to see them side by side. Each rank is the unit's rank within its "
+                     "own peer group (same kind and level)."),
+    "compare_link": ("任选两到三个单位并排比较", "Compare any two or three units side by side"),
+    "cmp_unit_n": ("单位{n}", "Unit {n}"),
+    "cmp_none": ("（不选）", "(none)"),
+    "cmp_mixed_groups": ("所选单位不在同一比较组，排名不能直接相比。",
+                         "The units picked are in different peer groups: their ranks do not compare."),
+    "cmp_pick_two": ("请至少选择两个不同的单位。", "Pick at least two different units."),
+    "cmp_raw": ("原始值", "raw value"),
+    "cmp_rank_of": ("第{rank}名 / 共{n}个", "{rank} of {n}"),
+    "cmp_not_rated": ("本年度未评价", "Not rated this year"),
+    "cmp_noscript": ("并排对比需要浏览器启用脚本。", "The comparison needs scripts enabled in the browser."),
+    "dimensions": ("维度得分", "Dimension scores"),
+    "cmp_trend_desc": ("每条线是一个单位各年度的综合得分；圆点、方块、三角对应表头中的单位，数值见下表。",
+                       "One line per unit, its score in each year; circle, square and triangle mark the units as in "
+                       "the table heading; the values are in the table below."),
+})
+# alerts page (reports/alerts_page.py): filters, reasons, actions, roll-up and print list
+MESSAGES.update({
+    "ap_intro": ("每行是一个单位一个年度：预警等级、原因、处置措施、责任单位和跟进日期。默认显示最新年度。",
+                 "One row per unit and year: its alert level, the reasons, the action, who owns it and when to "
+                 "follow up. The latest year is shown first."),
+    "ap_all_years": ("全部年度", "All years"),
+    "ap_watch": ("关注", "Watch"),
+    "ap_watch_note": ("关注事项仅作跟踪，不计入预警数。", "Watch items are tracked but not counted as alerts."),
+    "ap_reasons": ("预警原因与处置", "Reasons and action"),
+    "ap_action": ("处置措施", "Action"),
+    "ap_owner": ("责任单位", "Owner"),
+    "ap_follow_up": ("跟进日期", "Follow up by"),
+    "ap_held_until": ("维持至", "Held until"),
+    "ap_origin": ("触发记录所属单位", "Record of"),
+    "ap_rollup": ("{n}个部门{level}预警", "{n} {level}"),
+    "ap_departments": ("下属部门", "Departments"),
+    "ap_show_departments": ("查看部门", "Show departments"),
+    "ap_region_filter": ("仅显示所属部门：{name}", "Departments of {name} only"),
+    "ap_clear": ("清除", "Clear"),
+    "ap_no_own_alert": ("本级无预警", "No alert of its own"),
+    "ap_rows": ("第{a}–{b}行，共{n}行", "Rows {a}–{b} of {n}"),
+    "ap_prev": ("上一页", "Previous"),
+    "ap_next": ("下一页", "Next"),
+    "ap_no_match": ("没有符合条件的预警。", "No alerts match the filters."),
+    "ap_units_by_level": ("各预警等级的单位数", "Units by alert level"),
+    "ap_alert_items": ("预警条数", "Alerts"),
+    "ap_print_list": ("{year}年红色和橙色预警清单", "Red and orange alerts, {year}"),
+    "ap_print_none": ("{year}年无红色或橙色预警。", "No red or orange alert in {year}."),
+    "ap_search_hint": ("单位名称、代码或预警内容", "Unit name, code or text"),
+    "ap_rule_band": ("{name}超过预警线", "{name} above its warning line"),
+    "ap_rule_threshold": ("{name}{op}{value}", "{name} {op} {value}"),
+    "ap_rule_event": ("{name}", "{name}"),
+    "ap_rule_trend": ("{name}同比大幅下降", "{name} fell sharply on the year"),
+    "ap_rule_peer": ("{name}持续处于同类末位", "{name} persistently at the bottom of its peers"),
+    "ap_rule_spike": ("投诉举报月度突增", "Monthly complaints spike"),
+    "ap_rule_overdue": ("逾期账款占比过高", "Overdue arrears too high a share"),
+    "ap_rule_hold": ("预警等级维持（观察期）", "Level held (observation period)"),
+    "ap_rule_risk_model": ("风险模型预测", "Risk model forecast"),
+    "ap_ev_cases": ("依据{n}件", "based on {n} cases"),
+    "ap_ev_records": ("相关记录：{ids}", "records: {ids}"),
+    "ap_ev_more": ("等共{n}条", "and more, {n} in all"),
+    "ap_ev_amount_due": ("应付金额{v}", "amount due {v}"),
+    "ap_ev_overdue_amount": ("逾期金额{v}", "overdue {v}"),
+    "ap_ev_month": ("{month}：{n}件（此前中位数{median}件，稳健z值{z}）",
+                    "{month}: {n} (usual {median}, robust z {z})"),
+    "ap_ev_years": ("涉及年度：{v}", "years: {v}"),
+    "ap_ev_hold": ("由{year}年的预警维持（{rules}），已连续{clean}个周期未再触发，满{periods}个周期后降级",
+                   "held from the {year} alert ({rules}); {clean} of {periods} clean period(s) before it is lowered"),
+    "ap_ev_features": ("主要风险因素：{v}", "main risk factors: {v}"),
+    "ap_ev_peer_sd": ("同组变化标准差{sd}，预警幅度{limit}", "peers' change SD {sd}, limit {limit}"),
+})
 
 CATEGORY = {
     "judgment_lost": ("行政诉讼败诉", "Lost administrative lawsuit"),
@@ -327,11 +456,12 @@ def normalisation_text(framework, node, arrow: str = "→") -> str:
     Examples
     --------
     >>> from indicators.framework_load import load_framework
+    >>> import dataclasses
     >>> fw = load_framework()
-    >>> normalisation_text(fw, fw.node("contract_breach_rate"))
+    >>> normalisation_text(fw, dataclasses.replace(fw.node("contract_breach_rate"), normalise="goalposts"))
     'goalposts (0.3 → 0)'
     >>> normalisation_text(fw, fw.node("broken_commitment_per_100_staff"))
-    'minmax:0,100'
+    'zscore:50,10'
     """
     name, params = framework.normalisation_of(node)
     if name == "goalposts" and node.goalposts:

@@ -8,6 +8,15 @@ from __future__ import annotations
 
 # key -> (zh, en)
 MESSAGES: dict[str, tuple[str, str]] = {
+    # uncertainty with the data redrawn (methodology; docs/uncertainty.md)
+    "uncertainty_text_data": ("每次重复都按各指标值背后的记录数重新抽取其数值（数据误差），在每个维度内有放回地重抽指标"
+                              "（哪些指标反映诚信的不确定性），并将每个权重乘以U(1−{noise}, 1+{noise})的随机因子，"
+                              "然后重新标准化、汇总和排名，共{n}次；排名区间为5%与95%分位数，并列单位共享其所占名次。",
+                              "Each of {n} replications redraws every indicator value from the counts behind it (data "
+                              "uncertainty), resamples the indicators of each dimension with replacement (uncertainty "
+                              "about which indicators measure integrity) and multiplies every weight by a random factor "
+                              "from U(1−{noise}, 1+{noise}), then normalises, aggregates and ranks again; the rank "
+                              "interval is the 5th to 95th percentile, and tied units share the ranks they occupy."),
     # outlook, vetoes and overrides (unit page)
     "unit_vetoes": ("一票否决", "Vetoes"),
     "veto_cap": ("一票否决：等级由{before}降为{after}", "Veto: grade capped from {before} to {after}"),
@@ -18,6 +27,69 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "analyst": ("调整人", "Analyst"),
     "override_note": ("人工调整只改变等级，不改变得分和排名。",
                       "An override changes the grade only, never the score or the rank."),
+    # where the points were lost, counts behind values, evidence (unit page)
+    "losses": ("失分在哪里", "Where the points were lost"),
+    "losses_text": ("得分{score}：满分100分，共失{lost}分；失分最多的{n}项合计{top}分。",
+                    "Score {score}: {lost} points lost against the maximum of 100; the {n} largest losses "
+                    "account for {top}."),
+    "losses_note": ("失分 = 该指标在得分中的实际权重 × (100 − 标准化值)；按失分从大到小排列。",
+                    "Points lost = the weight the indicator carried in the score × (100 − its normalised value); "
+                    "largest first."),
+    "no_losses": ("没有失分的指标。", "No indicator cost points."),
+    "largest_losses": ("失分最多", "Largest losses"),
+    "counts_behind": ("计算依据", "Counts behind it"),
+    "thin_value": ("样本过少（{n}个，少于{min}个），数值仅供参考", "Too few cases ({n}, fewer than {min}): read with care"),
+    "thin_value_bare": ("样本过少，数值仅供参考", "Too few cases: read with care"),
+    "thin_mark": ("样本少", "few cases"),
+    "records_count": ("记录", "Records"),
+    "see_evidence": ("见下方依据", "see the evidence below"),
+    "counts_in": ("计入指标", "Counts in"),
+    "evidence_records": ("扣分依据：失信记录（每条记录只列一次）", "Evidence: failure records (each listed once)"),
+    "evidence_records_note": ("按所影响指标的失分从大到小排列；一条记录可同时计入多个指标。描述已脱敏。",
+                              "Ordered by the points lost on the indicators they count in; one record can count in "
+                              "several indicators. Descriptions are masked."),
+    "evidence_rows": ("扣分依据：合同与12345工单", "Evidence: contracts and 12345 tickets"),
+    "evidence_rows_note": ("按失分从大到小列出相关指标；每项列出计为不利的合同或工单（最多{limit}条，按日期排序）。",
+                           "Indicators in the order of the points they cost; for each, the contracts or tickets "
+                           "counted against the unit (at most {limit}, by date)."),
+    "evidence_rows_summary": ("{label} · 失分{lost} · 不利{n}{noun}", "{label} · {lost} points lost · {n} {noun} against"),
+    "evidence_rows_more": ("另有{n}条未列出。", "{n} more not listed."),
+    "ev_noun_contracts": ("份合同", "contract(s)"),
+    "ev_noun_complaints": ("件工单", "ticket(s)"),
+    "ev_id": ("编号", "Id"),
+    "ev_kind": ("类型", "Kind"),
+    "ev_due_on": ("到期日", "Due"),
+    "ev_fulfilled_on": ("履行日期", "Fulfilled"),
+    "ev_status": ("状态", "Status"),
+    "ev_amount": ("金额（元）", "Amount (yuan)"),
+    "ev_arrears": ("拖欠金额（元）", "Arrears (yuan)"),
+    "ev_received_at": ("受理日期", "Received"),
+    "ev_topic": ("事项", "Topic"),
+    "ev_due_at": ("办理时限", "Deadline"),
+    "ev_resolved_at": ("办结日期", "Resolved"),
+    "ev_satisfaction": ("满意度", "Satisfaction"),
+    "ev_repeat": ("重复投诉", "Repeat"),
+    "veto_trigger": ("触发值", "Value"),
+    "veto_whose": ("记录所属单位", "Whose record"),
+    "veto_records": ("记录编号", "Records"),
+    # what-if panel (overview)
+    "whatif_stale": ("排名区间、展望和预警等级不随模拟重新计算，仍为公布值。",
+                     "The rank interval, outlook and alert level are not recomputed: they show the published values."),
+    "whatif_zero": ("权重合计必须大于0：请至少为一个维度设置大于0的权重。",
+                    "The weights must add up to more than 0: give at least one dimension a weight above 0."),
+    "whatif_negative": ("权重必须是不小于0的数字。", "Each weight must be a number of 0 or more."),
+    "whatif_was": ("原{grade}", "was {grade}"),
+    "whatif_changed": ("与公布结果相比：{grades}个单位等级改变，{ranks}个单位排名改变。括号内为相对公布结果的变化。",
+                       "Against the published result: {grades} unit(s) change grade, {ranks} change rank. "
+                       "Changes are shown in brackets."),
+    # method statement (methodology)
+    "ms_basis": ("评价依据与范围", "Legal basis and scope"),
+    "ms_weights": ("指标体系与权重", "Indicators and weights"),
+    "ms_definitions": ("指标定义", "Indicator definitions"),
+    "ms_scoring": ("标准化、汇总与等级", "Normalisation, aggregation and grades"),
+    "ms_objection": ("异议处理程序", "Objection procedure"),
+    "ms_revision": ("修订政策", "Revision policy"),
+    "ms_limitations": ("局限性", "Limitations"),
     # alert level (unit page)
     "alert_detail": ("预警等级构成", "How the alert level was reached"),
     "alert_rule_level": ("规则预警等级", "Rule alert level"),
@@ -215,6 +287,7 @@ FACTORS = {
     "weights": ("权重", "Weights"), "impute": ("缺失值填补", "Imputation"), "treat": ("异常值处理", "Outlier treatment"),
     "normalise": ("标准化", "Normalisation"), "aggregate": ("汇总方法", "Aggregation"),
     "leave_one_out": ("剔除单个指标", "Leaving one indicator out"),
+    "data": ("数据抽样误差", "Data (sampling)"), "composite": ("指标选取（自助重抽样）", "Which indicators (bootstrap)"),
 }
 RECORD_TABLES = {
     "failure_records": ("失信记录", "failure records"),
@@ -228,3 +301,44 @@ FISCAL_DEFINITION = {
     "default": ("提供时取综合财力，否则为一般公共预算收入、政府性基金收入与上级转移支付收入之和",
                 "fiscal capacity where supplied, else general budget + fund revenue + transfers received"),
 }
+
+
+#: A grade capped by a veto, with the grade its score alone earns (every table that shows a grade).
+CAPPED_GRADE = ("{grade} (否决; 得分对应 {earned})", "{grade} (veto; score earns {earned})")
+
+
+def is_capped(row: dict) -> bool:
+    """Whether a scores row's grade was capped by a veto (and not replaced by an analyst)."""
+    g, u = row.get("grade"), row.get("grade_uncapped")
+    return bool(row.get("veto")) and bool(g) and bool(u) and g != u and not row.get("override")
+
+
+def grade_label(row: dict, lang: str) -> str:
+    """The grade of a scores row as shown: "C (否决; 得分对应 B)" / "C (veto; score earns B)"
+    when a veto capped it, else the grade itself ("" without one).
+
+    >>> grade_label({"grade": "C", "grade_uncapped": "B", "veto": "V1"}, "en")
+    'C (veto; score earns B)'
+    >>> grade_label({"grade": "B", "grade_uncapped": "B", "veto": None}, "zh")
+    'B'
+    """
+    if not is_capped(row):
+        return row.get("grade") or ""
+    return CAPPED_GRADE[0 if lang == "zh" else 1].format(grade=row["grade"], earned=row["grade_uncapped"])
+
+
+def grade_label_expr(columns, lang: str):
+    """`grade_label` as a polars expression over a scores frame with `columns` (the grade alone
+    when the frame lacks the veto columns)."""
+    import polars as pl
+
+    if not {"grade", "grade_uncapped", "veto"} <= set(columns):
+        return pl.col("grade")
+    capped = (pl.col("veto").is_not_null() & pl.col("grade_uncapped").is_not_null()
+              & (pl.col("grade") != pl.col("grade_uncapped")))
+    if "override" in columns:
+        capped = capped & pl.col("override").is_null()
+    zh, en = (t.split("{grade}")[1].split("{earned}") for t in CAPPED_GRADE)
+    pre, post = zh if lang == "zh" else en
+    return (pl.when(capped).then(pl.concat_str([pl.col("grade"), pl.lit(pre), pl.col("grade_uncapped"), pl.lit(post)]))
+            .otherwise(pl.col("grade")))

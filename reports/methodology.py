@@ -5,23 +5,27 @@ only when there is something to show.
 """
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 import polars as pl
 
 from indicators.spec import format_spec, parse_spec
-from models.rules import describe
-from reports import charts, fmt
+from reports import charts, fmt, statement, wording
 from reports.embed import figure_svg
 from reports.fmt import frame_table
 from reports.i18n import (SETTING_TEXT, alert_label, kind_label, level_label, lookup, message, method_explain,
-                          method_text, node_label, normalisation_text, unit_text)
-from reports.labels import ALERT_KINDS
+                          method_text, node_label, unit_text)
+from reports.labels import ALERT_KINDS, RECORD_TABLES
 from reports.model_card import model_section
 from reports.scope import data_sources
 from reports.sensitivity import sensitivity_section, uncertainty
 from reports.tables import Inputs
 
+TABLE_NAMES = {**RECORD_TABLES, "units": ("被评价单位", "rated units"), "unit_stats": ("单位基础数据", "unit statistics")}
+STAGES = {"load": ("读取与校验", "load and validate"), "indicators": ("计算指标", "indicators"),
+          "rating": ("评分", "rating"), "early_warning": ("风险预警", "early warning"),
+          "reports": ("生成报告", "reports"), "excel": ("生成工作簿", "workbook")}
 OPS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "eq": "=", "ne": "≠"}
 
 
@@ -48,17 +52,26 @@ def hierarchy(inp: Inputs) -> list[dict]:
             "weight": f"{n.weight:g}", "share": fmt.pct(share[n.code], 1), "eff": fmt.pct(eff[n.code], 1),
             "direction": "" if not n.is_indicator else inp.t["direction_pos" if n.direction > 0 else "direction_neg"],
             "unit": unit_text(n.unit, lang), "scope": scope_text(n, lang),
-            "method": (normalisation_text(fw, n) if n.is_indicator
+            "method": (wording.normalisation(fw, n, lang) if n.is_indicator
                        else method_text("aggregate", format_spec(*fw.aggregation_of(n)), lang)),
-            "definition": n.description or "", "formula": n.definition.describe() if n.definition else "",
+            "definition": definition_words(n, lang),
         })
     return rows
 
 
+def definition_words(n, lang: str) -> str:
+    """An indicator's definition in the page's language: worded from its structure (the
+    framework's own description, English, is used on the English page when it has one that
+    reads as prose: no column codes, no Chinese)."""
+    d = n.description or ""
+    if lang == "en" and d and "_" not in d and not re.search(r"[\u4e00-\u9fff]", d):
+        return d
+    return wording.definition(n, lang)
+
+
 def auxiliary(inp: Inputs) -> list[dict]:
     return [{"code": n.code, "label": node_label(n, inp.lang), "unit": unit_text(n.unit, inp.lang),
-             "scope": scope_text(n, inp.lang), "definition": n.description or "",
-             "formula": n.definition.describe() if n.definition else ""}
+             "scope": scope_text(n, inp.lang), "definition": definition_words(n, inp.lang)}
             for n in inp.framework.auxiliary]
 
 
@@ -81,15 +94,15 @@ def rules(inp: Inputs) -> dict:
     alerts = []
     for a in fw.alerts:
         try:
-            zh, en = describe(a)
-        except (KeyError, TypeError, ValueError, AttributeError):  # a kind this version cannot state
-            zh = en = str(a.get("kind", ""))
+            when = wording.alert_rule(a, fw, lang)
+        except (KeyError, TypeError, ValueError, AttributeError):  # a kind this version cannot word
+            when = lookup(ALERT_KINDS, a.get("kind"), lang)
         levels = [b.get("level") for b in a.get("bands", [])] or [a.get("level")]
         alerts.append({"code": a.get("code", ""), "kind": lookup(ALERT_KINDS, a.get("kind"), lang),
                        "target": label(a.get("indicator") or a.get("target")) if (a.get("indicator") or a.get("target"))
-                       else fmt.DASH, "when": zh if lang == "zh" else en,
+                       else fmt.DASH, "when": when,
                        "levels": [{"level": lv, "label": alert_label(lv, lang)} for lv in dict.fromkeys(levels) if lv],
-                       "description": a.get("description") or ""})
+                       "description": (a.get("description") or "") if lang == "en" else ""})
     return {"grades": grades, "vetoes": vetoes, "alerts": alerts}
 
 
@@ -101,13 +114,19 @@ def methods(inp: Inputs) -> dict:
         return lookup(SETTING_TEXT, v, lang) if v in SETTING_TEXT else fmt.text(v)
 
     def row(family, label, spec):
-        return label, method_text(family, spec, lang), method_explain(family, spec, lang)
+        """The method's name without its parameters (they are stated in words and formulas)."""
+        try:
+            name = parse_spec(spec)[0]
+        except (ValueError, TypeError):
+            name = spec
+        return label, method_text(family, name, lang), method_explain(family, spec, lang)
 
     def others(family, label, used):
         """A row for each method some nodes use besides the default (their own, or their depth's)."""
         default = parse_spec(m[family])[0]
         names = dict.fromkeys(name for name, _ in used if name != default)
-        return [row(family, f"{label} ({name})", name) for name in names]
+        return [row(family, f"{label}（{method_text(family, name, lang)}）" if lang == "zh"
+                    else f"{label} ({method_text(family, name, lang)})", name) for name in names]
 
     rows = [row("treat", t["method_treat"], m.get("treat")), row("impute", t["method_impute"], m.get("impute")),
             row("normalise", t["method_normalise"], m.get("normalise")),
@@ -149,11 +168,12 @@ def coverage(inp: Inputs) -> list[dict]:
 def manifest(inp: Inputs) -> dict:
     man = inp.manifest
     fw = man.get("framework") or {}
-    inputs = [{"table": name, "file": _name(v.get("file")), "sha256": fmt.text(v.get("sha256")),
+    inputs = [{"table": lookup(TABLE_NAMES, name, inp.lang), "file": _name(v.get("file")), "sha256": fmt.text(v.get("sha256")),
                "read": fmt.integer(v.get("rows_read")), "accepted": fmt.integer(v.get("rows_accepted")),
                "quarantined": fmt.integer(v.get("rows_quarantined"))}
               for name, v in sorted((man.get("inputs") or {}).items()) if isinstance(v, dict)]
-    timings = [{"stage": k, "seconds": fmt.num(v, 2)} for k, v in (man.get("timings") or {}).items()]
+    timings = [{"stage": lookup(STAGES, k, inp.lang), "seconds": fmt.num(v, 2)}
+               for k, v in (man.get("timings") or {}).items()]
     return {"software": fmt.text(man.get("software")), "version": fmt.text(man.get("version")),
             "seed": fmt.text(man.get("seed")), "framework_file": _name(fw.get("path")),
             "framework_sha256": fmt.text(fw.get("sha256") or inp.framework.sha256),
@@ -196,8 +216,34 @@ def audit_section(audit, inp: Inputs) -> dict | None:
             # no pair of indicators (e.g. one computable indicator): no heatmap, not an empty one
             svg = _heatmap(df, a, b, v, inp, salt=f"audit-{len(tables)}") if df.height else ""
         else:
-            tables.append({"caption": name, "table": frame_table(df)})
+            tables.append({"caption": statement.pick(AUDIT_NAMES.get(name, (name, name)), inp.lang),
+                           "table": frame_table(_audit_labels(df, inp))})
     return {"svg": svg, "tables": tables}
+
+
+AUDIT_NAMES = {"cronbach": ("内部一致性（Cronbach α系数）", "Internal consistency (Cronbach's alpha)"),
+               "pca_variance": ("主成分分析：各主成分解释的方差", "Principal components: variance explained"),
+               "correlation_flags": ("需要关注的指标相关性", "Correlations to look at"),
+               "correlations": ("相关系数", "Correlations")}
+AUDIT_COLUMNS = {"group": ("组", "Group"), "level": ("层级", "Level"), "k": ("子项数", "Children"),
+                 "n": ("单位数", "Units"), "alpha": ("α系数", "Alpha"), "component": ("主成分", "Component"),
+                 "eigenvalue": ("特征值", "Eigenvalue"), "share": ("方差占比", "Share of variance"),
+                 "cumulative": ("累计占比", "Cumulative"), "flag": ("提示", "Flag"), "a": ("指标甲", "First"),
+                 "b": ("指标乙", "Second"), "r": ("相关系数", "Correlation"), "relation": ("关系", "Relation")}
+AUDIT_VALUES = {"collinear": ("高度共线（可能重复计量）", "collinear (may measure the same thing)"),
+                "negative_pair": ("同组内负相关", "negatively correlated within a group"),
+                "negative_with_parent": ("与所属上级负相关", "negatively correlated with its own aggregate"),
+                "same_group": ("同组", "same group"), "same_level": ("同层级", "same level"),
+                "parent": ("上级", "parent"), "ancestor": ("更高层级", "ancestor"), "other": ("其他", "other")}
+
+
+def _audit_labels(df: pl.DataFrame, inp: Inputs) -> pl.DataFrame:
+    """An audit frame with node codes, flags and column names in the page's language."""
+    lang, fw = inp.lang, inp.framework
+    names = {n.code: node_label(n, lang) for n in fw.nodes + fw.auxiliary}
+    names |= {k: statement.pick(v, lang) for k, v in AUDIT_VALUES.items()}
+    df = df.with_columns(pl.col(c).replace(names) for c in df.columns if df.schema[c] == pl.String)
+    return df.rename({c: statement.pick(AUDIT_COLUMNS[c], lang) for c in df.columns if c in AUDIT_COLUMNS})
 
 
 def methodology_context(inp: Inputs, *, audit=None, sensitivity=None, card=None, backtest=None,
@@ -212,4 +258,5 @@ def methodology_context(inp: Inputs, *, audit=None, sensitivity=None, card=None,
         "audit": audit_section(audit, inp), "sensitivity": sensitivity_section(sensitivity, inp.lang),
         "model": model_section(inp, card, backtest, predictions),
         "alert_rules_note": message("alert_rules_note", inp.lang, hold=hold),
+        "statement": statement.statement(fw, inp.lang),
     }

@@ -24,7 +24,34 @@ FPR_AT = (0.1, 0.2)
 KNOWN = {"target", "chosen_model", "beats_naive", "selected_by", "calibration", "validation", "cutoff_rule",
          "hold_periods", "seed", "model_version", "software_version", "data_window", "estimators", "features",
          "n_features", "metrics", "chosen_by_year", "cutoffs_by_year", "config", "framework", "candidates",
-         "baselines", "cutoffs", "cutoff_mu", "auroc_by_year"}
+         "baselines", "cutoffs", "cutoff_mu", "auroc_by_year", "level_lift", "level_share", "base_rate_by_year",
+         "level_backtest", "rule_backtest", "calibration_by_group", "value_added"}
+#: Captions and column heads of the card's tables of what reaches the user, (zh, en).
+TABLE_TEXT = {
+    "level": ("各预警等级的回测（次年事件率、相对基准率的倍数、捕获事件占比）",
+              "Backtest per alert level (next-year event rate, lift over the base rate, share of events caught)"),
+    "rule": ("各预警规则的回测（合并各回测年度）", "Backtest per alert rule (pooled over the backtest years)"),
+    "group": ("分同类组的校准", "Calibration per peer group"),
+    "value": ("模型相对规则的增益（同等预警数量）", "Value added by the model beyond the rules (same alert volume)"),
+    "year": ("年度", "Year"), "alert_level": ("预警等级", "Level"), "units": ("单位数", "Units"),
+    "share_of_units": ("占单位比例", "Share of units"), "events": ("次年事件数", "Next-year events"),
+    "event_rate": ("次年事件率", "Next-year event rate"), "lift": ("倍数", "Lift"),
+    "share_of_events": ("捕获事件占比", "Share of events caught"), "rule": ("规则", "Rule"),
+    "status": ("状态", "Status"), "fires_per_year": ("年均触发", "Fires per year"), "group_name": ("同类组", "Peer group"),
+    "n": ("单位年", "Unit-years"), "mean_probability": ("平均预测概率", "Mean probability"),
+    "observed_over_predicted": ("实际/预测", "Observed / predicted"), "auroc": ("AUROC", "AUROC"),
+    "top_decile_probability": ("前10%平均概率", "Top tenth: mean probability"),
+    "top_decile_event_rate": ("前10%事件率", "Top tenth: event rate"),
+    "pooled": ("合计", "Pooled"), "none": ("无预警", "No alert"), "all": ("任一等级", "Any level"),
+    "alert": ("计入预警", "Alert"), "watch": ("观察名单", "Watch list"),
+    "auroc_rules": ("仅规则：AUROC", "Rules alone: AUROC"), "auroc_rules_plus_model": ("规则加模型：AUROC", "Rules plus model: AUROC"),
+    "auroc_model": ("模型：AUROC", "Model: AUROC"), "rule_alerts": ("规则预警单位年", "Unit-years with a rule alert"),
+    "events_caught_rules": ("规则捕获事件", "Events caught by the rules"),
+    "events_caught_model_same_volume": ("同等数量下模型捕获事件", "Events caught by the model at the same volume"),
+    "alerts_rules_plus_model": ("规则或模型预警单位年", "Unit-years with a rule or model alert"),
+    "events_caught_rules_plus_model": ("规则或模型捕获事件", "Events caught by rules or model"),
+    "unit_years": ("单位年", "Unit-years"),
+}
 
 
 def model_name(code, lang: str) -> str:
@@ -220,6 +247,57 @@ def features(inp: Inputs, card: dict) -> list[dict]:
     return out
 
 
+def _tx(key: str, lang: str) -> str:
+    zh, en = TABLE_TEXT.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def outcome_tables(inp: Inputs, card: dict) -> list[dict]:
+    """The card's tables of what reaches the user: per level and year, per rule, per peer group,
+    and the model's value added; each {id, caption, head, rows (cells as text), groups}."""
+    lang = inp.lang
+    out = []
+    lv = card.get("level_backtest") or []
+    if lv:
+        cols = ("units", "share_of_units", "events", "event_rate", "lift", "share_of_events")
+        rows = sorted(lv, key=lambda r: (r["year"] is None, r["year"] or 0))
+        out.append({"id": "model-levels", "caption": _tx("level", lang),
+                    "head": [_tx("year", lang), _tx("alert_level", lang), *[_tx(c, lang) for c in cols]],
+                    "rows": [{"pooled": r["year"] is None,
+                              "cells": [_tx("pooled", lang) if r["year"] is None else str(r["year"]),
+                                        alert_label(r["level"], lang) if r["level"] in ALERT_LEVELS else _tx("none", lang),
+                                        fmt.integer(r["units"]), fmt.pct(r["share_of_units"], 1), fmt.integer(r["events"]),
+                                        fmt.pct(r["event_rate"], 1), fmt.num(r["lift"], 2), fmt.pct(r["share_of_events"], 1)]}
+                             for r in rows]})
+    rules = card.get("rule_backtest") or []
+    if rules:
+        cols = ("fires_per_year", "event_rate", "lift", "share_of_events")
+        out.append({"id": "model-rules", "caption": _tx("rule", lang),
+                    "head": [_tx("rule", lang), _tx("alert_level", lang), _tx("status", lang), *[_tx(c, lang) for c in cols]],
+                    "rows": [{"pooled": False,
+                              "cells": [fmt.text(r["rule"]),
+                                        alert_label(r["level"], lang) if r["level"] in ALERT_LEVELS else _tx("all", lang),
+                                        _tx(r["status"], lang), fmt.num(r["fires_per_year"], 1), fmt.pct(r["event_rate"], 1),
+                                        fmt.num(r["lift"], 2), fmt.pct(r["share_of_events"], 1)]} for r in rules]})
+    groups = card.get("calibration_by_group") or []
+    if groups:
+        cols = ("n", "events", "mean_probability", "event_rate", "observed_over_predicted", "auroc",
+                "top_decile_probability", "top_decile_event_rate")
+        pct = {"mean_probability", "event_rate", "top_decile_probability", "top_decile_event_rate"}
+        out.append({"id": "model-groups", "caption": _tx("group", lang),
+                    "head": [_tx("group_name", lang), *[_tx(c, lang) for c in cols]],
+                    "rows": [{"pooled": r["group"] == "all",
+                              "cells": [fmt.text(r["group"]), *[fmt.pct(r[c], 1) if c in pct else
+                                                                fmt.integer(r[c]) if c in ("n", "events") else fmt.num(r[c], 3)
+                                                                for c in cols]]} for r in groups]})
+    value = card.get("value_added") or {}
+    if value:
+        out.append({"id": "model-value-added", "caption": _tx("value", lang), "head": ["", ""],
+                    "rows": [{"pooled": False, "cells": [_tx(k, lang), fmt.num(v, 3) if isinstance(v, float) else fmt.integer(v)]}
+                             for k, v in value.items()]})
+    return out
+
+
 def model_section(inp: Inputs, card: dict | None, backtest: pl.DataFrame | None = None,
                   predictions: pl.DataFrame | None = None) -> dict | None:
     """Everything the methodology page says about the model; None in the public edition or when
@@ -239,4 +317,5 @@ def model_section(inp: Inputs, card: dict | None, backtest: pl.DataFrame | None 
         "backtest": backtest_rows(inp, card, backtest),
         "roc": roc_section(inp, card, predictions), "calibration": calibration_section(inp, predictions),
         "config": [{"label": k, "value": _join(v)} for k, v in sorted(cfg.items())],
+        "outcomes": outcome_tables(inp, card),
     }

@@ -1,15 +1,24 @@
-"""Context of the overview page (index.html): grade distribution, the ranking of all units,
-movers, scores with rank intervals, comparisons of regions and of departments, what-if weights.
+"""Context of the overview page (index.html): the headline (best, worst, largest moves, counts by
+grade and alert level), the map, the ranking of the cities, grade distribution, the ranking of all
+units, movers per peer group, scores with rank intervals, comparisons of regions and of departments
+within their peer group, what-if weights, the multi-year view and the run's data files.
 
 Shows the latest rated year. Columns the run did not produce (e.g. outlook) show the dash.
 """
 from __future__ import annotations
 
 import polars as pl
+from markupsafe import Markup
 
 from reports import charts, fmt, whatif
-from reports.embed import figure_svg, script_json
-from reports.i18n import alert_label, kind_label, level_label, node_label
+from reports.datafiles import listing
+from reports.embed import _XMLNS, figure_svg, script_json
+from reports.headline import headline
+from reports.i18n import alert_label, kind_label, level_label, message, node_label
+from reports.labels import grade_label, is_capped
+from reports.map import choropleth_svg
+from reports.multiyear import multiyear
+from reports.peers import group_label, groups
 from reports.tables import ALERT_ORDER, KIND_ORDER, LEVEL_ORDER, Inputs, sort_units
 from reports.unit_risk import outlook_label
 
@@ -34,7 +43,7 @@ def score_cells(row: dict, inp: Inputs, grades: dict) -> dict:
         "rank": fmt.integer(row["rank"]), "rank_v": "" if fmt.missing(row["rank"]) else int(row["rank"]),
         "interval": fmt.interval(row["rank_low"], row["rank_high"]),
         "interval_v": "" if fmt.missing(row["rank_low"]) else int(row["rank_low"]),
-        "grade": row.get("grade") or "", "grade_text": row.get("grade") or fmt.DASH,
+        "grade": row.get("grade") or "", "grade_text": grade_label(row, inp.lang) or fmt.DASH,
         "grade_idx": "" if g is None else g["idx"],
         "kind_label": kind_label(row["kind"], inp.lang), "level_label": level_label(row["level"], inp.lang),
     }
@@ -60,7 +69,8 @@ def ranking(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> li
 def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
     """The ranking of every earlier year, compact, for the page's year selector: a table of
     units (id, link, label, kind, level, city and their labels) and per year one row per unit
-    [unit index, score, rank, rank_low, rank_high, grade, outlook, alert, change on year]."""
+    [unit index, score, rank, rank_low, rank_high, grade, outlook, alert, change on year, the grade
+    as shown when a veto capped it (else null)]."""
     years = sorted({y for y in inp.scores["year"].drop_nulls().to_list() if y != inp.year}, reverse=True)
     if inp.year is None or not years:
         return None
@@ -80,7 +90,7 @@ def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
         rows[str(r["year"])].append([index[uid], num(r["score"]), num(r["rank"], 0), num(r["rank_low"], 0),
                                      num(r["rank_high"], 0), r["grade"], outlook_label(r.get("outlook"), inp.lang),
                                      r.get("alert"),
-                                     num(r["yoy"])])
+                                     num(r["yoy"]), grade_label(r, inp.lang) if is_capped(r) else None])
     return {"latest": str(inp.year), "units": units, "years": rows,
             "grades": {g: v["idx"] for g, v in grades.items()},
             "alerts": {lv: alert_label(lv, inp.lang) for lv in ALERT_ORDER}, "order": ALERT_ORDER}
@@ -110,8 +120,7 @@ def distribution(latest: pl.DataFrame, inp: Inputs, colours) -> dict:
             if sub.is_empty():
                 continue
             c = {r["grade"]: r["len"] for r in sub.iter_rows(named=True)}
-            label = f"{level_label(level, inp.lang)}{kind_label(kind, inp.lang)}" if inp.lang == "zh" \
-                else f"{level_label(level, inp.lang)} {kind_label(kind, inp.lang).lower()}s"
+            label = group_label(kind, level, inp.lang)
             known = {g["code"] for g in grades}
             miss = sum(n for g, n in c.items() if g not in known)
             groups.append({"label": label, "counts": c, "missing": miss})
@@ -141,32 +150,46 @@ def intervals_chart(latest: pl.DataFrame, inp: Inputs, colours) -> object | None
                 ~pl.col("grade").is_in(list(colours)) | pl.col("grade").is_null())
             if part.is_empty():
                 continue
-            series.append({"colour": colours.get(g, charts.MISSING_COLOUR), "score": part["score"].to_list(),
+            series.append({"colour": colours.get(g, charts.MISSING_COLOUR), "label": g or "—",
+                           "score": part["score"].to_list(),
                            "rank": part["rank"].to_list(), "low": part["_lo"].to_list(), "high": part["_hi"].to_list()})
-        panels.append({"title": f"{level_label(level, inp.lang)} · {kind_label(kind, inp.lang)}",
+        panels.append({"title": group_label(kind, level, inp.lang),
                        "n": int(sub["_hi"].max()), "series": series})
     t = inp.t
-    fig = charts.score_rank_intervals(panels, xlabel=t["score"], ylabel=t["rank"])
+    fig = charts.score_rank_intervals(panels, xlabel=t["score"], ylabel=t["rank"],
+                                      bands=[{"code": g.code, "min": g.min} for g in inp.framework.grades])
     return figure_svg(fig, title=t["scores_intervals"], desc=t["scores_intervals_desc"], salt="sri")
 
 
 def movers(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict:
+    """The largest rises and falls of the score since last year within each peer group (cities
+    first): a unit moves against its own peers, so groups are never mixed in one list."""
     df = latest.filter(pl.col("yoy").is_not_null())
 
-    def rows(sub):
+    def rows(sub, key):
         out = []
         for r in sub.iter_rows(named=True):
             c = score_cells(r, inp, grades)
             c.update({"prev": fmt.num(r["prev_score"]), "yoy": fmt.signed(r["yoy"]),
-                      "prev_grade": r["prev_grade"] or fmt.DASH})
+                      "prev_grade": r["prev_grade"] or fmt.DASH, "group": key})
             out.append(c)
         return out
 
-    up = df.filter(pl.col("yoy") > 0).sort("yoy", "unit_id", descending=[True, False]).head(MOVERS)
-    down = df.filter(pl.col("yoy") < 0).sort("yoy", "unit_id").head(MOVERS)
-    return {"any": not df.is_empty(),
-            "tables": [{"caption": inp.t["risers"], "rows": rows(up)},
-                       {"caption": inp.t["fallers"], "rows": rows(down)}]}
+    options, up_rows, down_rows = [], [], []
+    for (kind, level), sub in groups(df):
+        if sub.height < 2:
+            continue
+        key = f"{kind}-{level}"
+        options.append({"value": key, "label": group_label(kind, level, inp.lang)})
+        up_rows += rows(sub.filter(pl.col("yoy") > 0).sort("yoy", "unit_id", descending=[True, False]).head(MOVERS),
+                        key)
+        down_rows += rows(sub.filter(pl.col("yoy") < 0).sort("yoy", "unit_id").head(MOVERS), key)
+    first = options[0]["value"] if options else None
+    for r in up_rows + down_rows:
+        r["hidden"] = r["group"] != first
+    return {"any": bool(options), "options": options,
+            "tables": [{"caption": inp.t["risers"], "id": "risers", "rows": up_rows},
+                       {"caption": inp.t["fallers"], "id": "fallers", "rows": down_rows}]}
 
 
 def comparisons(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> dict:
@@ -184,30 +207,79 @@ def comparisons(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -
         return out
 
     region = latest.filter(pl.col("kind") == "region")
-    city_rows = rows(region.filter(pl.col("level") == "city"))
+    city_rows = rows(region.filter(pl.col("level") == "city"), yoy=lambda r: fmt.signed(r["yoy"]),
+                     yoy_v=lambda r: "" if fmt.missing(r["yoy"]) else f"{r['yoy']:.4f}")
     counties = region.filter((pl.col("level") == "county") & pl.col("city_id").is_not_null())
     county_cities = sorted(set(counties["city_id"].to_list()))
     first_city = county_cities[0] if county_cities else None
     county_rows = rows(counties, city=lambda r: r["city_id"], hidden=lambda r: r["city_id"] != first_city)
     depts = latest.filter((pl.col("kind") == "department") & pl.col("dept_code").is_not_null())
+    options = dept_options(depts, inp)
+    first_dept = options[0]["value"] if options else None
     units = inp.units.select("unit_id", "label")
     labels = dict(zip(units["unit_id"].to_list(), units["label"].to_list()))
-    options, first_dept = [], None
-    if not depts.is_empty():
-        by_code = depts.sort("level", "unit_id").group_by("dept_code", maintain_order=True).agg(
-            pl.col("label").first(), pl.len())
-        by_code = by_code.sort("dept_code")
-        options = [{"value": r["dept_code"], "label": f"{r['dept_code']} · {r['label']} ({r['len']})"}
-                   for r in by_code.iter_rows(named=True)]
-        first_dept = options[0]["value"]
     region_of = dict(zip(inp.units["unit_id"].to_list(), inp.units["region_id"].to_list()))
-    dept_rows = rows(depts, dept=lambda r: r["dept_code"], hidden=lambda r: r["dept_code"] != first_dept,
+    depts = depts.with_columns((pl.col("dept_code") + "|" + pl.col("level")).alias("_dept"))
+    dept_rows = rows(depts, dept=lambda r: r["_dept"], hidden=lambda r: r["_dept"] != first_dept,
                      region=lambda r: labels.get(region_of.get(r["unit_id"]), fmt.DASH))
     return {
         "dims": dims, "cities": city_rows, "counties": county_rows,
         "city_options": [{"value": c, "label": cities.get(c, c)} for c in county_cities],
         "departments": dept_rows, "dept_options": options,
     }
+
+
+def dept_name(label: str, region: str | None) -> str:
+    """A department's name without its region's ('广州市商务局' in 广州市 -> '商务局'); the whole
+    name when it does not start with the region's.
+
+    Examples
+    --------
+    >>> dept_name("广州市商务局", "广州市"), dept_name("Guangzhou City Commerce Bureau", "Guangzhou City")
+    ('商务局', 'Commerce Bureau')
+    """
+    if region and label.startswith(region) and len(label) > len(region):
+        return label[len(region):].strip(" ·-")
+    return label
+
+
+def dept_options(depts: pl.DataFrame, inp: Inputs) -> list[dict]:
+    """One option per kind of department and peer group (city and county bureaus are ranked in
+    different groups, so they are compared apart), labelled in the page's language:
+    '商务局 · 市直部门（21个）'. The name is the most common one among the group's units once their
+    region's name is taken off (the department code when there is none)."""
+    if depts.is_empty():
+        return []
+    regions = inp.units.select(pl.col("unit_id").alias("region_id"), pl.col("label").alias("_region"))
+    named = (depts.join(inp.units.select("unit_id", "region_id"), on="unit_id", how="left")
+             .join(regions, on="region_id", how="left"))
+    names = [dept_name(lab or "", reg) for lab, reg in named.select("label", "_region").iter_rows()]
+    named = named.with_columns(pl.Series("_name", names, dtype=pl.String))
+    common = (named.group_by("dept_code", "kind", "level", "_name").len()
+              .sort(["len", "_name"], descending=[True, False])
+              .group_by("dept_code", "kind", "level", maintain_order=True).agg(pl.col("_name").first()))
+    sizes = named.group_by("dept_code", "kind", "level").len().join(common, on=["dept_code", "kind", "level"])
+    sizes = sizes.with_columns(pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=pl.Int64)
+                               .alias("_l")).sort("_name", "_l", "dept_code")
+    options = [{"value": f"{r['dept_code']}|{r['level']}",
+                "label": message("dept_option", inp.lang, name=r["_name"] or r["dept_code"],
+                                 group=group_label(r["kind"], r["level"], inp.lang), n=r["len"])}
+               for r in sizes.iter_rows(named=True)]
+    return options
+
+
+def region_map(latest: pl.DataFrame, inp: Inputs, colours: dict) -> Markup | None:
+    """The choropleth of the rated regions (reports.map), each region linking to its page; None
+    when no region has a shape (the city ranking below then stands alone)."""
+    regions = latest.filter(pl.col("kind") == "region")
+    if regions.is_empty():
+        return None
+    grades = [{"code": g.code, "label": node_label(g, inp.lang), "colour": colours[g.code]}
+              for g in inp.framework.grades]
+    svg = choropleth_svg(regions.select("unit_id", "label", "grade", "score"), lang=inp.lang,
+                         href=lambda uid: unit_href(uid, inp), grades=grades)
+    # inline in HTML an <svg> needs no namespace, and the pages name no URL at all
+    return Markup(_XMLNS.sub("", svg)) if svg else None
 
 
 def certainty(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict | None:
@@ -218,13 +290,13 @@ def certainty(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict | None:
     groups = []
     for (kind, level), sub in sorted(latest.partition_by("kind", "level", as_dict=True).items(),
                                      key=lambda kv: (KIND_ORDER.get(kv[0][0], 9), LEVEL_ORDER.get(kv[0][1], 9))):
-        groups.append({"label": f"{level_label(level, inp.lang)} · {kind_label(kind, inp.lang)}",
+        groups.append({"label": group_label(kind, level, inp.lang),
                        "n": sub.height, "borderline": int(sub["borderline"].fill_null(False).sum())})
     cols = dict(inp.grade_probs)
     rows = []
     for r in latest.filter(pl.col("borderline").fill_null(False)).iter_rows(named=True):
         c = score_cells(r, inp, grades)
-        own = cols.get(r.get("grade_uncapped") or r.get("grade"))
+        own = cols.get(r.get("grade"))  # the published grade: its probability counts the veto's cap
         p = r.get(own) if own else None
         c.update({"p_own": fmt.pct(p, 0), "p_own_v": "" if fmt.missing(p) else f"{p:.4f}",
                   "probs": [fmt.pct(r.get(col), 0) for _, col in inp.grade_probs]})
@@ -233,8 +305,9 @@ def certainty(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict | None:
                                                        for g, _ in inp.grade_probs]}
 
 
-def overview(inp: Inputs, colours: dict) -> dict:
-    """Everything index.html displays, as plain data."""
+def overview(inp: Inputs, colours: dict, files=()) -> dict:
+    """Everything index.html displays, as plain data; `files` are the run's data files (names
+    relative to the output folder) to link."""
     latest = sort_units(inp.scores.filter(pl.col("year") == inp.year)) if inp.year is not None \
         else inp.scores.clear()
     grades = grade_info(inp.framework, colours)
@@ -246,6 +319,8 @@ def overview(inp: Inputs, colours: dict) -> dict:
         "years": [str(inp.year)] + sorted(years["years"], reverse=True) if years else [],
         "years_json": script_json(years) if years else None,
         "n_units": latest.height,
+        "headline": headline(latest, inp, grades),
+        "map": region_map(latest, inp, colours),
         "distribution": distribution(latest, inp, colours),
         "ranking": ranking(latest, inp, grades, cities),
         "filters": filters(latest, inp, cities),
@@ -253,6 +328,8 @@ def overview(inp: Inputs, colours: dict) -> dict:
         "intervals_svg": intervals_chart(latest, inp, colours),
         "compare": comparisons(latest, inp, grades, cities),
         "certainty": certainty(latest, inp, grades),
+        "multiyear": multiyear(inp, grades),
+        "files": listing(files, inp.lang),
         "whatif": whatif.controls(data),
         "whatif_json": script_json(data) if data else None,
     }

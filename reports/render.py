@@ -1,14 +1,20 @@
-"""The reports' entry point: `render(out, run)` writes the four kinds of page of a finished run.
+"""The reports' entry point: `render(out, run)` writes the five kinds of page of a finished run.
 
-`out/index.html` (overview), `out/units/<unit_id>.html` (one per unit with scores),
-`out/alerts.html` and `out/methodology.html`. Pages are self-contained: CSS and JS are inlined
-from reports/static/, charts are inline SVG, a Content-Security-Policy forbids every external
-load, and every text from the data is escaped (autoescape on). Each template is compiled once.
+`out/index.html` (overview), `out/compare.html` (units side by side), `out/units/<unit_id>.html`
+(one per unit with scores), `out/alerts.html` and `out/methodology.html`. Pages are
+self-contained: CSS and JS are inlined from reports/static/, charts are inline SVG, a
+Content-Security-Policy forbids every external load, and every text from the data is escaped
+(autoescape on). Each template is compiled once.
+Unit pages are rendered by forked processes while this one writes the other pages.
 """
 from __future__ import annotations
 
+import os
 import pathlib
+import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from importlib import resources
 
 import jinja2
@@ -18,14 +24,17 @@ from markupsafe import Markup, escape
 from rating.publish import RunTables
 from reports.alerts_page import alerts_context
 from reports.charts import grade_colours
+from reports.compare import compare_context
+from reports.datafiles import present
 from reports.i18n import HTML_LANG, node_label
 from reports.methodology import methodology_context
-from reports.overview import overview
+from reports.overview import grade_info, overview
 from reports.scope import banner
 from reports.tables import UNIT_ID, prepare
 from reports.unit import unit_contexts
 
-RUN_PAGES = (("index", "overview"), ("alerts", "alerts"), ("methodology", "methodology"))  # (page, label key)
+RUN_PAGES = (("index", "overview"), ("compare", "compare"), ("alerts", "alerts"),
+             ("methodology", "methodology"))  # (page, label key)
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
@@ -105,7 +114,54 @@ def _write(path: pathlib.Path, text: str) -> pathlib.Path:
     return path
 
 
-def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str = "internal") -> list[pathlib.Path]:
+def _write_units(page: jinja2.Template, common: dict, contexts: list[tuple[pathlib.Path, dict]]) -> None:
+    """Render and write unit pages; a page is written while the next one renders."""
+    with ThreadPoolExecutor(1) as disk:
+        pending = [disk.submit(_write, path, page.render(common, root="../", page="unit", u=ctx))
+                   for path, ctx in contexts]
+        for f in pending:
+            f.result()
+
+
+def _workers(pages: int) -> int:
+    """Processes for the unit pages: one per CPU this process may use (at most 4), none for
+    few pages (a fork costs more than it saves) or where fork does not exist."""
+    if not hasattr(os, "fork") or pages < 200:
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cpus, 4) if cpus > 1 else 0
+
+
+@contextmanager
+def _forked(n: int, work: Callable[[int], None]) -> Iterator[bool]:
+    """Run `work(0) .. work(n - 1)` in `n` forked processes while the body runs; yields whether
+    they were started, and on leaving waits for them and raises if one failed.
+
+    The children do pure-Python work only (jinja over contexts built beforehand): a forked child
+    has none of the parent's threads, so it must not call into polars' or DuckDB's thread pools."""
+    pids = []
+    try:
+        for k in range(n):
+            pid = os.fork()
+            if pid == 0:  # the child: do its share and leave without running the parent's cleanup
+                code = 0
+                try:
+                    work(k)
+                except BaseException as e:  # reported by the parent from the exit code and stderr
+                    sys.stderr.write(f"rendering unit pages failed: {type(e).__name__}: {e}\n")
+                    code = 1
+                finally:
+                    os._exit(code)
+            pids.append(pid)
+        yield bool(pids)
+    finally:
+        failed = [pid for pid in pids if os.waitpid(pid, 0)[1] != 0]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(pids)} processes writing the unit pages failed")
+
+
+def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str = "internal",
+           processes: int | None = None, files=None) -> list[pathlib.Path]:
     """Write the HTML report of a run into `out` and return the written paths.
 
     Parameters
@@ -119,11 +175,18 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
         Language of every label.
     audience : {"internal", "public"}
         `public` leaves out record-level evidence, pending objections and model internals.
+    processes : int, optional
+        Forked processes that write the unit pages while this one writes the other pages
+        (default: one per CPU, at most 4, for 200 pages or more; 0: all in this process). The
+        pages are the same bytes either way.
+    files : iterable of str, optional
+        The run's data files (names relative to `out`) that index.html links; default: the
+        files other than pages found in `out` when the index is written.
 
     Returns
     -------
     list of pathlib.Path
-        index.html, alerts.html, methodology.html, then the unit pages in unit id order.
+        index.html, alerts.html, methodology.html, compare.html, then the unit pages in unit id order.
 
     Notes
     -----
@@ -150,26 +213,37 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
     }
     common = {"t": t, "lang": lang, "html_lang": HTML_LANG[lang], "csp": Markup(CSP), "css": static("report.css"),
               "site": site, "internal": inp.internal, "nav": RUN_PAGES}
-    written = []
-    page = env.get_template("index.html")
-    written.append(_write(out / "index.html", page.render(
-        common, root="", page="index", o=overview(inp, colours),
-        js_table=static("table.js"), js_overview=static("overview.js"))))
-    page = env.get_template("alerts.html")
-    written.append(_write(out / "alerts.html", page.render(
-        common, root="", page="alerts", a=alerts_context(inp, colours), js_table=static("table.js"))))
-    page = env.get_template("methodology.html")
-    written.append(_write(out / "methodology.html", page.render(
-        common, root="", page="methodology",
-        m=methodology_context(inp, audit=run.audit, sensitivity=run.sensitivity, card=run.model_card,
-                              backtest=run.backtest, predictions=run.predictions))))
-    page = env.get_template("unit.html")
-    with ThreadPoolExecutor(1) as disk:  # a page is written while the next one renders
-        pending = []
-        for uid, ctx in unit_contexts(inp, colours):
-            if not UNIT_ID.match(uid):  # checked in prepare(); never name a file after anything else
-                raise ValueError(f"refusing unit id {uid!r} as a file name")
-            text = page.render(common, root="../", page="unit", u=ctx)
-            pending.append(disk.submit(_write, out / "units" / f"{uid}.html", text))
-        written += [f.result() for f in pending]
-    return written
+
+    def main_pages() -> list[pathlib.Path]:
+        written = []
+        page = env.get_template("index.html")
+        written.append(_write(out / "index.html", page.render(
+            common, root="", page="index", o=overview(inp, colours, present(out) if files is None else files),
+            js_table=static("table.js"), js_overview=static("overview.js"))))
+        page = env.get_template("alerts.html")
+        written.append(_write(out / "alerts.html", page.render(
+            common, root="", page="alerts", a=alerts_context(inp, colours), js_alerts=static("alerts.js"))))
+        page = env.get_template("methodology.html")
+        written.append(_write(out / "methodology.html", page.render(
+            common, root="", page="methodology",
+            m=methodology_context(inp, audit=run.audit, sensitivity=run.sensitivity, card=run.model_card,
+                                  backtest=run.backtest, predictions=run.predictions))))
+        page = env.get_template("compare.html")
+        written.append(_write(out / "compare.html", page.render(
+            common, root="", page="compare", c=compare_context(inp, grade_info(framework, colours)),
+            js_compare=static("compare.js"))))
+        return written
+
+    written: list[pathlib.Path] = []
+    contexts = []
+    for uid, ctx in unit_contexts(inp, colours, run.evidence):
+        if not UNIT_ID.match(uid):  # checked in prepare(); never name a file after anything else
+            raise ValueError(f"refusing unit id {uid!r} as a file name")
+        contexts.append((out / "units" / f"{uid}.html", ctx))
+    unit_page = env.get_template("unit.html")
+    n = _workers(len(contexts)) if processes is None else processes
+    with _forked(n, lambda k: _write_units(unit_page, common, contexts[k::n])) as forked:
+        written += main_pages()  # rendered here while the forked processes write the unit pages
+        if not forked:
+            _write_units(unit_page, common, contexts)
+    return written + [path for path, _ in contexts]

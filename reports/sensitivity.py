@@ -33,7 +33,8 @@ def uncertainty(inp: Inputs) -> dict | None:
                             pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=pl.Int64).alias("_l"))
               .sort("_k", "_l"))
     reps = (inp.manifest.get("parameters") or {}).get("replications", u["replications"])
-    text = message("uncertainty_text", inp.lang, noise=f"{u.get('weight_noise', 0):g}", n=reps)
+    key = "uncertainty_text" if u.get("data", "none") == "none" else "uncertainty_text_data"  # docs/uncertainty.md
+    text = message(key, inp.lang, noise=f"{u.get('weight_noise', 0):g}", n=reps)
     rows = [{"group": f"{level_label(r['level'], inp.lang)} · {kind_label(r['kind'], inp.lang)}",
              "n": r["len"], "width": fmt.num(r["w"], 1), "borderline": fmt.integer(r["b"]) if border else None}
             for r in widths.iter_rows(named=True)]

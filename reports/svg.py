@@ -8,7 +8,7 @@ from __future__ import annotations
 from reports.fmt import missing, num
 
 BAR = {"width": 640, "label": 200, "plot": 330, "row": 24, "top": 22}
-TREND = {"width": 640, "height": 210, "left": 44, "right": 16, "top": 14, "bottom": 30}
+TREND = {"width": 640, "height": 210, "left": 44, "right": 48, "top": 22, "bottom": 30}  # right: grade bounds' labels
 
 
 def _c(x: float) -> str:
@@ -42,7 +42,10 @@ def dimension_bars(rows: list[dict], *, colour: str, title: str, desc: str, lege
 def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> dict:
     """A line of the score over years with its interval as a band, and grade thresholds.
 
-    points: [{year, score, low, high, colour}] sorted by year; grades: [{code, min}].
+    The grade is written above each point (never told by colour alone), and the thresholds are
+    labelled in the right margin, outside the plot, where no point can sit on them.
+
+    points: [{year, score, low, high, colour, grade}] sorted by year; grades: [{code, min}].
     """
     w, h = TREND["width"], TREND["height"]
     left, right, top, bottom = TREND["left"], TREND["right"], TREND["top"], TREND["bottom"]
@@ -65,7 +68,9 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         else:
             cy = _c(y(p["score"]))
             line.append(f"{xs[i]},{cy}")
-            dots.append({"cx": xs[i], "cy": cy, "colour": p["colour"], "title": f"{p['year']}: {num(p['score'])}"})
+            grade = p.get("grade") or ""
+            dots.append({"cx": xs[i], "cy": cy, "colour": p["colour"], "grade": grade, "gy": _c(y(p["score"]) - 8),
+                         "title": f"{p['year']}: {num(p['score'])}{' ' + grade if grade else ''}"})
         if missing(p["low"]) or missing(p["high"]):
             if upper:
                 bands.append(" ".join(upper + lower[::-1]))
@@ -81,7 +86,8 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         bands.append(" ".join(upper + lower[::-1]))
     ticks = [{"y": _c(y(g["min"])), "label": f"{g['code']} {g['min']:g}"} for g in grades if 0 < g["min"] < 100]
     return {
-        "width": w, "height": h, "left": left, "ylx": left - 6, "right": _c(w - right), "top": top,
+        "width": w, "height": h, "left": left, "ylx": left - 6, "right": _c(w - right), "tlx": _c(w - right + 6),
+        "top": top,
         "bottom": _c(top + ph),
         "lines": lines, "bands": [b for b in bands if b.count(",") > 2], "dots": dots, "ticks": ticks,
         "whiskers": whiskers,

@@ -10,18 +10,22 @@ from typing import Iterator
 
 import polars as pl
 
-from reports import fmt, records as rec, scope, svg, unit_risk, weights
-from reports.i18n import (CATEGORY, SEVERITY, STATUS, alert_label, kind_label, level_label, lookup,
+from indicators.framework import VETO_SEPARATOR
+from reports.alerts_page import rule_names
+from reports import counts, evidence as ev, fmt, records as rec, scope, svg, unit_risk, weights, wording
+from reports.i18n import (CATEGORY, SEVERITY, STATUS, alert_label, kind_label, level_label, lookup, message,
                           node_label, source_label, unit_text)
 from reports.tables import ALERT_ORDER, Inputs, group_rows
+from reports.labels import grade_label
 
 STRONG = 3  # strengths and weaknesses listed
+LOSS_FLOOR = 0.005  # points: a smaller loss shows as 0.00 and is not a loss worth listing
 
 
 class Prepared:
     """The per-unit row groups every page draws from (built once)."""
 
-    def __init__(self, inp: Inputs):
+    def __init__(self, inp: Inputs, evidence: dict | None = None):
         fw, s = inp.framework, inp.scores
         current = s.group_by("unit_id").agg(pl.col("year").max())
         cur = s.join(current, on=["unit_id", "year"], how="semi")
@@ -40,6 +44,7 @@ class Prepared:
         lvl = pl.col("level").replace_strict(ALERT_ORDER, default=9, return_dtype=pl.Int64)
         self.alerts = group_rows(inp.alerts.sort(pl.col("year"), lvl, "rule", descending=[True, False, False]))
         self.risk = group_rows(inp.risk.join(current, on=["unit_id", "year"], how="semi"))
+        self.rule_names = rule_names(fw, inp.alerts["rule"].unique().drop_nulls().to_list(), inp.lang)
         units = inp.units
         self.units = {r["unit_id"]: r for r in units.iter_rows(named=True)}
         if inp.internal and not inp.records.is_empty():
@@ -47,7 +52,11 @@ class Prepared:
             self.pending = group_rows(rec.pending(inp.records, units), key="target")
         else:
             self.behind, self.pending = {}, {}
+        rows = ev.behind(evidence, units, fw, current) if inp.internal and evidence else None
+        self.rows_behind = group_rows(rows, key="target") if rows is not None and not rows.is_empty() else {}
         by_code = {n.code: n for n in fw.nodes + fw.auxiliary}
+        self.definitions = {code: n.definition for code, n in by_code.items() if n.is_indicator}
+        self.nodes = {code: n for code, n in by_code.items() if n.is_indicator}
         self.info = {}
         for n in fw.nodes + fw.auxiliary:
             top, depth = n, 0
@@ -132,9 +141,9 @@ def trend(rows: list[dict], inp: Inputs, colours: dict) -> dict:
     table = [{"year": r["year"], "score": fmt.num(r["score"]),
               "score_interval": fmt.interval(r["score_low"], r["score_high"], 1),
               "rank": fmt.integer(r["rank"]), "rank_interval": fmt.interval(r["rank_low"], r["rank_high"]),
-              "grade": r.get("grade") or fmt.DASH, "yoy": fmt.signed(r.get("yoy"))} for r in rows]
+              "grade": grade_label(r, inp.lang) or fmt.DASH, "yoy": fmt.signed(r.get("yoy"))} for r in rows]
     points = [{"year": r["year"], "score": r["score"], "low": r["score_low"], "high": r["score_high"],
-               "colour": colours.get(r.get("grade"), "#757575")} for r in rows]
+               "colour": colours.get(r.get("grade"), "#757575"), "grade": r.get("grade")} for r in rows]
     desc = "; ".join(f"{x['year']}: {x['score']} {x['grade']}" for x in table)
     chart = svg.trend(points, grades=[{"code": g.code, "min": g.min} for g in fw.grades],
                       title=t["trend"], desc=desc)
@@ -156,10 +165,11 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
         if grp is None:
             grp = groups[i["top"]] = {"label": info[i["top"]]["label"], "rows": []}
         grp["rows"].append({
-            "code": code, "label": i["label"], "unit": i["unit_text"],
+            "code": code, "label": i["label"], "unit": i["unit_text"], "dimension": grp["label"],
             "value": fmt.DASH if outside else fmt.measure(r.get("value"), i["unit"]), "outside": outside,
-            "normalised": fmt.num(x),
-            "eff": fmt.pct(eff, 1), "contribution": fmt.num(c, 2), "lost": fmt.num(lost, 2),
+            **evidence_counts(code, r, inp, p, outside),
+            "normalised": fmt.num(x), "n_records": 0,
+            "eff": fmt.pct(eff, 1), "contribution": fmt.num(c, 2), "lost": fmt.num(lost, 2), "_lost": lost,
             "percentile": fmt.num(r.get("percentile"), 0), "_pct": r.get("percentile"),
         })
     aux = []
@@ -168,22 +178,50 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
             r = have[n.code]
             outside = bool(r.get("outside_coverage"))
             aux.append({"code": n.code, "label": info[n.code]["label"], "unit": info[n.code]["unit_text"],
-                        "value": fmt.DASH if outside else fmt.measure(r.get("value"), n.unit), "outside": outside})
+                        "value": fmt.DASH if outside else fmt.measure(r.get("value"), n.unit), "outside": outside,
+                        **evidence_counts(n.code, r, inp, p, outside)})
     return list(groups.values()), aux
 
 
-def strengths(groups: list[dict]) -> tuple[list[dict], list[dict]]:
+def evidence_counts(code: str, r: dict, inp: Inputs, p: Prepared, outside: bool) -> dict:
+    """The counts behind a value ("2/4份合同") and whether it rests on too few cases."""
+    d = p.definitions.get(code)
+    if outside or not r:
+        return {"counts": "", "thin": False, "thin_text": ""}
+    default = float(inp.framework.methods.get("min_count") or counts.MIN_CASES)
+    thin = counts.is_thin(d, r.get("denominator"), r.get("thin"), default)
+    need = counts.minimum(d, default)
+    text = message("thin_value", inp.lang, n=fmt.integer(r.get("denominator")), min=f"{need:g}") if thin and need else (
+        inp.t["thin_value_bare"] if thin else "")
+    return {"counts": counts.counts_text(d, r.get("numerator"), r.get("denominator"), inp.lang),
+            "thin": thin, "thin_text": text}
+
+
+def losses(groups: list[dict], row: dict, inp: Inputs) -> dict:
+    """Every indicator that cost the unit points, largest first: points lost = the weight the
+    indicator carried in the score x (100 - its normalised value)."""
+    rows = [r for g in groups for r in g["rows"] if not fmt.missing(r["_lost"]) and r["_lost"] >= LOSS_FLOOR]
+    rows.sort(key=lambda r: (-r["_lost"], r["code"]))
+    total = sum(r["_lost"] for r in rows)
+    top = rows[:STRONG]
+    text = message("losses_text", inp.lang, score=fmt.num(row.get("score")), lost=fmt.num(total, 1),
+                   n=len(top), top=fmt.num(sum(r["_lost"] for r in top), 1)) if rows and not fmt.missing(
+        row.get("score")) else ""
+    return {"rows": rows, "total": fmt.num(total, 2), "text": text}
+
+
+def strengths(groups: list[dict]) -> list[dict]:
+    """The indicators on which the unit stands highest among its peers (percentile >= 50).
+    Weaknesses are the largest losses of points (`losses`), not the lowest percentiles."""
     rows = [r for g in groups for r in g["rows"] if not fmt.missing(r["_pct"])]
     rows.sort(key=lambda r: (-r["_pct"], r["code"]))
-    good = [r for r in rows if r["_pct"] >= 50][:STRONG]
-    bad = [r for r in reversed(rows) if r["_pct"] < 50][:STRONG]
-    return good, bad
+    return [r for r in rows if r["_pct"] >= 50][:STRONG]
 
 
 def alert_rows(rows: list[dict], inp: Inputs, p: Prepared) -> list[dict]:
     en = inp.lang == "en"
     return [{"year": r["year"], "level": r["level"] or "", "level_label": alert_label(r["level"], inp.lang),
-             "source": source_label(r["source"], inp.lang), "rule": fmt.text(r["rule"]),
+             "source": source_label(r["source"], inp.lang), "rule": p.rule_names.get(r["rule"]) or fmt.text(r["rule"]),
              "message": fmt.text((r["message_en"] or r["message"]) if en else (r["message"] or r["message_en"])),
              "evidence": fmt.evidence(r["evidence"]) if inp.internal else [],
              "note": p.fiscal_note if p.fiscal_note and scope.about_capacity(r["rule"], r["evidence"], p.debt_rules)
@@ -200,23 +238,96 @@ def record_row(r: dict, uid: str, inp: Inputs, p: Prepared) -> dict:
             "weight": fmt.num(r["weight"], 2), "description": fmt.clip(r["description"])}
 
 
-def record_groups(uid: str, inp: Inputs, p: Prepared, groups: list[dict]) -> list[dict]:
+def evidence_records(uid: str, inp: Inputs, p: Prepared, groups: list[dict]) -> list[dict]:
+    """The failure records behind the unit's deductions, each once, with the indicators it
+    counts in; records behind the largest losses first. Each shown indicator row gets
+    `n_records`, the number of records behind it."""
     shown = {r["code"]: r for g in groups for r in g["rows"]}
-    out: dict[str, dict] = {}
+    by_id: dict[str, dict] = {}
     for r in p.behind.get(uid, []):
         code = r["indicator"]
-        if code not in out:
+        rec_ = by_id.get(r["record_id"])
+        if rec_ is None:
+            rec_ = by_id[r["record_id"]] = {**record_row(r, uid, inp, p), "_codes": [], "_lost": 0.0,
+                                            "_order": (r["occurred_on"] is None, r["occurred_on"], r["record_id"])}
+        if code not in rec_["_codes"]:
+            rec_["_codes"].append(code)
             row = shown.get(code)
-            out[code] = {"code": code, "label": p.info[code]["label"] if code in p.info else code,
-                         "value": row["value"] if row else fmt.DASH,
-                         "lost": row["lost"] if row else fmt.DASH, "records": []}
-        out[code]["records"].append(record_row(r, uid, inp, p))
-    return list(out.values())
+            if row is not None:
+                row["n_records"] = row.get("n_records", 0) + 1
+                rec_["_lost"] = max(rec_["_lost"], row["_lost"] or 0.0)
+    out = list(by_id.values())
+    for r in out:
+        r["_codes"].sort(key=lambda c: (-((shown.get(c) or {}).get("_lost") or 0.0), c))
+        r["indicators"] = [p.info[c]["label"] if c in p.info else c for c in r["_codes"]]
+    out.sort(key=lambda r: (-r["_lost"], r["_order"]))
+    return out
 
 
-def unit_contexts(inp: Inputs, colours: dict) -> Iterator[tuple[str, dict]]:
-    """(unit_id, context) for every unit with scores, in unit id order."""
-    p = Prepared(inp)
+def evidence_rows(uid: str, inp: Inputs, p: Prepared, groups: list[dict]) -> list[dict]:
+    """The contracts and tickets behind the unit's rate indicators, one group per indicator,
+    the indicator that cost most points first."""
+    shown = {r["code"]: r for g in groups for r in g["rows"]}
+    lang, t = inp.lang, inp.t
+    out: dict[str, dict] = {}
+    for r in p.rows_behind.get(uid, []):
+        code = r["indicator"]
+        g = out.get(code)
+        if g is None:
+            row = shown.get(code) or {}
+            noun = t[f"ev_noun_{r['table']}"]
+            have = p.indicators.get(uid, {}).get(code, {})
+            n = ev.against_count(p.nodes[code], have.get("numerator"), have.get("denominator")) \
+                if code in p.nodes else None
+            n = r["n"] if n is None else max(int(round(n)), len([x for x in p.rows_behind[uid]
+                                                                 if x["indicator"] == code]))
+            g = out[code] = {"code": code, "table": r["table"], "_lost": row.get("_lost") or 0.0,
+                             "summary": message("evidence_rows_summary", lang, label=p.info.get(code, {}).get(
+                                 "label", code), lost=row.get("lost", fmt.DASH), n=fmt.integer(n), noun=noun),
+                             "more": message("evidence_rows_more", lang, n=fmt.integer(n - ev.LIMIT))
+                             if n > ev.LIMIT else "",
+                             "headers": [t[h] for h in ev.HEADERS[r["table"]]], "rows": []}
+        item = r[f"row_{r['table']}"]
+        against = link(item.get("unit_id"), inp, p.units) if item.get("unit_id") != uid else None
+        g["rows"].append(ev.row_cells(r["table"], item, against, lang, t, lambda v: wording.value(v, lang)
+                                      if v is not None else fmt.DASH))
+    return sorted(out.values(), key=lambda g: (-g["_lost"], g["code"]))
+
+
+def veto_rows(row: dict, uid: str, inp: Inputs, p: Prepared) -> list[dict]:
+    """Each veto that capped the grade, with the value that triggered it and whose record it
+    was: the records behind the veto's indicator (internal edition), else the scores' structured
+    `veto_unit_id` / `veto_record_id` columns; a veto on a value without records (e.g. the debt
+    ratio) is the unit's own."""
+    out = []
+    lang = inp.lang
+    have = p.indicators.get(uid, {})
+    behind = p.behind.get(uid, [])
+    for v in inp.framework.vetoes_in(row.get("veto")):
+        ind = have.get(v.indicator, {})
+        info = p.info.get(v.indicator, {})
+        d = p.definitions.get(v.indicator)
+        hits = [r for r in behind if r["indicator"] == v.indicator]
+        if d is None or d.table != rec.TABLE:
+            whose, ids = [link(uid, inp, p.units)], []
+        elif hits:
+            ids = sorted({r["record_id"] for r in hits})
+            whose = [link(u, inp, p.units) for u in dict.fromkeys(
+                sorted({r["unit_id"] for r in hits}, key=lambda u: (u != uid, u)))]
+        else:
+            whose = [link(u, inp, p.units) for u in str(row.get("veto_unit_id") or "").split(VETO_SEPARATOR) if u]
+            ids = [x for x in str(row.get("veto_record_id") or "").split(VETO_SEPARATOR) if x] if inp.internal else []
+        out.append({"code": v.code, "reason": v.reason(lang), "cap": v.cap,
+                    "indicator": info.get("label", v.indicator),
+                    "value": fmt.measure(ind.get("value"), info.get("unit") or ""),
+                    "whose": whose, "records": [fmt.text(x) for x in ids]})
+    return out
+
+
+def unit_contexts(inp: Inputs, colours: dict, evidence: dict | None = None) -> Iterator[tuple[str, dict]]:
+    """(unit_id, context) for every unit with scores, in unit id order. `evidence`: the contracts
+    and tickets frames by table name (internal edition; see reports.evidence)."""
+    p = Prepared(inp, evidence)
     grades = {g.code: i for i, g in enumerate(inp.framework.grades)}
     for uid in sorted(inp.paged):
         years = p.scores.get(uid, [])
@@ -225,16 +336,20 @@ def unit_contexts(inp: Inputs, colours: dict) -> Iterator[tuple[str, dict]]:
             continue
         unit = p.units.get(uid, {})
         groups, aux = indicator_rows(uid, unit, inp, p)
-        good, bad = strengths(groups)
+        evidence = evidence_records(uid, inp, p, groups) if inp.internal else []
+        good = strengths(groups)
+        lost = losses(groups, row, inp)
         colour = colours.get(row.get("grade"), "#757575")
         yield uid, {
             "unit": header(uid, inp, p), "summary": summary(row, inp, p, grades),
             "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours),
-            "indicator_groups": groups, "auxiliary": aux, "strengths": good, "weaknesses": bad,
+            "indicator_groups": groups, "auxiliary": aux, "strengths": good, "losses": lost,
+            "vetoes": veto_rows(row, uid, inp, p),
             "alerts": alert_rows(p.alerts.get(uid, []), inp, p),
             "data_years": p.data_years.get(uid, []) if p.data_years is not None else [],
             "explanations": unit_risk.explanation_rows(uid, inp, p.risk_parts, p.info),
             "grade_probs": unit_risk.grade_probabilities(row, inp, grades),
-            "record_groups": record_groups(uid, inp, p, groups) if inp.internal else [],
+            "evidence": evidence, "evidence_rows": evidence_rows(uid, inp, p, groups) if inp.internal else [],
+            "evidence_note": message("evidence_rows_note", inp.lang, limit=ev.LIMIT),
             "pending": [record_row(r, uid, inp, p) for r in p.pending.get(uid, [])] if inp.internal else [],
         }

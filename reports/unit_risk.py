@@ -53,14 +53,48 @@ class RiskParts:
     """The per-unit rows of the optional frames (built once for all pages)."""
 
     def __init__(self, inp: Inputs, current: pl.DataFrame):
-        self.levels = {}
+        self.levels, self.departments = {}, {}
         if inp.levels is not None:
             rows = inp.levels.join(current, on=["unit_id", "year"], how="semi")
             self.levels = {r["unit_id"]: r for r in rows.iter_rows(named=True)}
+            self.departments = department_levels(rows, inp.units)
         self.explanations = {}
         if inp.explanations is not None:
             rows = inp.explanations.join(current, on=["unit_id", "year"], how="semi").sort("unit_id", "rank")
             self.explanations = group_rows(rows)
+
+
+def department_levels(levels: pl.DataFrame, units: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """{region: {level: departments at that level}}: a region's departments' alerts rolled up
+    (one record, one alert: they are not the region's own level).
+
+    Examples
+    --------
+    >>> lv = pl.DataFrame({"unit_id": ["R-A", "R-B", "R"], "level": ["red", "red", None]})
+    >>> u = pl.DataFrame({"unit_id": ["R-A", "R-B", "R"], "kind": ["department"] * 2 + ["region"],
+    ...                   "region_id": ["R", "R", "R"]})
+    >>> department_levels(lv, u)
+    {'R': {'red': 2}}
+    """
+    d = (levels.filter(pl.col("level").is_not_null())
+         .join(units.filter(pl.col("kind") == "department").select("unit_id", "region_id"), on="unit_id")
+         .group_by("region_id", "level").len().sort("region_id", "level"))
+    out: dict[str, dict[str, int]] = {}
+    for region, level, n in d.iter_rows():
+        out.setdefault(region, {})[level] = n
+    return out
+
+
+def rollup_text(counts: dict[str, int], lang: str) -> str | None:
+    """"下属部门：红色2个、橙色1个" / "Departments: 2 red, 1 orange" (most severe first)."""
+    from indicators.framework import ALERT_LEVELS
+
+    parts = [(lv, counts[lv]) for lv in ALERT_LEVELS if counts.get(lv)]
+    if not parts:
+        return None
+    if lang == "zh":
+        return "下属部门：" + "、".join(f"{alert_label(lv, lang)}{n}个" for lv, n in parts)
+    return "Departments: " + ", ".join(f"{n} {lv}" for lv, n in parts)
 
 
 def grade_changes(row: dict, inp: Inputs) -> dict:
@@ -88,7 +122,7 @@ def alert_detail(uid: str, inp: Inputs, parts: RiskParts) -> dict | None:
         return {"level": x or "", "label": alert_label(x, lang) if x else inp.t["no_warning"]}
 
     return {"level": lv(r["level"]), "rule": lv(r["rule_level"]), "model": lv(r["model_level"]),
-            "held": bool(r["held"])}
+            "held": bool(r["held"]), "departments": rollup_text(parts.departments.get(uid, {}), lang)}
 
 
 def _feature_value(feature: str, v, info: dict) -> str:
@@ -126,7 +160,7 @@ def grade_probabilities(row: dict, inp: Inputs, grades: dict) -> dict | None:
         p = row.get(col)
         rows.append({"code": code, "idx": grades.get(code, ""), "p": fmt.pct(p, 0),
                      "bar": None if fmt.missing(p) else f"{max(0.0, min(1.0, p)) * BAR_PX:.0f}",
-                     "own": code == (row.get("grade_uncapped") or row.get("grade"))})
+                     "own": code == row.get("grade")})  # the published grade, after vetoes
     b = row.get("borderline")
     text = None if b is None else inp.t["borderline_yes" if b else "borderline_no"]
     return {"rows": rows, "borderline": b, "text": text}

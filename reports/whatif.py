@@ -3,13 +3,15 @@
 The page recomputes the index in the browser from the published scores of the index's children
 (the dimensions): the same weighted mean over the available, applicable children as the rating,
 the same data threshold, grade bands and veto caps, and ranks within year, kind and level.
-Only the published result is official; the page says so.
+Only the published result is official; the page says so, shows each change against the
+published score, rank and grade, names the columns it does not recompute, and refuses weights
+that are negative or add up to zero with a message (`messages`).
 """
 from __future__ import annotations
 
 import polars as pl
 
-from reports.i18n import node_label
+from reports.i18n import message, node_label
 from reports.weights import applicability
 
 SUPPORTED = ("arithmetic", "geometric")
@@ -48,6 +50,9 @@ def whatif_data(framework, latest: pl.DataFrame, lang: str) -> dict | None:
         "grades": [{"code": g.code, "min": float(g.min), "label": node_label(g, lang)} for g in framework.grades],
         "groups": groups,
         "units": units,
+        "messages": {"stale": message("whatif_stale", lang), "zero_total": message("whatif_zero", lang),
+                     "bad_weight": message("whatif_negative", lang), "was": message("whatif_was", lang),
+                     "changed": message("whatif_changed", lang)},
     }
 
 

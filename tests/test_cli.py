@@ -45,9 +45,11 @@ def test_run_writes_every_output(small_world, small_run):
         assert (out / "units" / f"{uid}.html").is_file()
     with open(out / "indicators.csv", encoding="utf-8") as fh:
         assert next(csv.reader(fh)) == ["unit_id", "year", "indicator", "value", "normalised", "numerator",
-                                        "denominator", "outside_coverage"]
+                                        "denominator", "outside_coverage", "estimate", "thin"]
     with open(out / "alerts.csv", encoding="utf-8") as fh:
-        assert next(csv.reader(fh)) == ["unit_id", "year", "level", "source", "rule", "message"]
+        assert next(csv.reader(fh)) == ["unit_id", "year", "level", "source", "rule", "message", "status",
+                                         "origin_unit_id", "message_en", "evidence", "evidence_text", "evidence_text_en",
+                                         "action", "action_en", "owner", "owner_en", "follow_up", "held_until"]
     assert pl.read_csv(out / "risk.csv").columns == ["unit_id", "year", "probability"]
 
 
@@ -248,9 +250,9 @@ def test_validate_reports_coverage_and_what_can_be_computed(debt_world):
     assert "unit_stats" in out and "2021–2024" in out and "with rows" in out
     assert "absent: failure_records, complaints, contracts (optional tables" in out
     assert "fiscal capacity (综合财力): given in" in out
-    assert "indicators: 5 of 25 can be computed" in out
-    assert "fiscal (财政与债务 Fiscal and debt): 5 of 5, covered" in out
-    assert "- complaints absent: complaints_per_10k" in out and "responsiveness" in out
+    assert "indicators: 3 of 15 can be computed" in out  # index indicators; auxiliary ones are not counted
+    assert "fiscal (财政与债务 Fiscal and debt): 3 of 3, covered" in out
+    assert "- complaints absent: complaint_ontime_rate" in out and "responsiveness" in out
 
 
 def test_validate_without_fiscal_capacity_says_which_indicators_are_lost(debt_world):
@@ -258,13 +260,13 @@ def test_validate_without_fiscal_capacity_says_which_indicators_are_lost(debt_wo
     debt.drop("fiscal_capacity").write_csv(debt_world / "debt.csv")
     r = rating_cli("validate", debt_world, "--as-of", AS_OF)
     assert r.returncode == 0, r.stderr
-    assert "debt: fiscal capacity neither given nor derivable in any row: debt_ratio, debt_service_ratio" in r.stdout
+    assert "debt: fiscal capacity neither given nor derivable in any row: debt_ratio\n" in r.stdout
     # derivable from the revenue columns: computable again
     debt.with_columns(
         general_budget_revenue=pl.col("fiscal_capacity") * 0.5, government_fund_revenue=pl.col("fiscal_capacity") * 0.3,
         transfers_received=pl.col("fiscal_capacity") * 0.2).drop("fiscal_capacity").write_csv(debt_world / "debt.csv")
     r = rating_cli("validate", debt_world, "--as-of", AS_OF)
-    assert r.returncode == 0 and "indicators: 5 of 25" in r.stdout and "derived in" in r.stdout
+    assert r.returncode == 0 and "indicators: 3 of 15" in r.stdout and "derived in" in r.stdout
 
 
 def test_validate_warns_of_jumps_without_quarantining(debt_world):

@@ -29,7 +29,8 @@ def _panel() -> pl.DataFrame:
 
 
 def _read(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, schema_overrides={"unit_id": pl.String})
+    # types from the whole file: the province's first years have no value at all in indicators.csv
+    return pl.read_csv(path, schema_overrides={"unit_id": pl.String}, infer_schema_length=None)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
-/* Overview page: ranking filters, comparison selectors and what-if weights.
-   The what-if result is computed here from the published dimension scores; it is never the
-   published result, and "reset" restores the published values exactly. */
+/* Overview page: ranking filters, comparison selectors, other years. The what-if weights are
+   table.js's (window.reportWhatif); this script re-applies the filters when it changes grades. */
 (function () {
   'use strict';
   function $(id) { return document.getElementById(id); }
@@ -66,6 +65,21 @@
   }
   selector('city-select', 'county-table', 'data-city');
   selector('dept-select', 'dept-table', 'data-dept');
+  selector('movers-group', 'risers', 'data-group');
+  selector('movers-group', 'fallers', 'data-group');
+
+  /* -- multi-year view: peer group and year pair of the migration matrix ------------------ */
+  var yGroup = $('years-group'), yPair = $('years-pair');
+  function showYears() {
+    each(document.querySelectorAll('#multiyear .years-view'), function (v) {
+      v.hidden = v.getAttribute('data-view') !== yGroup.value;
+      each(v.querySelectorAll('.migration'), function (m) { m.hidden = m.getAttribute('data-pair') !== yPair.value; });
+    });
+  }
+  if (yGroup && yPair) {
+    yGroup.addEventListener('change', showYears);
+    yPair.addEventListener('change', showYears);
+  }
 
   /* -- other years -------------------------------------------------------------------------- */
   var yearsEl = $('ranking-years'), yearSel = $('year-select');
@@ -97,7 +111,7 @@
       tr.appendChild(cell('td', 'num', r[3] === null ? '' : String(r[3]),
         r[3] === null || r[4] === null ? DASH : r[3] + '\u2013' + r[4]));
       var g = cell('td', 'c-grade whatif', gi === undefined ? '' : String(gi));
-      if (gi === undefined) { g.textContent = grade || DASH; } else { g.appendChild(badge('grade g' + gi, grade)); }
+      if (gi === undefined) { g.textContent = r[9] || grade || DASH; } else { g.appendChild(badge('grade g' + gi, r[9] || grade)); }
       tr.appendChild(g);
       tr.appendChild(cell('td', '', undefined, r[6] === null || r[6] === '' ? DASH : r[6]));
       var al = cell('td', '', alert ? String(years.order[alert]) : '');
@@ -123,126 +137,7 @@
     });
   }
 
-  /* -- what-if weights ---------------------------------------------------------------------- */
-  var dataEl = $('whatif-data');
-  if (!dataEl || !table) { return; }
-  var data = JSON.parse(dataEl.textContent);
-  var inputs = Array.prototype.slice.call(document.querySelectorAll('input[data-weight]'));
-  var latestOnly = rows.slice();
-  var byId = {};
-  latestOnly.forEach(function (r) { byId[r.getAttribute('data-unit')] = r; });
-  var published = {};
-  latestOnly.forEach(function (r) {
-    var snap = {};
-    ['score', 'rank', 'grade'].forEach(function (c) {
-      var td = r.querySelector('td.c-' + c);
-      snap[c] = { html: td.innerHTML, value: td.getAttribute('data-value') };
-    });
-    snap.grade.attr = r.getAttribute('data-grade');
-    published[r.getAttribute('data-unit')] = snap;
-  });
-  var status = $('whatif-status');
-
-  function weightsNow() {
-    return data.dims.map(function (d) {
-      var el = inputs.filter(function (i) { return i.getAttribute('data-weight') === d.code; })[0];
-      var w = el ? parseFloat(el.value) : d.weight;
-      return isFinite(w) && w > 0 ? w : 0;
-    });
-  }
-  function showShares(w) {
-    var tot = w.reduce(function (a, b) { return a + b; }, 0);
-    data.dims.forEach(function (d, i) {
-      var el = document.querySelector('[data-share="' + d.code + '"]');
-      if (el) { el.textContent = tot > 0 ? Math.round(100 * w[i] / tot) + '%' : '\u2014'; }
-    });
-  }
-  function score(u, w) {
-    var app = data.groups[u[1]].app, x = u[2];
-    var appW = 0, availW = 0, acc = 0;
-    for (var i = 0; i < w.length; i += 1) {
-      if (!app[i]) { continue; }
-      appW += w[i];
-      if (x[i] === null) { continue; }
-      availW += w[i];
-      acc += data.method === 'geometric' ? w[i] * Math.log(x[i]) : w[i] * x[i];
-    }
-    if (availW <= 0 || appW <= 0 || availW / appW < data.threshold) { return null; }
-    return data.method === 'geometric' ? Math.exp(acc / availW) : acc / availW;
-  }
-  function gradeOf(s, cap) {
-    if (s === null) { return -1; }
-    var idx = data.grades.length - 1;
-    for (var g = 0; g < data.grades.length; g += 1) {
-      if (s >= data.grades[g].min) { idx = g; break; }
-    }
-    return cap >= 0 && cap > idx ? cap : idx;
-  }
-  function setCell(r, cls, text, value) {
-    var td = r.querySelector('td.c-' + cls);
-    td.textContent = text;
-    td.setAttribute('data-value', value);
-  }
-  function recompute() {
-    var w = weightsNow();
-    showShares(w);
-    var same = data.dims.every(function (d, i) { return Math.abs(d.weight - w[i]) < 1e-12; });
-    if (same) { reset(false); return; }
-    var res = data.units.map(function (u) { return { u: u, s: score(u, w) }; });
-    var groups = {};
-    res.forEach(function (r) { (groups[r.u[1]] = groups[r.u[1]] || []).push(r); });
-    Object.keys(groups).forEach(function (g) {
-      var list = groups[g].filter(function (r) { return r.s !== null; });
-      list.sort(function (a, b) { return b.s - a.s; });
-      list.forEach(function (r, i) {
-        r.rank = (i > 0 && list[i - 1].s === r.s) ? list[i - 1].rank : i + 1;
-      });
-    });
-    res.forEach(function (r) {
-      var row = byId[r.u[0]];
-      if (!row) { return; }
-      var gi = gradeOf(r.s, r.u[3]);
-      setCell(row, 'score', r.s === null ? '\u2014' : r.s.toFixed(1), r.s === null ? '' : r.s.toFixed(4));
-      setCell(row, 'rank', r.s === null ? DASH : fmtInt(r.rank), r.s === null ? '' : String(r.rank));
-      var td = row.querySelector('td.c-grade');
-      td.setAttribute('data-value', gi < 0 ? '' : String(gi));
-      td.textContent = '';
-      if (gi >= 0) {
-        var span = document.createElement('span');
-        span.className = 'grade g' + gi;
-        span.textContent = data.grades[gi].code;
-        td.appendChild(span);
-      } else {
-        td.textContent = '\u2014';
-      }
-      row.setAttribute('data-grade', gi < 0 ? '' : data.grades[gi].code);
-    });
-    table.classList.add('whatif-on');
-    if (status) { status.hidden = false; }
-    applyFilters();
-  }
-  function reset(resetInputs) {
-    if (resetInputs) {
-      inputs.forEach(function (el) {
-        var d = data.dims.filter(function (x) { return x.code === el.getAttribute('data-weight'); })[0];
-        if (d) { el.value = String(d.weight); }
-      });
-      showShares(weightsNow());
-    }
-    latestOnly.forEach(function (r) {
-      var snap = published[r.getAttribute('data-unit')];
-      ['score', 'rank', 'grade'].forEach(function (c) {
-        var td = r.querySelector('td.c-' + c);
-        td.innerHTML = snap[c].html;
-        if (snap[c].value === null) { td.removeAttribute('data-value'); } else { td.setAttribute('data-value', snap[c].value); }
-      });
-      r.setAttribute('data-grade', snap.grade.attr || '');
-    });
-    table.classList.remove('whatif-on');
-    if (status) { status.hidden = true; }
-    applyFilters();
-  }
-  resetWhatif = function () { reset(true); };
-  inputs.forEach(function (el) { el.addEventListener('input', recompute); });
-  if ($('reset-weights')) { $('reset-weights').addEventListener('click', function () { reset(true); }); }
+  /* -- what-if weights (table.js): the grade filter follows its grades; another year resets it */
+  if (table) { table.addEventListener('whatifchange', applyFilters); }
+  resetWhatif = function () { if (window.reportWhatif) { window.reportWhatif.reset(); } };
 }());

@@ -6,7 +6,8 @@ import duckdb
 import polars as pl
 import pytest
 
-# A region's value covers its own rows and those of its departments (scope "region"); failure
+# A region's value covers its own rows and those of its departments (scope "region"), and a count
+# per staff divides by the staff of all of them (exposure that matches scope); failure
 # records count by their lifecycle: revoked and under_objection never, rectified at half weight.
 INDEPENDENT = """
 WITH units AS (SELECT * FROM read_csv('{d}/units.csv', all_varchar=true)),
@@ -14,6 +15,8 @@ stats AS (SELECT unit_id, CAST(year AS BIGINT) AS year, CAST(population AS DOUBL
                  CAST(staff AS DOUBLE) AS staff FROM read_csv('{d}/unit_stats.csv', all_varchar=true)),
 owner AS (SELECT unit_id AS src, unit_id AS dst FROM units
           UNION ALL SELECT unit_id, region_id FROM units WHERE kind = 'department'),
+covered_staff AS (SELECT o.dst AS unit_id, s.year, sum(s.staff) AS staff FROM stats s JOIN owner o ON s.unit_id = o.src
+                  GROUP BY ALL),
 c AS (SELECT o.dst AS unit_id, year(CAST(received_at AS TIMESTAMP)) AS year, kind,
              CAST(due_at AS TIMESTAMP) AS due_at, CAST(resolved_at AS TIMESTAMP) AS resolved_at, satisfaction
       FROM read_csv('{d}/complaints.csv', all_varchar=true) t JOIN owner o ON t.unit_id = o.src),
@@ -38,7 +41,7 @@ SELECT unit_id, year, 'satisfaction_rate',
 FROM c GROUP BY ALL HAVING count(*) FILTER (WHERE satisfaction <> '') > 0
 UNION ALL
 SELECT unit_id, year, 'failure_weighted_per_100_staff', sum(w) / any_value(staff) * 100
-FROM f JOIN stats USING (unit_id, year) GROUP BY ALL
+FROM f JOIN covered_staff USING (unit_id, year) GROUP BY ALL
 UNION ALL
 SELECT unit_id, CAST(year AS BIGINT), 'debt_ratio', CAST(debt_balance AS DOUBLE) / CAST(fiscal_capacity AS DOUBLE)
 FROM read_csv('{d}/debt.csv', all_varchar=true)

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from indicators import contract, read
+from indicators import contract, gb_text, read
 from indicators.errors import FrameworkError, InputError
 from indicators.lifecycle import Lifecycle, staging_view_sql
 from indicators import load as load_module
@@ -96,6 +96,124 @@ def test_a_long_ascii_file_is_utf8(tmp_path):
     path = tmp_path / "units.csv"
     path.write_bytes(b"unit_id,name\n" + b"440100,Guangzhou\n" * 200_000)  # ~3.4 MB
     assert read.detect_encoding(path) == "utf-8"
+
+
+UNITS_HEADER = "unit_id,name,name_en,kind,level,parent_id,region_id\n"
+
+
+def units_file(path: Path, names: list[str], encoding: str, rows: int = 4) -> Path:
+    """A units CSV whose only non-ASCII text is `names`, repeated over `rows` rows."""
+    lines = [f"44{i:04d},{names[i % len(names)]},X,region,city,440000,440100\n" for i in range(rows)]
+    path.write_bytes((UNITS_HEADER + "".join(lines)).encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("name", ["杭州市", "武汉市", "广州市", "番禺区", "市场监督管理局", "鑫垚公司"])
+@pytest.mark.parametrize("rows", [1, 3, 12])
+def test_one_short_gbk_name_repeated_is_gbk(name, rows, tmp_path):
+    """charset-normalizer alone guessed cp932 or johab for 杭州市 and 武汉市 and refused them."""
+    assert read.detect_encoding(units_file(tmp_path / "units.csv", [name], "gbk", rows)) == "gbk"
+
+
+def test_a_units_file_with_one_gbk_name_loads_that_name(tmp_path, kit, con):
+    world = kit.copy_world()
+    for row in world["units"]:
+        row["name"] = "武汉市"
+    folder = kit.write_world(tmp_path / "data", world)
+    kit.write_csv(folder / "units.csv", world["units"], contract.TABLES["units"].column_names, "gbk")
+    loaded = load(folder, con, as_of=kit.AS_OF)
+    assert loaded.encodings["units"] == "gbk"
+    assert con.execute("SELECT DISTINCT name FROM units").fetchall() == [("武汉市",)]
+
+
+@pytest.mark.parametrize("name", ["刘䶮", "广州𠀀市"])  # U+4DAE (extension A), U+20000 (B)
+def test_a_name_with_a_gb18030_only_character_is_gb18030(name, tmp_path, kit, con):
+    world = kit.copy_world()
+    for row in world["units"]:
+        row["name"] = name
+    folder = kit.write_world(tmp_path / "data", world)
+    path = kit.write_csv(
+        folder / "units.csv", world["units"], contract.TABLES["units"].column_names, "gb18030"
+    )
+    assert read.detect_encoding(path) == "gb18030"
+    load(folder, con, as_of=kit.AS_OF)
+    assert con.execute("SELECT DISTINCT name FROM units").fetchall() == [(name,)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+@pytest.mark.parametrize("name", ["杭州市", "武汉市", "Zoë"])
+def test_utf8_with_or_without_bom_wins_over_gb(encoding, name, tmp_path):
+    path = units_file(tmp_path / "units.csv", [name], encoding)
+    assert read.detect_encoding(path) == encoding
+
+
+@pytest.mark.parametrize(
+    ("encoding", "names"),
+    [
+        ("cp1252", ["São Paulo"]),
+        ("cp1252", ["Ação Social"]),  # ça decodes as one GB2312 level-2 hanzi
+        ("cp1252", ["Müller GmbH", "Straße", "Crème brûlée", "Señor"]),
+        ("latin-1", ["Cantão", "Região", "Província"]),
+        ("shift_jis", ["東京都"]),
+        ("shift_jis", ["さいたま市", "横浜市役所", "カタカナ"]),
+        ("big5", ["臺北市政府"]),
+        ("big5", ["臺北市", "新北市", "國家發展委員會", "廣州市"]),
+    ],
+)
+def test_latin1_shift_jis_and_big5_are_not_read_as_chinese(encoding, names, tmp_path):
+    data = units_file(tmp_path / "units.csv", names, encoding).read_bytes()
+    first = next(i for i, byte in enumerate(data) if byte >= 0x80)
+    with pytest.raises(read.Unreadable) as caught:
+        read.detect_encoding(tmp_path / "units.csv")
+    assert str(caught.value).startswith(
+        f"cannot be decoded as UTF-8, GBK or GB18030 (byte 0x{data[first]:02X} at offset {first} is not UTF-8;"
+    )
+
+
+def test_the_refusal_names_the_file_and_the_offset_past_an_ascii_stretch(tmp_path, kit, con):
+    """Many ASCII lines around a few Latin-1 ones must not dilute the evidence either."""
+    folder = kit.write_world(tmp_path / "data")
+    ascii_part = (UNITS_HEADER + "440100,Guangzhou,X,region,city,440000,440100\n" * 30_000).encode()
+    latin = "440300,São Paulo,X,region,city,440000,440300\n".encode("cp1252")
+    (folder / "units.csv").write_bytes(ascii_part + latin * 20 + ascii_part[len(UNITS_HEADER) :])
+    with pytest.raises(InputError) as caught:
+        load(folder, con, as_of=kit.AS_OF)
+    offset = len(ascii_part) + len("440300,S")
+    assert len(ascii_part) > read.SAMPLE_BYTES  # the sample starts past the ASCII stretch
+    assert caught.value.problems[0].startswith(
+        f"units.csv: cannot be decoded as UTF-8, GBK or GB18030 (byte 0xE3 at offset {offset:,} is not UTF-8"
+    )
+
+
+def test_a_stray_quote_before_the_header_is_one_line_of_problem(tmp_path, kit, con):
+    folder = kit.write_world(tmp_path / "data")
+    (folder / "units.csv").write_bytes(b'"' + (folder / "units.csv").read_bytes())
+    with pytest.raises(InputError) as caught:
+        load(folder, con, as_of=kit.AS_OF)
+    assert caught.value.problems == [
+        "units.csv: the header row holds a line break inside quotes: check for a stray quote"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "chinese"),
+    [
+        ("广州市（本级）、深圳市·南山区，“阳光”公司；二〇二三年①", True),
+        ("禅城区", True),  # one level-2 hanzi in three
+        ("鑫垚公司", True),  # a level-2 and a GBK-only hanzi in four
+        ("张喆", True),  # a GBK-only hanzi in two
+        ("𠀀", True),  # four bytes in GB18030: no other encoding yields them by chance
+        ("婧媛", False),  # only level-2 hanzi: left to charset-normalizer
+        ("Guangzhou", False),  # no hanzi at all
+        ("玢", False),  # a lone level-2 hanzi, as cp1252 "çã" decodes
+        ("搶嫗搒", False),  # GBK-only hanzi, as Shift-JIS 東京都 decodes
+        ("市场ア", False),  # kana
+        ("市场\ue000", False),  # private use
+        ("市场\x07", False),  # a control character
+    ],
+)
+def test_plausibly_chinese(text, chinese):
+    assert gb_text.plausibly_chinese(text) is chinese
 
 
 def test_transcoding_is_exact_across_chunk_boundaries(tmp_path, monkeypatch, kit):

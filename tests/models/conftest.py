@@ -12,7 +12,7 @@ import pytest
 
 from indicators.framework_load import load_framework
 
-FAST_MODEL = {"gbm_trees": 30, "gbm_depth": 2, "calibration_folds": 2, "explain_top": 3, "cutoff_min_events": 20}
+FAST_MODEL = {"gbm_trees": 30, "gbm_depth": 2, "calibration_folds": 2, "explain_top": 3}
 
 
 def fast_framework(**model):

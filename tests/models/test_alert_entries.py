@@ -32,7 +32,11 @@ def test_shipped_alerts_cover_every_kind_and_get_defaults():
     assert (spike["z"], spike["history"], spike["min_history"], spike["min_tickets"]) == (3.5, 24, 12, 10)
     event = next(a for a in fw.alerts if a["code"] == "judgment_unperformed")
     assert event["where"] == (Condition("category", "eq", "judgment_unperformed"), Condition("severity", "ge", 3))
-    assert event["scope"] == "region"
+    assert event["scope"] == "unit"  # one record, one alert: at the unit whose record it is
+    # every shipped rule says what to do, who does it and when to follow up
+    for a in fw.alerts:
+        assert a["action_zh"] and a["action_en"] and a["owner_zh"] and a["owner_en"] and a["follow_up_days"] > 0, a["code"]
+        assert a.get("status", "alert") in ("alert", "watch")
     band = next(a for a in fw.alerts if a["code"] == "debt_band")
     assert [b["min"] for b in band["bands"]] == [1.2, 2.0, 3.0]
 
@@ -84,6 +88,20 @@ def test_every_alert_problem_is_reported_with_code_and_path(doc):
     for e in expected:
         assert any(p.startswith(e) for p in found), (e, found)
     assert len(found) == len(expected), found
+
+
+def test_action_keys_are_checked(doc):
+    found = problems(doc, {"code": "s", "kind": "spike", "level": "yellow", "status": "maybe", "owner_zh": 3,
+                           "follow_up_days": -1})
+    assert found == ["[bad_value] alert[0] (s).status: 'maybe' is not allowed; expected alert or watch",
+                     "[bad_value] alert[0] (s).owner_zh: expected a text",
+                     "[bad_value] alert[0] (s).follow_up_days: -1 is not a whole number >= 0"]
+
+
+def test_event_rules_default_to_the_unit_scope(doc):
+    d = copy.deepcopy(doc)
+    d["alert"] = [{"code": "e", "kind": "event", "level": "red", "where": [{"column": "category", "eq": "dishonest_debtor"}]}]
+    assert parse_framework(d).alerts[0]["scope"] == "unit"
 
 
 def test_model_alert_codes_are_reserved(doc):

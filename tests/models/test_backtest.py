@@ -59,16 +59,28 @@ def test_choose_the_better_candidate_and_default_to_the_first():
     assert backtest.choose(p, ("logit", "gbm"), "brier") == "gbm"
 
 
-def test_cutoffs_are_ordered_and_fall_back_without_events():
-    rng = np.random.default_rng(0)
-    p = rng.uniform(0, 1, 2000)
-    y = (rng.uniform(0, 1, 2000) < p).astype(int)  # calibrated by construction
-    cuts = backtest.cutoffs(y, p, {"red": 0.5, "orange": 0.7, "yellow": 0.85, "blue": 0.9})
-    values = [cuts[k] for k in ("red", "orange", "yellow", "blue")]
-    assert values == sorted(values, reverse=True)
-    # near the loss-minimising 1 - mu for calibrated probabilities
-    assert cuts["red"] == pytest.approx(0.5, abs=0.1) and cuts["orange"] == pytest.approx(0.3, abs=0.1)
-    assert backtest.cutoffs(y, p, {"red": 0.5}, min_events=10_000) == {"red": 0.5}
-    # a level with no useful threshold is not issued
-    noise = backtest.cutoffs(rng.integers(0, 2, 500), rng.uniform(0, 0.01, 500), {"red": 0.5})
-    assert noise["red"] is None
+def test_level_table_units_event_rate_lift_and_share_caught():
+    t = pl.DataFrame({"unit_id": list("abcdefghij"), "year": [2024] * 10, "target": [1, 1, 0, 1, 0, 0, 0, 0, 0, 1]})
+    lv = pl.DataFrame({"unit_id": list("abcd"), "year": [2024] * 4, "level": ["red", "red", "orange", "yellow"]})
+    got = {r["level"]: r for r in backtest.level_table(lv, t).iter_rows(named=True) if r["year"] == 2024}
+    assert (got["red"]["units"], got["red"]["events"], got["red"]["event_rate"]) == (2, 2, 1.0)
+    assert got["red"]["lift"] == pytest.approx(1.0 / 0.4) and got["red"]["share_of_events"] == 0.5
+    assert got["none"]["units"] == 6 and got["none"]["events"] == 1
+    assert got["blue"]["units"] == 0 and got["blue"]["event_rate"] is None
+    # pooled rows (year null) sum the years
+    pooled = backtest.level_table(lv, t).filter(pl.col("year").is_null())
+    assert pooled["units"].sum() == 10 and pooled["events"].sum() == 4
+
+
+def test_rule_table_per_rule_and_band():
+    from models.alert import frame
+
+    t = pl.DataFrame({"unit_id": list("abcdefghij"), "year": [2024] * 10, "target": [1, 1, 0, 1, 0, 0, 0, 0, 0, 1]})
+    rows = [("a", "debt", "red"), ("b", "debt", "orange"), ("e", "debt", "orange"), ("a", "spike", "yellow"),
+            ("f", "spike", "yellow")]
+    a = frame([{"unit_id": u, "year": 2024, "rule": r, "level": lv, "status": "watch" if r == "spike" else "alert"}
+               for u, r, lv in rows])
+    got = {(r["rule"], r["level"]): r for r in backtest.rule_table(a, t).iter_rows(named=True)}
+    assert set(got) == {("debt", "all"), ("debt", "red"), ("debt", "orange"), ("spike", "all")}
+    assert got["debt", "all"]["fires"] == 3 and got["debt", "all"]["event_rate"] == pytest.approx(2 / 3)
+    assert got["spike", "all"]["lift"] == pytest.approx(0.5 / 0.4) and got["spike", "all"]["status"] == "watch"

@@ -82,13 +82,54 @@ def test_card_and_backtest(result):
     card = result.card
     json.dumps(card)  # plain data
     assert card["chosen_model"] in ("logit", "gbm")
-    assert set(card["cutoffs"]) == {"red", "orange", "yellow", "blue"}
+    assert card["level_lift"] == {"red": 4.0, "orange": 2.5, "yellow": 1.5}
+    # the tables of what reaches the user: per level and year, per rule, per peer group, and value added
+    levels = {(r["year"], r["level"]) for r in card["level_backtest"]}
+    assert {(None, lv) for lv in ("red", "orange", "yellow", "blue", "none")} <= levels
+    pooled_units = sum(r["units"] for r in card["level_backtest"] if r["year"] is None)
+    assert pooled_units > 0
+    assert {r["rule"] for r in card["rule_backtest"]} >= {"risk_model"}
+    assert any(r["group"] == "all" for r in card["calibration_by_group"])
+    assert {"auroc_rules", "auroc_rules_plus_model", "events_caught_rules"} <= set(card["value_added"])
     assert card["target"]["event_severity"] == 3 and card["n_features"] == len(card["features"])
     bt = result.backtest
     assert {"logit", "gbm", "selected", "naive_last_event", "naive_last_score"} <= set(bt["model"])
     pooled = {r["model"]: r for r in bt.filter(pl.col("year").is_null()).iter_rows(named=True)}
     assert pooled["selected"]["auroc"] > 0.6  # skill on a small noisy world
     assert card["metrics"]["selected"]["auroc"] == pytest.approx(pooled["selected"]["auroc"], abs=1e-6)
+
+
+def test_model_levels_mean_what_the_framework_says(result):
+    """Every model alert's probability is at least its level's multiple of the base rate, and no
+    level holds more than its share of a year's units."""
+    m = result.alerts.filter(pl.col("source") == "model")
+    ev = [json.loads(e) for e in m["evidence"]]
+    assert m.height > 0
+    assert all(e["probability"] >= e["level_lift"] * e["base_rate"] - 1e-6 for e in ev)
+    assert all(e["level_lift"] == {"red": 4.0, "orange": 2.5, "yellow": 1.5}[lv] for e, lv in zip(ev, m["level"]))
+    per_year = result.levels.group_by("year", "level").len()
+    units = result.levels.group_by("year").agg(pl.len().alias("all"))
+    share = {"red": 0.05, "orange": 0.10, "yellow": 0.12, "blue": 0.03}
+    for r in per_year.join(units, on="year").filter(pl.col("level").is_not_null()).iter_rows(named=True):
+        counted = result.alerts.filter(pl.col("year") == r["year"], pl.col("level") == r["level"],
+                                       pl.col("status") == "alert")
+        legal = sum("legal_basis" in json.loads(e) for e in counted["evidence"])
+        assert r["len"] <= share[r["level"]] * r["all"] + legal + 1, r
+
+
+def test_no_alert_of_a_run_states_a_count_other_than_its_evidence(result):
+    """On a generated world (rectified listings included): every "N条" / "N new" of a record-based
+    alert is the number of records in its evidence."""
+    import re
+
+    rec = result.alerts.filter(pl.col("evidence").str.contains('"records_total"'), pl.col("source") == "rule")
+    checked = 0
+    for r in rec.iter_rows(named=True):
+        total = json.loads(r["evidence"])["records_total"]
+        for n in re.findall(r"(\d+)条", r["message"]):
+            assert int(n) == total, r
+            checked += 1
+    assert checked > 0
 
 
 def test_same_seed_same_output(small, result, make_framework, run_chain):

@@ -85,29 +85,65 @@ UNPERFORMED = {"code": "unperformed", "kind": "event", "level": "red",
                "where": (Condition("category", "eq", "judgment_unperformed"), Condition("severity", "ge", 3))}
 
 
-def test_event_with_conditions_counts_records_in_scope_with_their_ids():
+def test_one_record_one_alert():
+    """An event is alerted at the unit whose record it is, once: a department's record does not
+    alert its region as well (unless the rule is declared with scope = "region")."""
     a = rules.evaluate(values([]), fw_with(UNPERFORMED), records=RECORDS)
     got = {(r["unit_id"], r["year"]): json.loads(r["evidence"])["records"] for r in a.iter_rows(named=True)}
-    # the region includes its department's record; severity 2 and non-counting records never alert
+    # severity 2 and non-counting records never alert
+    assert got == {("440100", 2023): ["R6"], ("440100", 2024): ["R2"], ("440100-FINANCE", 2024): ["R1"]}
+    ids = [i for e in a["evidence"] for i in json.loads(e)["records"]]
+    assert len(ids) == len(set(ids))
+    assert (a["origin_unit_id"] == a["unit_id"]).all()
+    # the shipped rules too: every counting record in at most one alert of each rule
+    shipped = rules.evaluate(values([]), load_framework(), records=RECORDS)
+    for _, g in shipped.group_by("rule"):
+        ids = [i for e in g["evidence"] for i in json.loads(e).get("records", [])]
+        assert len(ids) == len(set(ids))
+
+
+def test_event_region_scope_when_declared():
+    a = rules.evaluate(values([]), fw_with({**UNPERFORMED, "scope": "region"}), records=RECORDS)
+    got = {(r["unit_id"], r["year"]): json.loads(r["evidence"])["records"] for r in a.iter_rows(named=True)}
     assert got == {("440100", 2023): ["R6"], ("440100", 2024): ["R1", "R2"], ("440100-FINANCE", 2024): ["R1"]}
-    assert set(a["level"]) == {"red"}
     assert evidence(a, "440100", 2024)["count"] == 2
-
-
-def test_event_unit_scope_and_no_records_no_alert():
-    a = rules.evaluate(values([]), fw_with({**UNPERFORMED, "scope": "unit"}), records=RECORDS)
-    assert sorted(a["unit_id"].to_list()) == ["440100", "440100", "440100-FINANCE"]
     assert rules.evaluate(values([]), fw_with(UNPERFORMED)).height == 0  # records not given
     assert rules.evaluate(values([]), fw_with(UNPERFORMED), records=RECORDS.clear()).height == 0
 
 
 def test_event_on_an_indicator_lists_the_records_behind_it():
-    fw = load_framework()
+    fw = fw_with({"code": "listing", "kind": "event", "indicator": "dishonest_debtor_listings", "level": "orange",
+                  "scope": "unit"})
     v = values([("440200", 2024, "dishonest_debtor_listings", 1.0), ("440300", 2024, "dishonest_debtor_listings", 0.0)])
-    a = rules.evaluate(v, fw, records=RECORDS).filter(pl.col("rule") == "dishonest_debtor")
+    a = rules.evaluate(v, fw, records=RECORDS)
     assert a["unit_id"].to_list() == ["440200"]
-    assert evidence(a, "440200") == {"indicator": "dishonest_debtor_listings", "value": 1.0, "threshold": 0,
-                                     "records": ["R4"], "records_total": 1}
+    assert evidence(a, "440200") == {"indicator": "dishonest_debtor_listings", "value": 1.0, "threshold": 0, "count": 1,
+                                     "records": ["R4"], "records_total": 1, "rectified": 0, "repaired": 0}
+    assert a["evidence_text_en"][0] == "record(s) R4 (1 in all)"
+
+
+def test_no_message_states_a_count_that_differs_from_its_evidence():
+    """A rectified listing counts 0.5 in the indicator: the alert still says one listing, and says
+    it was rectified (never "0 listings")."""
+    import re
+
+    rec = pl.DataFrame({"record_id": ["L1", "L2", "L3"], "unit_id": ["440200", "440300", "440300"],
+                        "category": ["dishonest_debtor"] * 3, "severity": [3, 3, 3],
+                        "occurred_on": [dt.date(2024, 6, 1)] * 3, "status": ["rectified", "active", "rectified"],
+                        "counting": [True, True, True]})
+    v = values([("440200", 2024, "dishonest_debtor_listings", 0.5), ("440300", 2024, "dishonest_debtor_listings", 1.5)])
+    shipped = rules.evaluate(v, load_framework(), records=rec)
+    indicator = rules.evaluate(v, fw_with({"code": "listing", "kind": "event", "indicator": "dishonest_debtor_listings",
+                                           "level": "orange"}), records=rec)
+    for a in (shipped.filter(pl.col("rule") == "dishonest_debtor"), indicator):
+        assert sorted(a["unit_id"].to_list()) == ["440200", "440300"]
+        for r in a.iter_rows(named=True):
+            ev = json.loads(r["evidence"])
+            stated = [int(n) for n in re.findall(r"(\d+)条", r["message"])]
+            stated_en = [int(n) for n in re.findall(r"\b(\d+)\b", r["message_en"])]
+            assert stated == [ev["records_total"]] and stated_en == [ev["records_total"]], r
+            assert f"共{ev['records_total']}条" in r["evidence_text"]
+        assert "其中已整改1条" in a.filter(pl.col("unit_id") == "440200")["evidence_text"][0]
 
 
 # -- trends -----------------------------------------------------------------------------------------
@@ -225,11 +261,18 @@ def test_overdue_sme_arrears_share():
         "counterparty_sme": [True, True, True, True, False, True],
     })
     a = rules.evaluate(values([]), fw, contracts=c)
-    # 440100 gets its department's arrears (50 of 200); 440200's arrears are not yet 90 days overdue;
-    # 440300's arrears are owed to a large firm
+    # the department's own arrears (50 of 100) alert the department only; 440200's arrears are not
+    # yet 90 days overdue; 440300's arrears are owed to a large firm
+    assert sorted(a.select("unit_id", "year").rows()) == [("440100-FINANCE", 2024)]
+    assert a["evidence_text"][0] == "逾期超过90天的拖欠0.01万元，占本年到期应付0.01万元的50.0%（预警线10%）；合同 C1"
+    # declared region-scoped, the region adds its department's arrears (50 of 200)
+    fw = fw_with({"code": "sme", "kind": "overdue", "share": 0.1, "days": 90, "level": "orange", "scope": "region",
+                  "where": (Condition("counterparty_sme", "eq", True),)})
+    a = rules.evaluate(values([]), fw, contracts=c)
     assert sorted(a.select("unit_id", "year").rows()) == [("440100", 2024), ("440100-FINANCE", 2024)]
     ev = evidence(a, "440100")
     assert ev["share"] == 0.25 and ev["records"] == ["C1"] and ev["amount_due"] == 200.0
+    assert a.filter(pl.col("unit_id") == "440100")["origin_unit_id"][0] == "440100"
     assert rules.evaluate(values([]), fw).height == 0  # contracts not given
 
 
@@ -251,12 +294,13 @@ def test_a_score_fall_where_a_table_starts_is_not_alerted():
     """Failure records that start in 2023 change what the index rests on; the score's move from
     2022 to 2023 is an artefact of the data, not a fall in integrity."""
     from indicators.framework_load import load_framework
-    from models.dynamics import trend_alerts
+    from models.kinds.trend import alerts as trend_alerts
 
     fw = load_framework()
+    code = next(n.code for n in fw.indicators if n.definition is not None and n.definition.table == "failure_records")
     s = pl.DataFrame({"unit_id": ["a", "a", "b", "b"], "year": [2022, 2023] * 2, "score": [90.0, 70.0, 90.0, 70.0]})
     v = pl.DataFrame({"unit_id": ["a", "a", "b", "b"], "year": [2022, 2023] * 2,
-                      "indicator": ["judgment_lost_per_100_staff"] * 4, "value": [None, 1.0, 0.0, 1.0],
+                      "indicator": [code] * 4, "value": [None, 1.0, 0.0, 1.0],
                       "outside_coverage": [True, False, False, False]})
     rule = {"code": "drop", "kind": "trend", "target": "score", "fall": 10, "level": "orange"}
     assert [(a["unit_id"], a["year"]) for a in trend_alerts(v, s, rule, fw)] == [("b", 2023)]

@@ -28,16 +28,25 @@ def test_debt_bands_highest_band_wins_and_no_alert_below():
     red = a.filter(pl.col("unit_id") == "440400").row(0, named=True)
     assert red["message"] == "债务率为300%，达到300%预警线"
     assert red["message_en"] == "Debt ratio 300% reached the 300% warning line"
-    assert json.loads(red["evidence"]) == {"indicator": "debt_ratio", "value": 3.0, "threshold": 3.0}
+    assert json.loads(red["evidence"]) == {"indicator": "debt_ratio", "value": 3.0, "threshold": 3.0,
+                                           "legal_basis": next(r for r in fw.alerts if r["code"] == "debt_band")["legal_basis"]}
+    assert red["evidence_text"] == "债务率 300.0%，不低于预警线300.0%"
+    assert red["owner"] == "省财政厅" and red["follow_up"] == "2025-09-28" and red["status"] == "alert"
     assert a["source"].unique().to_list() == ["rule"]
 
 
 def test_event_rule_fires_on_any_listing_only():
+    import datetime as dt
+
     fw = load_framework()
-    v = values([("440100", 2024, "dishonest_debtor_listings", 0.0), ("440200", 2024, "dishonest_debtor_listings", 2.0)])
-    a = evaluate(v, fw).filter(pl.col("rule") == "dishonest_debtor")
-    assert a["unit_id"].to_list() == ["440200"] and a["level"].to_list() == ["red"]
+    rec = pl.DataFrame({"record_id": ["L1", "L2", "L3"], "unit_id": ["440200", "440200", "440100"],
+                        "category": ["dishonest_debtor", "dishonest_debtor", "judgment_lost"], "severity": [3, 2, 3],
+                        "occurred_on": [dt.date(2024, 1, 2), dt.date(2024, 3, 4), dt.date(2024, 5, 6)],
+                        "status": ["active", "active", "active"], "counting": [True, True, True]})
+    a = evaluate(values([]), fw, records=rec).filter(pl.col("rule") == "dishonest_debtor")
+    assert a["unit_id"].to_list() == ["440200"]
     assert a["message_en"].to_list() == ["2 new dishonest-debtor listing(s) in the year"]
+    assert a["evidence_text_en"].to_list() == ["record(s) L1, L2 (2 in all)"]
 
 
 def test_no_values_no_alerts():

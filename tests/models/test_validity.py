@@ -88,8 +88,12 @@ def test_minimum_counts_come_from_definitions_else_alerts():
         for n in fw.nodes)
     alert = {"code": "low", "kind": "threshold", "indicator": "complaint_ontime_rate", "op": "lt", "value": 0.8,
              "min_denominator": 30, "level": "yellow"}
-    fw = dataclasses.replace(fw, nodes=nodes, alerts=(alert,))
+    fw = dataclasses.replace(fw, nodes=nodes, alerts=(alert,), methods={**fw.methods, "min_count": 0})
     assert v.minimum_counts(fw) == {"satisfaction_rate": 12.0, "complaint_ontime_rate": 30.0}
+    # the framework's min_count is the least evidence of every share without its own
+    shares = v.minimum_counts(dataclasses.replace(fw, methods={**fw.methods, "min_count": 5}))
+    assert shares["satisfaction_rate"] == 12.0 and shares["repeat_complaint_rate"] == 5.0
+    assert "failure_weighted_per_100_staff" not in shares
 
 
 def test_perfect_scores_with_thin_evidence():

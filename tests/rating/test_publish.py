@@ -121,8 +121,8 @@ def test_uncertainty_columns_and_intervals_around_the_score(ind):
 def test_indicator_rows_hold_index_and_auxiliary_indicators(ind):
     fw = framework()
     rows = indicator_rows(score(ind, UNITS, fw), ind, fw)
-    assert rows.columns == ["unit_id", "year", "indicator", "value", "normalised", "imputed", "numerator",
-                            "denominator", "outside_coverage"]
+    assert rows.columns == ["unit_id", "year", "indicator", "value", "normalised", "imputed", "estimate", "thin",
+                            "numerator", "denominator", "outside_coverage"]
     assert rows.height == 4 * 2 + 3  # every unit-year's index indicators, and the three flag values
     assert rows.select("unit_id", "year", "indicator").is_duplicated().sum() == 0
     assert_frame_equal(rows, rows.sort("unit_id", "year", "indicator"))

@@ -55,7 +55,8 @@ class Checker(HTMLParser):
                 t["th"] += 1
                 t["th_scoped"] += "scope" in a
         if tag == "svg":
-            self.svgs.append({"role": a.get("role"), "label": a.get("aria-label"), "children": []})
+            self.svgs.append({"role": a.get("role"), "label": a.get("aria-label") or a.get("aria-labelledby"),
+                              "hidden": a.get("aria-hidden") == "true", "children": []})
         elif self.stack and self.stack[-1][0] == "svg":
             self.svgs[-1]["children"].append(tag)
         if tag == "td" or tag == "th":
@@ -107,6 +108,9 @@ def check(html: str) -> tuple[Checker, list[str]]:
         if t["th"] != t["th_scoped"]:
             problems.append(f"table {i}: {t['th'] - t['th_scoped']} th without scope")
     for i, s in enumerate(c.svgs):
-        if s["role"] != "img" or not s["label"] or s["children"][:2] != ["title", "desc"]:
+        # a chart is an image; a map whose regions are links is a group (an image hides its links)
+        if s["hidden"]:  # decorative (a legend swatch beside its text)
+            continue
+        if s["role"] not in ("img", "group") or not s["label"] or s["children"][:2] != ["title", "desc"]:
             problems.append(f"svg {i} lacks role/aria-label/title/desc: {s['role']}, {s['children'][:2]}")
     return c, problems

@@ -31,6 +31,7 @@ if (process.argv[3] === 'dump') {
   process.exit(0);
 }
 const out = {};
+const initialOrder = rows().map((r) => r.getAttribute('data-unit')).join(',');
 
 const heading = d.querySelectorAll('#ranking th[data-sort]')[4];
 heading.click();
@@ -54,8 +55,35 @@ const weight = input.value;
 input.value = '5';
 fire(input, 'input');
 out.whatifChanges = snapshot() !== published && !d.getElementById('whatif-status').hidden;
+/* re-sorted: within each peer group (kind, level) the what-if ranks run 1, 2, ... down the table */
+const order = () => rows().map((r) => r.getAttribute('data-unit')).join(',');
+const ranksInOrder = () => {
+  const last = {};
+  return rows().every((r) => {
+    const g = r.getAttribute('data-kind') + '|' + r.getAttribute('data-level');
+    const v = r.querySelector('td.c-rank').getAttribute('data-value');
+    if (v === '') { last[g] = Infinity; return true; }
+    const ok = !(g in last) || last[g] <= Number(v);
+    last[g] = Number(v);
+    return ok;
+  });
+};
+out.whatifResorted = ranksInOrder();
+out.whatifDeltas = d.querySelectorAll('#ranking .delta').length > 0 && !d.getElementById('whatif-changed').hidden
+  && !d.getElementById('whatif-stale').hidden && d.getElementById('whatif-stale').textContent.length > 0;
+const before = snapshot();
+input.value = '-1';
+fire(input, 'input');
+const err = d.getElementById('whatif-error');
+const wmsg = JSON.parse(d.getElementById('whatif-data').textContent).messages;
+out.negativeRejected = !err.hidden && err.textContent === wmsg.bad_weight && snapshot() === before
+  && input.getAttribute('aria-invalid') === 'true';
+d.querySelectorAll('input[data-weight]').forEach((el) => { el.value = '0'; });
+fire(input, 'input');
+out.zeroRejected = !err.hidden && err.textContent === wmsg.zero_total && snapshot() === before;
 d.getElementById('reset-weights').click();
-out.resetRestores = snapshot() === published && d.getElementById('whatif-status').hidden && input.value === weight;
+out.resetRestores = snapshot() === published && d.getElementById('whatif-status').hidden && input.value === weight
+  && err.hidden && order() === initialOrder && d.querySelectorAll('#ranking .delta').length === 0;
 input.value = String(Number(weight) * (1 + 1e-9));
 fire(input, 'input');
 out.recomputeMatchesPublished = snapshot() === published;

@@ -3,6 +3,7 @@ years of data and values outside them on the unit pages, the fiscal capacity not
 debt-ratio alerts, and runs without any score."""
 from __future__ import annotations
 
+import json
 import re
 
 import polars as pl
@@ -140,19 +141,24 @@ def test_methodology_data_sources(partial_zh, partial_en_public):
 
 def test_fiscal_note_beside_debt_ratio_alerts(partial_zh, partial_en_public, run):
     note = "综合财力口径：一般公共预算收入与政府性基金收入之和&lt;script&gt;"
-    alerts = partial_zh["alerts.html"]
-    rows = re.findall(r"<tr><td data-value=.*?</tr>", alerts, re.S)
-    debt = [r for r in rows if "<td>debt_band</td>" in r or "<td>hold</td>" in r]
-    other = [r for r in rows if r not in debt]
+    doc = json.loads(re.search(r'id="alerts-data">(.*?)</script>', partial_zh["alerts.html"], re.S).group(1))
+    items = [(doc["rules"][it[1]], doc["s"][it[10]]) for r in doc["rows"] for it in r[3]]  # (rule name, note)
+    debt = [n for rule, n in items if rule in ("债务率预警", "预警等级维持（观察期）")]
+    other = [n for rule, n in items if rule not in ("债务率预警", "预警等级维持（观察期）")]
     assert len(debt) > 1 and other
-    assert all(note in r for r in debt) and not any("综合财力口径" in r for r in other)
-    assert not any("未含转移支付" in r for r in debt)  # the note is the definition's first sentence
+    assert all(note.replace("&lt;", "<").replace("&gt;", ">") in n for n in debt) and not any(other)
+    assert not any("未含转移支付" in n for n in debt)  # the note is the definition's first sentence
     assert "未含转移支付" in partial_zh["methodology.html"]
     uid = run["alerts"].filter(pl.col("rule") == "debt_band")["unit_id"][0]
     assert note in partial_zh[f"units/{uid}.html"]
-    assert "Fiscal capacity: General budget plus fund revenue &lt;script&gt;" in partial_en_public["alerts.html"]
+    assert "Fiscal capacity: General budget plus fund revenue \\u003cscript\\u003e" in partial_en_public["alerts.html"]
     hostile = re.findall(r"<tr><td>\d{4}</td>.*?</tr>", partial_zh[f"units/{HOSTILE}.html"], re.S)
-    dishonest = [r for r in hostile if "<td>dishonest_debtor</td>" in r]
+    from reports.alerts_page import rule_names  # the unit page names rules, never by code
+    from indicators.framework_load import load_framework
+
+    name = rule_names(load_framework(), ["dishonest_debtor"], "zh")["dishonest_debtor"]
+    dishonest = [r for r in hostile if f"<td>{name}</td>" in r]
+    assert not any("<td>dishonest_debtor</td>" in r for r in hostile)
     assert dishonest and not any("综合财力口径" in r for r in dishonest)
 
 

@@ -89,13 +89,14 @@ def test_public_edition_keeps_model_internals_out(rendered_full_public_en, full_
 
 
 def test_every_alert_rule_is_described(rendered_full, rendered_full_public_en, framework):
-    from models.rules import describe
+    """In words, in the page's language: no rule codes, no pseudo-code conditions."""
+    from reports.wording import alert_rule
 
-    for result, lang in ((rendered_full, 0), (rendered_full_public_en, 1)):
+    for result, lang in ((rendered_full, "zh"), (rendered_full_public_en, "en")):
         table = page(result, "methodology.html").split('id="alert-rules"')[1].split("</table>")[0]
         for rule in framework.alerts:
-            assert str(escape(describe(rule)[lang])) in table, rule["code"]
-            assert f"<code>{rule['code']}</code>" in table
+            assert str(escape(alert_rule(rule, framework, lang))) in table, rule["code"]
+            assert f"<code>{rule['code']}</code>" not in table
 
 
 def test_model_card_metrics_backtest_and_charts(rendered_full, model):
@@ -115,6 +116,22 @@ def test_model_card_metrics_backtest_and_charts(rendered_full, model):
     cal = card.split('id="model-calibration"')[1].split("</table>")[0]
     assert cal.count("<tr>") == 11
     assert card.count("<code>x</code>") == 1  # the features
+
+
+def test_model_card_shows_what_reaches_the_user(rendered_full, rendered_full_public_en, model):
+    """Per level and per rule: units, next-year event rate, lift, events caught; calibration per
+    peer group and the model's value added beyond the rules."""
+    card = section(page(rendered_full, "methodology.html"), "model-card")
+    levels = card.split('id="model-levels"')[1].split("</table>")[0]
+    assert "次年事件率" in levels and "倍数" in levels and "捕获事件占比" in levels
+    assert levels.count("<tr") == len(model.card["level_backtest"]) + 1
+    pooled_red = next(r for r in model.card["level_backtest"] if r["year"] is None and r["level"] == "red")
+    if pooled_red["lift"] is not None:
+        assert f"{pooled_red['lift']:.2f}" in levels
+    rules = card.split('id="model-rules"')[1].split("</table>")[0]
+    assert rules.count("<tr") == len(model.card["rule_backtest"]) + 1 and "risk_model" in rules
+    assert 'id="model-groups"' in card and 'id="model-value-added"' in card
+    assert 'id="model-levels"' not in page(rendered_full_public_en, "methodology.html")
 
 
 def test_roc_points():

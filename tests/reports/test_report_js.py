@@ -16,7 +16,7 @@ NODE = shutil.which("node")
 NODE_MISSING = "node is not installed: `make test` and .ci/run install Node.js and jsdom"
 
 
-@pytest.mark.parametrize("name", ["table.js", "overview.js"])
+@pytest.mark.parametrize("name", ["table.js", "overview.js", "compare.js"])
 def test_scripts_parse(name, tmp_path):
     assert NODE is not None, NODE_MISSING
     src = (resources.files("reports") / "static" / name).read_text(encoding="utf-8")
@@ -41,7 +41,8 @@ def test_overview_script_in_jsdom(rendered):
     assert got.pop("errors") == []
     assert got.pop("shown") > 0
     assert set(got) >= {"ascending", "descending", "filtered", "whatifChanges", "resetRestores",
-                        "recomputeMatchesPublished", "otherYear", "backToLatest"}
+                        "recomputeMatchesPublished", "otherYear", "backToLatest", "whatifResorted",
+                        "whatifDeltas", "negativeRejected", "zeroRejected"}
     assert all(got.values()), got
 
 

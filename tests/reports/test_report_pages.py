@@ -154,9 +154,9 @@ def test_only_units_and_scores_are_needed(framework, run, tmp_path):
     from reports.render import render
 
     paths = render(tmp_path / "a", RunTables(framework=framework, units=run["units"], scores=run["scores"]))
-    assert len(paths) == 3 + run["scores"]["unit_id"].n_unique()
+    assert len(paths) == 4 + run["scores"]["unit_id"].n_unique()
     paths = render(tmp_path / "b", RunTables(framework=framework, units=run["units"], scores=run["scores"].head(0)))
-    assert [p.name for p in paths] == ["index.html", "alerts.html", "methodology.html"]
+    assert [p.name for p in paths] == ["index.html", "alerts.html", "methodology.html", "compare.html"]
 
 
 def test_optional_methodology_sections(framework, run, rendered, tmp_path):
@@ -179,7 +179,9 @@ def test_optional_methodology_sections(framework, run, rendered, tmp_path):
                                        model_card={"estimator": "logistic regression"}, **run))
     html = next(p for p in paths if p.name == "methodology.html").read_text(encoding="utf-8")
     assert 'id="audit"' in html and 'id="sensitivity"' in html and "logistic regression" in html
-    assert "cronbach" in html and "weights ±25%" in html
+    audit_html = html.split('id="audit"')[1].split("</section>")[0]
+    assert "内部一致性（Cronbach α系数）" in audit_html and "weights ±25%" in html
+    assert "cronbach" not in audit_html and framework.node("commitment").name_zh in audit_html  # names, not codes
     _, problems = check(html)
     assert problems == []
 
@@ -197,7 +199,7 @@ def test_audit_without_a_pair_of_indicators_has_no_heatmap(framework, run, tmp_p
     paths = render(tmp_path, RunTables(framework=framework, audit=audit, **run))
     html = next(p for p in paths if p.name == "methodology.html").read_text(encoding="utf-8")
     audit_html = html.split('id="audit"')[1].split("</section>")[0]
-    assert "negative_with_parent" in audit_html and "<svg" not in audit_html
+    assert "与所属上级负相关" in audit_html and "negative_with_parent" not in audit_html and "<svg" not in audit_html
 
 
 @pytest.mark.parametrize("attr", ["name_en", "name_zh"])

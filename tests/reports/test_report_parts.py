@@ -141,7 +141,7 @@ def test_city_of_each_unit(framework, run):
     assert cities["440101"] == "440100" and cities["440101-D01"] == "440100" and cities[HOSTILE] == "440100"
 
 
-@pytest.mark.parametrize("module", ["fmt", "embed", "i18n", "weights", "unit_risk", "model_card"])
+@pytest.mark.parametrize("module", ["fmt", "embed", "i18n", "weights", "unit_risk", "model_card", "counts", "wording"])
 def test_doctests(module):
     import importlib
 

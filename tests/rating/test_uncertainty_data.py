@@ -1,0 +1,232 @@
+"""Data uncertainty (rating.resample), the composite bootstrap, tied rank bands and the grade
+probabilities of the published grade (after vetoes and overrides)."""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from indicators.errors import FrameworkError
+from indicators.framework_load import load_framework, parse_framework
+from rating.grade import published_probabilities, veto_sources
+from rating.resample import COUNT, SHARE
+from rating.score import score
+from rating.sensitivity import design, evaluate, factor_columns, rank_matrix
+from rating.uncertainty import Assumptions, demo_experiment, experiment_from_scored, uncertainty
+
+
+def framework(**unc):
+    return parse_framework({
+        "framework": {"code": "IDX", "name_zh": "指数", "name_en": "Index"},
+        "methods": {"normalise": "zscore:50,10", "normalise_over": "year", "peer_group": "kind-level"},
+        "uncertainty": unc,
+        "grade": [{"code": "A", "min": 55}, {"code": "B", "min": 45}, {"code": "C", "min": 0}],
+        "dimension": [{"code": "d", "parent": "IDX", "weight": 1, "name_zh": "维", "name_en": "D"}],
+        "indicator": [
+            {"code": "rate", "parent": "d", "name_zh": "率", "name_en": "Rate", "direction": -1, "weight": 1,
+             "table": "failure_records", "measure": "count", "per": "staff", "scale": 100},
+            {"code": "share", "parent": "d", "name_zh": "比", "name_en": "Share", "direction": 1, "weight": 1,
+             "table": "complaints", "measure": "share", "numerator": [{"column": "repeat", "eq": False}]},
+            {"code": "amount", "parent": "d", "name_zh": "额", "name_en": "Amount", "direction": -1, "weight": 1,
+             "table": "failure_records", "measure": "sum", "column": "amount", "per": "budget"},
+        ],
+    })
+
+
+def world(units=30, seed=0):
+    """Units with records counted over staff, tickets over cases and amounts over budget: the
+    first ten small (a few staff and cases), the rest large."""
+    rng = np.random.default_rng(seed)
+    ids = [f"{440100 + i:06d}" for i in range(units)]
+    staff = np.where(np.arange(units) < 10, 20.0, 2000.0)
+    cases = np.where(np.arange(units) < 10, 8.0, 4000.0)
+    k = rng.poisson(staff * 0.02 * np.exp(rng.normal(0, 0.5, units)))  # rates differ between units
+    s = rng.binomial(cases.astype(int), rng.beta(8, 2, units))
+    amt = rng.gamma(2.0, 1000.0, units)
+    rows = []
+    for i, u in enumerate(ids):
+        rows += [(u, 2024, "rate", k[i] / staff[i] * 100, float(k[i]), staff[i]),
+                 (u, 2024, "share", s[i] / cases[i], float(s[i]), cases[i]),
+                 (u, 2024, "amount", amt[i] / 1e6, amt[i], 1e6)]
+    ind = pl.DataFrame(rows, schema={"unit_id": pl.String, "year": pl.Int64, "indicator": pl.String, "value": pl.Float64,
+                                     "numerator": pl.Float64, "denominator": pl.Float64}, orient="row")
+    units_frame = pl.DataFrame({"unit_id": ids, "kind": ["region"] * units, "level": ["city"] * units})
+    return ind, units_frame
+
+
+@pytest.fixture(scope="module")
+def scored():
+    ind, units = world()
+    fw = framework(data="posterior", data_draws=50)
+    return score(ind, units, fw), fw, ind
+
+
+# ---------------------------------------------------------------- data draws
+
+
+def test_draws_centre_on_the_published_estimate_and_spread_with_thin_evidence(scored):
+    sc, fw, ind = scored
+    exp = experiment_from_scored(sc, fw, indicators=ind, seed=3)
+    m = exp.draws
+    assert set(m.family.tolist()) == {COUNT, SHARE}  # the amount keeps its value
+    draws = np.stack([m.draw(d) for d in range(1, 401)])
+    X = sc.inputs
+    np.testing.assert_allclose(draws.mean(axis=0)[:, :2], X[:, :2], rtol=0.05, atol=0.02)
+    assert (draws[:, :, 2] == X[:, 2]).all()
+    sd = draws.std(axis=0)
+    assert (sd[:10, :2].mean(axis=0) > 3 * sd[10:, :2].mean(axis=0)).all()  # small units: far less certain
+    assert (sd[:, 0] > 0).all()  # a unit without records still has an uncertain rate
+
+
+def test_draws_are_reproducible_and_independent_of_what_else_is_drawn(scored):
+    sc, fw, ind = scored
+    a = experiment_from_scored(sc, fw, indicators=ind, seed=5).draws
+    b = experiment_from_scored(sc, fw, indicators=ind, seed=5).draws
+    assert np.array_equal(a.draw(7), b.draw(7)) and not np.array_equal(a.draw(7), a.draw(8))
+    assert np.array_equal(a.draw(0), sc.inputs)
+
+
+def test_without_evidence_or_with_data_off_nothing_is_redrawn(scored):
+    sc, fw, ind = scored
+    assert experiment_from_scored(sc, fw, indicators=ind.drop("numerator", "denominator")).draws is None
+    off = experiment_from_scored(sc, framework(data="none"), indicators=ind)
+    assert off.draws is None and off.sampled["data"] == (0,)
+
+
+def test_data_uncertainty_widens_rank_intervals_most_where_evidence_is_thin(scored):
+    sc, fw, ind = scored
+    base = Assumptions(weight_noise=0.0)
+    fixed = uncertainty(experiment_from_scored(sc, fw, base, indicators=ind), 200, seed=1).summary
+    data = uncertainty(experiment_from_scored(sc, fw, Assumptions(weight_noise=0.0, data="posterior", data_draws=100),
+                                              indicators=ind), 200, seed=1).summary
+    w = lambda s: (s["rank_high"] - s["rank_low"]).to_numpy()  # noqa: E731
+    assert (w(fixed) == 0).all() and (w(data) > 0).mean() > 0.8
+    assert w(data)[:10].mean() > w(data)[10:].mean()
+
+
+def test_data_is_a_factor_of_the_sensitivity_analysis(scored):
+    from rating.sensitivity import sensitivity
+
+    sc, fw, ind = scored
+    exp = experiment_from_scored(sc, fw, Assumptions(data="posterior", data_draws=20, composite_bootstrap="indicators"),
+                                 indicators=ind)
+    assert [f for f, _ in factor_columns(exp)] == ["weights", "composite", "data"]
+    sa = sensitivity(exp, base=32, resamples=20).indices
+    assert sa["factor"].to_list() == ["weights", "composite", "data"]
+    data = sa.filter(pl.col("factor") == "data").row(0, named=True)
+    assert data["ST"] > 0.02  # thin evidence moves the ranks
+    assert data["ST_unit"] > 0.2  # and, unit by unit, a large share of each unit's rank uncertainty
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(FrameworkError):
+        Assumptions(data="bootstrap")
+    with pytest.raises(FrameworkError):
+        Assumptions(data_draws=0)
+    with pytest.raises(FrameworkError):
+        Assumptions(composite_bootstrap="yes")
+
+
+# ---------------------------------------------------------------- composite bootstrap and ties
+
+
+def test_composite_bootstrap_resamples_each_aggregates_indicators():
+    exp = demo_experiment(Assumptions(weight_noise=0.0, composite_bootstrap="indicators"))
+    cols = factor_columns(exp)
+    assert cols == [("composite", slice(0, 2))]
+    d = design(exp, np.array([[0.1, 0.2], [0.9, 0.6], [0.2, 0.7]]))
+    # two slots over two indicators: (a, a), (b, b), (a, b)
+    assert d.multipliers[:, :2].tolist() == [[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]]
+    S = evaluate(exp, d)
+    assert S[0].tolist() == [0.0, 50.0, 100.0]  # only `a` (minmax 0-100 of 1, 2, 3)
+
+
+def test_tied_scores_share_a_band_of_ranks():
+    S = np.array([[5.0, 5.0, 5.0, 1.0]] * 10)
+    low, high = rank_matrix(S, np.zeros(4, int), ties="both")
+    assert low[0].tolist() == [1, 1, 1, 4] and high[0].tolist() == [3, 3, 3, 4]
+    from rating.uncertainty import experiment_from_tables
+
+    imeta = pl.DataFrame({"iCode": ["a", "Idx"], "Level": [1, 2], "Parent": ["Idx", None], "Weight": [1.0, 1.0],
+                          "Direction": [1, 1], "Type": ["Indicator", "Aggregate"]})
+    idata = pl.DataFrame({"uCode": ["W", "X", "Y", "Z"], "a": [1.0, 3.0, 3.0, 3.0]})
+    u = uncertainty(experiment_from_tables(idata, imeta, Assumptions(weight_noise=0.1)), 20, seed=0).summary
+    assert u.select("rank_low", "rank_high").rows() == [(4, 4), (1, 3), (1, 3), (1, 3)]
+
+
+# ---------------------------------------------------------------- the published grade
+
+
+def test_probabilities_are_those_of_the_published_grade_after_a_veto_and_an_override():
+    fw = load_framework()
+    s = pl.DataFrame({"unit_id": ["a", "b", "c"], "grade": ["C", "B", "A"], "veto": ["V1", None, None],
+                      "override": [None, None, "B -> A: appeal (Li)"],
+                      "p_grade_A": [0.5, 0.05, 0.0], "p_grade_B": [0.3, 0.95, 1.0], "p_grade_C": [0.2, 0.0, 0.0],
+                      "p_grade_D": [0.0, 0.0, 0.0]})
+    out = published_probabilities(s, fw, 0.9)
+    a, b, c = out.iter_rows(named=True)
+    assert (a["p_grade_A"], a["p_grade_B"], a["p_grade_C"], a["borderline"]) == (0.0, 0.0, 1.0, False)
+    assert (b["p_grade_B"], b["borderline"]) == (0.95, False)
+    assert c["p_grade_A"] is None and c["borderline"] is None  # an analyst's grade is no outcome of the analysis
+
+
+def test_veto_sources_name_the_department_whose_record_capped_a_region():
+    fw = load_framework()
+    scores = pl.DataFrame({"unit_id": ["440100", "440100-DRC", "440300"], "year": [2024] * 3,
+                           "veto": ["V1", "V1", "V4"]})
+    records = pl.DataFrame({"record_id": ["F1", "F2", "F3"], "unit_id": ["440100-DRC", "440100-DRC", "440100-HR"],
+                            "category": ["dishonest_debtor", "penalty", "dishonest_debtor"],
+                            "occurred_on": pl.Series(["2024-03-01", "2024-04-01", "2023-05-01"]).str.to_date(),
+                            "counting": [True, True, True]})
+    out = {r["unit_id"]: (r["veto_unit_id"], r["veto_record_id"]) for r in veto_sources(scores, records, fw).iter_rows(named=True)}
+    assert out["440100"] == ("440100-DRC", "F1")  # the region is capped by its department's listing
+    assert out["440100-DRC"] == ("440100-DRC", "F1")
+    assert out["440300"] == ("440300", None)  # the debt ratio is the region's own figure, no record
+
+
+@pytest.mark.integration
+def test_no_published_grade_shows_a_probability_that_disagrees_with_it(small_run):
+    """Over a demo-like run: the probability shown for each unit-year's published grade is
+    positive, and the borderline flag (and so the "grade is stable" sentence) follows it."""
+    s = small_run.scores.filter(pl.col("score").is_not_null() & pl.col("override").is_null())
+    codes = [c.removeprefix("p_grade_") for c in s.columns if c.startswith("p_grade_")]
+    own = s.select(pl.coalesce([pl.when(pl.col("grade") == c).then(pl.col(f"p_grade_{c}")) for c in codes]).alias("p"),
+                   "borderline", "veto", "grade", "grade_uncapped")
+    # a unit-year the replications never score (below the data threshold in every draw) shows
+    # no probability and makes no claim of stability
+    none = own.filter(pl.col("p").is_null())
+    assert none["borderline"].null_count() == none.height and none.height <= 0.01 * own.height
+    shown = own.filter(pl.col("p").is_not_null())
+    assert (shown["p"] > 0).all()
+    assert (shown["borderline"] == (shown["p"] < 0.9)).all()
+    capped = shown.filter(pl.col("veto").is_not_null() & (pl.col("grade") != pl.col("grade_uncapped")))
+    assert capped.height == 0 or (capped["p"] >= 0.5).all()
+
+
+# ---------------------------------------------------------------- group-wise normalisation
+
+
+@pytest.mark.parametrize("method, params", [("zscore", (50, 10)), ("minmax", (0, 100)), ("goalposts", (0.0, 5.0, 100)),
+                                            ("rank", ()), ("zscore", ())])
+def test_groupwise_normalisation_equals_the_per_group_functions(method, params):
+    from rating.groupwise import impute_groups, normalise_column
+    from rating.impute import impute
+    from rating.normalise import normalise
+
+    rng = np.random.default_rng(4)
+    x = rng.gamma(2.0, 2.0, 300)
+    x[rng.random(300) < 0.2] = np.nan
+    g = rng.integers(0, 7, 300)
+    x[g == 6] = np.nan  # a group without values
+    x[np.flatnonzero(g == 5)[1:]] = 3.0  # a group without spread
+    want = np.full(300, np.nan)
+    for k in range(7):
+        want[g == k] = normalise(x[g == k], method, params, -1)
+    np.testing.assert_allclose(normalise_column(x, g, method, params, -1), want, rtol=1e-12, atol=1e-12)
+    X = np.column_stack([x, x[::-1]])
+    app = np.ones(X.shape, bool)
+    app[:10, 1] = False
+    filled = impute_groups(X, g, "mean", app)
+    for k in range(7):
+        rows = g == k
+        np.testing.assert_allclose(filled[rows], np.where(app[rows], impute(X[rows], "mean")[0], X[rows]))
