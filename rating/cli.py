@@ -280,8 +280,11 @@ def _summary(result) -> None:
     dist = [f"{g}: {counts[g]}" for g in order if counts.get(g)]
     dist += [f"not rated: {counts[None]}"] if counts.get(None) else []
     years = f"{first}-{latest}" if first != latest else f"{latest}"
+    alerts = result.tables["alerts"]
+    watch = int((alerts["status"] == "watch").sum()) if "status" in alerts.columns else 0
+    watched = f" and {watch} on the watch list" if watch else ""
     print(f"rated {s['unit_id'].n_unique()} units over {s['year'].n_unique()} years ({years}); {latest}: {', '.join(dist)}; "
-          f"{result.tables['alerts'].height} alerts -> {result.out}/index.html")
+          f"{alerts.height - watch} alerts{watched} -> {result.out}/index.html")
     scope = result.manifest.get("scope")
     if scope:
         print(scope_line(scope))

@@ -29,12 +29,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "An override changes the grade only, never the score or the rank."),
     # where the points were lost, counts behind values, evidence (unit page)
     "losses": ("失分在哪里", "Where the points were lost"),
-    "losses_text": ("得分{score}：满分100分，共失{lost}分；失分最多的{n}项合计{top}分。",
-                    "Score {score}: {lost} points lost against the maximum of 100; the {n} largest losses "
-                    "account for {top}."),
-    "losses_note": ("失分 = 该指标在得分中的实际权重 × (100 − 标准化值)；按失分从大到小排列。",
-                    "Points lost = the weight the indicator carried in the score × (100 − its normalised value); "
-                    "largest first."),
+    "losses_text": ("得分{score}：在低于同类单位平均水平的指标上共失{lost}分；失分最多的{n}项合计{top}分。",
+                    "Score {score}: {lost} points lost on the indicators where the unit falls below its peers' "
+                    "average; the {n} largest losses account for {top}."),
+    "losses_note": ("失分 = 该指标在得分中的实际权重 × (同类单位该指标标准化值的平均 − 本单位标准化值)，"
+                    "只列低于同类平均的指标；按失分从大到小排列。",
+                    "Points lost = the weight the indicator carried in the score × (the peer group's mean "
+                    "normalised value − the unit's); only indicators below the peers' mean; largest first."),
     "no_losses": ("没有失分的指标。", "No indicator cost points."),
     "largest_losses": ("失分最多", "Largest losses"),
     "counts_behind": ("计算依据", "Counts behind it"),

@@ -5,6 +5,8 @@ These functions compute coordinates only; the templates place the shapes. Scores
 """
 from __future__ import annotations
 
+import math
+
 from reports.fmt import missing, num
 
 BAR = {"width": 640, "label": 200, "plot": 330, "row": 24, "top": 22}
@@ -55,8 +57,17 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
     def x(i: int) -> float:
         return left + (pw / 2 if n == 1 else i * pw / (n - 1))
 
+    # the vertical axis spans the scores, their intervals and the grade thresholds, in steps of
+    # ten (on a z-scored index every score sits near 50: a 0-100 axis would draw a flat line)
+    seen = [float(v) for p in points for v in (p["score"], p["low"], p["high"]) if not missing(v)]
+    seen += [float(g["min"]) for g in grades if 0 < g["min"] < 100]
+    lo = max(0.0, math.floor((min(seen, default=0.0) - 2) / 10) * 10)
+    hi = min(100.0, math.ceil((max(seen, default=100.0) + 2) / 10) * 10)
+    lo = max(0.0, min(lo, hi - 20))  # at least 20 points tall
+    hi = max(hi, lo + 20)
+
     def y(v: float) -> float:
-        return top + (100.0 - max(0.0, min(100.0, v))) / 100 * ph
+        return top + (hi - max(lo, min(hi, v))) / (hi - lo) * ph
 
     lines, bands, line, upper, lower, dots, whiskers = [], [], [], [], [], [], []
     xs = [_c(x(i)) for i in range(n)]  # each coordinate formatted once
@@ -84,7 +95,7 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         lines.append(" ".join(line))
     if upper:
         bands.append(" ".join(upper + lower[::-1]))
-    ticks = [{"y": _c(y(g["min"])), "label": f"{g['code']} {g['min']:g}"} for g in grades if 0 < g["min"] < 100]
+    ticks = [{"y": _c(y(g["min"])), "label": f"{g['code']} {g['min']:g}"} for g in grades if lo < g["min"] < hi]
     return {
         "width": w, "height": h, "left": left, "ylx": left - 6, "right": _c(w - right), "tlx": _c(w - right + 6),
         "top": top,
@@ -92,6 +103,6 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         "lines": lines, "bands": [b for b in bands if b.count(",") > 2], "dots": dots, "ticks": ticks,
         "whiskers": whiskers,
         "years": [{"x": xs[i], "label": str(p["year"])} for i, p in enumerate(points)],
-        "ylabels": [{"y": _c(y(v)), "label": str(v)} for v in (0, 50, 100)],
+        "ylabels": [{"y": _c(y(v)), "label": f"{v:g}"} for v in (lo, (lo + hi) / 2, hi)],
         "xlabel_y": _c(h - 10), "title": title, "desc": desc,
     }

@@ -160,7 +160,8 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
         r, i = have.get(code, empty), info[code]
         outside = bool(r.get("outside_coverage"))
         x, eff, c = r.get("normalised"), r.get("eff"), r.get("contribution")
-        lost = None if x is None or eff is None or c is None else (100 - x) * eff
+        mean = r.get("peer_mean")
+        lost = None if x is None or eff is None or c is None or mean is None else max(mean - x, 0.0) * eff
         grp = groups.get(i["top"])
         if grp is None:
             grp = groups[i["top"]] = {"label": info[i["top"]]["label"], "rows": []}
@@ -198,8 +199,10 @@ def evidence_counts(code: str, r: dict, inp: Inputs, p: Prepared, outside: bool)
 
 
 def losses(groups: list[dict], row: dict, inp: Inputs) -> dict:
-    """Every indicator that cost the unit points, largest first: points lost = the weight the
-    indicator carried in the score x (100 - its normalised value)."""
+    """Every indicator on which the unit falls behind its peers, largest first: points lost = the
+    weight the indicator carried in the score x (peer group's mean normalised value - the unit's),
+    so that losses mean the same under any normalisation (against 100 a z-scored average unit
+    would "lose" 50 points on everything)."""
     rows = [r for g in groups for r in g["rows"] if not fmt.missing(r["_lost"]) and r["_lost"] >= LOSS_FLOOR]
     rows.sort(key=lambda r: (-r["_lost"], r["code"]))
     total = sum(r["_lost"] for r in rows)

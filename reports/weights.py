@@ -79,12 +79,13 @@ def carried(framework, indicators: pl.DataFrame, scores: pl.DataFrame, dims) -> 
 
 
 def percentiles(indicators: pl.DataFrame, scores: pl.DataFrame, years) -> pl.DataFrame:
-    """unit_id, year, indicator, percentile: the mid-rank percentile (0-100, higher = better) of
-    the normalised value among units of the same year, kind and level with a value."""
+    """unit_id, year, indicator, percentile, peer_mean: the mid-rank percentile (0-100, higher =
+    better) of the normalised value among units of the same year, kind and level with a value,
+    and the mean normalised value of those units."""
     keys = scores.select("unit_id", "year", "kind", "level")
     df = (indicators.filter(pl.col("year").is_in(list(years)), pl.col("normalised").is_not_null())
           .join(keys, on=["unit_id", "year"], how="inner"))
     grp = ["year", "indicator", "kind", "level"]
     return df.select("unit_id", "year", "indicator", (
         (pl.col("normalised").rank("average").over(grp) - 0.5) / pl.col("normalised").count().over(grp) * 100
-    ).alias("percentile"))
+    ).alias("percentile"), pl.col("normalised").mean().over(grp).alias("peer_mean"))

@@ -83,8 +83,8 @@ assert round(summary["event_rate"], 3) == 0.062, summary["event_rate"]
     ("reports/README.md", "from reports.render import render"): """
 import pathlib
 names = [pathlib.Path(p).name for p in paths]
-assert names[:3] == ["index.html", "alerts.html", "methodology.html"], names[:3]
-assert len(paths) == 3 + result.units.height
+assert names[:4] == ["index.html", "alerts.html", "methodology.html", "compare.html"], names[:4]
+assert len(paths) == 4 + result.units.height
 """,
     ("reports/README.md", "from rating.coinr import"): """
 import pathlib

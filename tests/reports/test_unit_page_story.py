@@ -30,22 +30,31 @@ def render_units(framework, tables, tmp_path, **options) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in paths if p.parent.name == "units"}
 
 
-def test_losses_are_ordered_by_points_lost_against_the_maximum(framework, run):
+def test_losses_are_ordered_by_points_lost_against_the_peer_mean(framework, run):
     ctx = contexts(framework, run)
+    scores, ind = run["scores"], run["indicators"]
+    latest = scores.group_by("unit_id").agg(pl.col("year").max())
+    groups = scores.select("unit_id", "year").join(run["units"].select("unit_id", "kind", "level"), on="unit_id")
+    norm = ind.join(groups, on=["unit_id", "year"]).filter(pl.col("normalised").is_not_null())
+    means = norm.group_by("year", "kind", "level", "indicator").agg(pl.col("normalised").mean().alias("m"))
+    peers = {(r["unit_id"], r["indicator"]): r["m"] for r in
+             norm.join(latest, on=["unit_id", "year"], how="semi").join(means, on=["year", "kind", "level", "indicator"])
+             .iter_rows(named=True)}
     checked = 0
     for uid, c in ctx.items():
         rows = c["losses"]["rows"]
         lost = [r["_lost"] for r in rows]
         assert lost == sorted(lost, reverse=True), uid
-        for r in rows:  # points lost = effective weight x (100 - normalised)
+        for r in rows:  # points lost = effective weight x (peer mean - normalised), below the mean only
             x = float(r["normalised"].replace(",", ""))
             eff = float(r["eff"].rstrip("%")) / 100
-            assert r["_lost"] == pytest.approx(eff * (100 - x), abs=0.06 + 0.001 * r["_lost"])
+            assert r["_lost"] == pytest.approx(eff * (peers[(uid, r["code"])] - x), abs=0.06 + 0.001 * r["_lost"])
+            assert peers[(uid, r["code"])] > x
         checked += bool(rows)
     assert checked > 5
     # the largest loss is not necessarily the lowest peer percentile: the page lists losses, not percentiles
     some = next(c for c in ctx.values() if len(c["losses"]["rows"]) > 3)
-    assert some["losses"]["text"] and "100" in some["losses"]["text"]
+    assert some["losses"]["text"] and "同类单位平均" in some["losses"]["text"]
 
 
 def test_counts_behind_a_rate_and_the_few_cases_flag(framework, run, tmp_path):
