@@ -17,7 +17,8 @@ demo:  the synthetic Guangdong world of the test suite (3,200 unit-years, defaul
 province: a data folder given with --data (e.g. `rating synth --out DATA --scale province
        --complaints 1000000`: 4,274 units x 7 years), default framework: the uncertainty stage as
        a run does it, 1,000 replications with every source of the framework's [uncertainty]
-       (data redrawn from the evidence, composite bootstrap, weights, imputation).
+       (data redrawn from the evidence, composite bootstrap, weights, imputation); then that stage
+       with the sensitivity analysis evaluated in the same pass, as `rating.run` does it.
 
 Usage: python benchmarks/uncertainty.py [large|asem|demo|all|province] [--repeat N] [--data DATA]
 Times are the median of N runs of the analysis (building the experiment from scored data or
@@ -193,6 +194,10 @@ def run_province(repeat: int, data: Path | None) -> None:
           f"{a.data_draws} data sets, composite bootstrap {a.composite_bootstrap}, weight noise {a.weight_noise}")
     show("uncertainty stage, 1000 replications, every source of the framework", measure(
         lambda: uncertainty(experiment_from_scored(scored, fw, a, indicators=ind, seed=0), 1000, 0), repeat))
+    base, resamples = int(fw.uncertainty["sensitivity"]), int(fw.uncertainty["bootstrap"])
+    show(f"uncertainty and sensitivity as a run does them (one pass; Saltelli base {base}, {resamples} bootstrap)",
+         measure(lambda: uncertainty(experiment_from_scored(scored, fw, a, indicators=ind, seed=0), 1000, 0,
+                                     sensitivity_base=base, resamples=resamples), repeat))
 
 
 def main(argv=None) -> None:

@@ -5,6 +5,7 @@ for the rule (docs/early-warning.md: the alerts table and the format fields)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import string
@@ -26,6 +27,18 @@ ALERT_SCHEMA = {
 STATUSES = ("alert", "watch")
 #: Labels of the levels (their order and severity: indicators.framework.ALERT_LEVELS / ALERT_RANK).
 LEVEL_ZH = dict(zip(ALERT_LEVELS, ("红色", "橙色", "黄色", "蓝色")))
+
+
+class Wording:
+    """The parts every alert kind's one-line description shares (models.kinds.*.describe): what
+    the rule reads, the denominator it needs, and the level it raises, in both languages."""
+
+    def __init__(self, rule: dict):
+        lv = rule.get("level", "")
+        self.arrow_zh, self.arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
+        self.what = rule.get("indicator") or rule.get("target") or ""
+        n = rule.get("min_denominator") or 0
+        self.base_zh, self.base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
 LEVEL_EN = dict(zip(ALERT_LEVELS, ("Red", "Orange", "Yellow", "Blue")))
 #: Action, responsible body and follow-up days of an alert whose rule declares none, by level.
 LEVEL_ACTIONS = {
@@ -71,9 +84,22 @@ class _NamedFields(string.Formatter):
 _FIELDS = _NamedFields()
 
 
+@functools.lru_cache(maxsize=256)
+def _named_only(template: str) -> bool:
+    """Whether every field of `template` (and of its format specs) is a plain name, so that
+    str.format_map fills it exactly as _NamedFields would, at a fraction of the cost."""
+    try:
+        for _, name, spec, _ in _FIELDS.parse(template):
+            if name is not None and (not name.isidentifier() or (spec and not _named_only(spec))):
+                return False
+    except ValueError:
+        return False
+    return True
+
+
 def _fmt(template: str, **values) -> str:
     try:
-        return _FIELDS.format(template, **values)
+        return template.format_map(values) if _named_only(template) else _FIELDS.format(template, **values)
     except (KeyError, ValueError, IndexError, TypeError, AttributeError):
         return template
 

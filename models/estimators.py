@@ -129,6 +129,27 @@ def base(name: str, cfg: ModelConfig, seed: int):
     raise ValueError(f"unknown model {name!r}; expected one of logit, gbm, {', '.join(BASELINES)}")
 
 
+def fold_plan(name: str, y: np.ndarray, cfg: ModelConfig, years: np.ndarray) -> list[tuple[tuple, np.ndarray]]:
+    """The calibration folds `fit` uses: [(key of the fold model: (name, years it fits), held-out
+    rows)], empty when the model is fitted on every row (a baseline, or fewer than two usable
+    folds). Known before fitting, so the fold models of several origins can be fitted at once.
+
+    Examples
+    --------
+    >>> y, years = np.array([0, 1, 0, 1, 1, 0, 0, 1] * 3), np.repeat([2021, 2022, 2023], 8)
+    >>> [key for key, _ in fold_plan("logit", y, ModelConfig(), years)]
+    [('logit', (2021, 2023)), ('logit', (2022,))]
+    """
+    if name in BASELINES:
+        return []
+    k = cfg.calibration_folds
+    folds = []
+    for held in (years % k == f for f in range(k)):
+        if all(2 <= y[rows].sum() <= rows.sum() - 2 for rows in (held, ~held)):
+            folds.append(((name, tuple(int(v) for v in np.unique(years[~held]))), held))
+    return folds if len(folds) >= 2 else []
+
+
 def fit(name: str, X: np.ndarray, y: np.ndarray, cfg: ModelConfig, seed: int, years: np.ndarray,
         fitted: dict | None = None):
     """A fitted estimator of rows X (of `years`) and outcomes y.
@@ -152,19 +173,12 @@ def fit(name: str, X: np.ndarray, y: np.ndarray, cfg: ModelConfig, seed: int, ye
     >>> sorted(kept), len(m.members)
     ([('logit', (2020, 2022)), ('logit', (2021, 2023))], 2)
     """
-    if name in BASELINES:
+    folds = fold_plan(name, y, cfg, years)
+    if not folds:
         return base(name, cfg, seed).fit(X, y)
     fitted = {} if fitted is None else fitted
-    k = cfg.calibration_folds
-    folds = []
-    for held in (years % k == f for f in range(k)):
-        if all(2 <= y[rows].sum() <= rows.sum() - 2 for rows in (held, ~held)):
-            folds.append(held)
-    if len(folds) < 2:
-        return base(name, cfg, seed).fit(X, y)
     members = []
-    for held in folds:
-        key = (name, tuple(int(v) for v in np.unique(years[~held])))
+    for key, held in folds:
         if key not in fitted:
             fitted[key] = base(name, cfg, seed).fit(X[~held], y[~held])
         # a frozen model is calibrated on all the held-out rows (the 2 folds only split its predictions)

@@ -5,13 +5,16 @@ of the probabilities of the model chosen for t.
 Each result is kept in the cache (models.cache) under the sha256 of what it depends on: the
 origin's training and predicted rows, the model, the `[model]` table, the seed and the code. A
 rerun therefore refits only what changed: nothing when the features and events are the same, only
-the new origin when a year is added and the earlier years' rows stay as they were. Fits run one
-after the other with BLAS and OpenMP on one thread: the same bits whatever the number of cores,
-and no threads competing with the run's other stages. What is computed does not depend on the
-cache.
+the new origin when a year is added and the earlier years' rows stay as they were. Fits run on up
+to `THREADS` threads (tree building and most numerical work release the GIL), each with BLAS and
+OpenMP on one thread: every fit is the same computation on the same rows, so the bits are the
+same whatever the number of cores. The fold models shared by several origins are fitted first,
+once each. What is computed does not depend on the cache.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,9 @@ from threadpoolctl import threadpool_limits
 from indicators.model_config import ModelConfig
 from models import estimators
 from models.cache import Cache, code_version, digest
+
+#: Threads of the fits (the machine's cores, at most 2).
+THREADS = min(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,13 @@ class Fits:
         self.hits = self.computed = 0
         self._fitted: dict[tuple[str, int], object] = {}
         self._folds: dict[tuple[str, tuple], object] = {}  # fold models by the years they fit (estimators.fit)
-        env = {"config": cfg.as_dict(), "seed": seed, "code": code_version()}
         self.keys = {}
+        keep = cache.folder is not None  # a cache that keeps nothing needs no keys (hashing the rows costs)
+        env = {"config": cfg.as_dict(), "seed": seed, "code": code_version()} if keep else None
         for t, o in origins.items():
-            rows = digest(cols, X[o.train], o.y, X[o.test])
+            rows = digest(cols, X[o.train], o.y, X[o.test]) if keep else None
             for m, ix in models.items():
-                self.keys[m, t] = digest("fit", env, rows, m, ix)
+                self.keys[m, t] = digest("fit", env, rows, m, ix) if keep else f"{m} {t}"
 
     def estimator(self, m: str, t: int):
         """The fitted model m of origin t (fitted now if its results came from the cache)."""
@@ -57,6 +64,28 @@ class Fits:
             self._fitted[m, t] = estimators.fit(m, self.X[o.train][:, self.models[m]], o.y, self.cfg, self.seed,
                                                 o.years, self._folds)
         return self._fitted[m, t]
+
+    def prefit(self, jobs: list[tuple[str, int]]) -> None:
+        """Fit, all at once, the fold models that the estimators of `jobs` (model, origin) need and
+        that are not fitted yet, each on the rows of the first origin that needs it (as
+        estimators.fit would), largest first."""
+        todo = {}
+        for m, t in jobs:
+            if (m, t) in self._fitted:
+                continue
+            o = self.origins[t]
+            for key, held in estimators.fold_plan(m, o.y, self.cfg, o.years):
+                if key not in self._folds and key not in todo:
+                    todo[key] = (m, t, ~held)
+        order = sorted(todo, key=lambda k: (k[0] == "gbm", int(todo[k][2].sum())), reverse=True)
+
+        def one(key):
+            m, t, rows = todo[key]
+            o = self.origins[t]
+            return estimators.base(m, self.cfg, self.seed).fit(self.X[o.train][:, self.models[m]][rows], o.y[rows])
+
+        for key, model in zip(order, _run(one, order)):
+            self._folds[key] = model
 
     def later(self, m: str, t: int):
         """A function giving the fitted model m of origin t: the one in hand, or one fitted when
@@ -76,6 +105,7 @@ class Fits:
                 out[job] = hit["p"]
                 self.hits += 1
         todo = [j for j in self.keys if j not in out]
+        self.prefit(todo)
         for job, p in zip(todo, _run(self._predict, todo)):
             out[job] = p
             self.cache.put(self.keys[job], {"p": p})
@@ -101,6 +131,7 @@ class Fits:
                 out[t] = (hit["group"], hit["contribution"])
                 self.hits += 1
         todo = [t for t in keys if t not in out]
+        self.prefit([(chosen[t], t) for t in todo])
 
         def one(t):
             o, m = self.origins[t], chosen[t]
@@ -117,9 +148,13 @@ class Fits:
 
 
 def _run(fn, items: list) -> list:
-    """[fn(item) ...] with BLAS and OpenMP on one thread."""
+    """[fn(item) ...] on up to `THREADS` threads, with BLAS and OpenMP on one thread; the first
+    error is raised."""
     with threadpool_limits(limits=1):
-        return [fn(i) for i in items]
+        if THREADS < 2 or len(items) < 2:
+            return [fn(i) for i in items]
+        with ThreadPoolExecutor(THREADS) as pool:
+            return list(pool.map(fn, items))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

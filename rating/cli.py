@@ -122,7 +122,7 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="generate the default synthetic Guangdong world and rate it",
                        description="Generate the embedded default data set (synthetic Guangdong world, demo scale) "
-                                   "into OUT/data and run the whole pipeline on it.")
+                                   "into --data (default data/demo) and run the whole pipeline on it, writing the run to --out.")
     _run_options(d)
     d.add_argument("--data", type=Path, default=Path("data/demo"), help="where to write the generated data (default: data/demo)")
 

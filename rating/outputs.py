@@ -315,7 +315,7 @@ MODEL_TABLES = ("risk", "explanations", "alert_levels", "model_backtest")
 def edition_tables(tables: dict[str, pl.DataFrame], fw, audience: str) -> dict[str, pl.DataFrame]:
     """The tables a run folder of `audience` holds. The public edition keeps no model output in
     any file (CSV, workbook, DuckDB): the model's tables are left out, only the rule alerts stay,
-    without their record-level evidence, and the outlook is read from those rule alerts alone
+    without their record-level evidence (nor the record ids behind vetoes), and the outlook is read from those rule alerts alone
     (a model alert would otherwise show through as a negative outlook)."""
     if audience == "internal":
         return tables
@@ -331,4 +331,6 @@ def edition_tables(tables: dict[str, pl.DataFrame], fw, audience: str) -> dict[s
         out["alerts"] = alerts
         if "scores" in out and "outlook" in out["scores"].columns:
             out["scores"] = with_outlook(out["scores"], alerts, fw)
+    if "scores" in out and "veto_record_id" in out["scores"].columns:  # record-level evidence, as on the pages
+        out["scores"] = out["scores"].with_columns(pl.lit(None, dtype=pl.String).alias("veto_record_id"))
     return out

@@ -211,7 +211,9 @@ def stage(data: Path | str, fw: Framework, as_of: dt.date, timer: "_Timer | None
             records = records_table(con, loaded.present)
             monthly = eng.monthly_tickets(con) if "complaints" in loaded.present else None
             contracts = con.sql("SELECT * FROM contracts").pl() if "contracts" in loaded.present else None
-            tickets = tickets_behind(con, fw, rated) if "complaints" in loaded.present else None
+            # the tickets themselves are in DuckDB only with its engine (Spark reads them where they lie)
+            in_duckdb = con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'complaints'").fetchall()[0][0]
+            tickets = tickets_behind(con, fw, rated) if "complaints" in loaded.present and in_duckdb else None
         described = eng.describe()
     return Staged(data=data, as_of=as_of, key=definitions_key(fw), loaded=loaded, indicators=ind,
                   units=units, events=events, records=records, monthly=monthly, contracts=contracts,

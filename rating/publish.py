@@ -30,7 +30,6 @@ from rating.audit import audit_tables
 from rating.grade import apply_vetoes, grade_of, honours, published_probabilities, ranks, veto_sources
 from rating.scope import scope_of
 from rating.score import Scored, indicator_table
-from rating.sensitivity import sensitivity
 from rating.uncertainty import experiment_from_scored, uncertainty
 
 #: Published scores are rounded to this many decimals: far below any meaningful difference, and
@@ -91,14 +90,33 @@ def with_uncertainty(scores: pl.DataFrame, scored: Scored, fw: Framework, *, rep
     without columns when the framework's `sensitivity` base sample or `replications` is 0).
     `indicators` (long, with numerators and denominators) lets the data factor redraw values."""
     exp = experiment_from_scored(scored, fw, indicators=indicators, seed=seed)
-    summary = uncertainty(exp, replications, seed).summary
+    base = int(fw.uncertainty["sensitivity"])
+    # the sensitivity design is evaluated with the replications (each configuration prepared once)
+    u = uncertainty(exp, replications, seed, sensitivity_base=max(base, 0),
+                    resamples=int(fw.uncertainty["bootstrap"]))
+    summary = u.summary
     probs = [c for c in summary.columns if c.startswith("p_grade_")]
     scores = scores.join(summary.select("unit_id", "year", *UNCERTAINTY_COLUMNS, *probs),
                          on=["unit_id", "year"], how="left")
-    base = int(fw.uncertainty["sensitivity"])
-    if base <= 0 or replications <= 0:
+    # a unit-year without a published score has no published rank: no interval, no probability
+    # either, even where redrawn data scored it in some replications
+    scored_ = pl.col("score").is_not_null()
+    scores = scores.with_columns(pl.when(scored_).then(pl.col(c)).alias(c) for c in (*UNCERTAINTY_COLUMNS, *probs))
+    # and it takes no place in the published ranking: ranks stop at the number of published peers
+    keys = scored.keys.select("unit_id", "year", pl.col("kind").alias("_kind"), pl.col("level").alias("_level"))
+    n = pl.col("score").is_not_null().sum().over("year", "_kind", "_level")
+    scores = (scores.join(keys, on=["unit_id", "year"], how="left", maintain_order="left")
+              .with_columns(pl.when(pl.col(c).is_not_null()).then(pl.min_horizontal(pl.col(c), n)).alias(c)
+                            for c in ("rank_low", "rank_median", "rank_high") if c in scores.columns)
+              .drop("_kind", "_level"))
+    if "rank" in scores.columns:  # the published rank lies in its published interval (2% of unit-years
+        # fall just outside the replications' 5-95% range when the nominal data sit at its edge)
+        known = pl.col("rank_low").is_not_null() & pl.col("rank_high").is_not_null()
+        scores = scores.with_columns(pl.when(known).then(pl.min_horizontal("rank_low", "rank")).alias("rank_low"),
+                                     pl.when(known).then(pl.max_horizontal("rank_high", "rank")).alias("rank_high"))
+    if base <= 0 or replications <= 0 or u.sensitivity is None:
         return scores, pl.DataFrame()
-    return scores, sensitivity(exp, base=base, seed=seed, resamples=int(fw.uncertainty["bootstrap"])).indices
+    return scores, u.sensitivity.indices
 
 
 def capped(scores: pl.DataFrame, indicators: pl.DataFrame, fw: Framework,

@@ -58,12 +58,13 @@ def rank_series(scores: np.ndarray, name: str = "rank") -> pl.Series:
     return pl.Series(name, [None if np.isnan(v) else int(v) for v in r], dtype=pl.Int64)
 
 
-#: Threads of the ranking (the machine's cores, at most 2): sorting releases the GIL, and each
-#: thread ranks its own peer groups.
+#: Threads of the ranking and of the Monte Carlo evaluation (the machine's cores, at most 2):
+#: sorting and the array work release the GIL; each thread ranks its own peer groups, or
+#: evaluates its own data sets.
 THREADS = min(2, os.cpu_count() or 1)
 
 
-def _run(fn, tasks: list[tuple]) -> None:
+def threaded(fn, tasks: list[tuple]) -> None:
     """`fn(*task)` for every task, on up to `THREADS` threads; the first error is raised."""
     if THREADS < 2 or len(tasks) < 2:
         for task in tasks:
@@ -117,7 +118,7 @@ def rank_matrix(scores: np.ndarray, groups: np.ndarray, ties: str = "min", dtype
                 part[nan] = np.nan
             out[:, cols] = part
 
-    _run(group, [(perm[lo:hi],) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    threaded(group, [(perm[lo:hi],) for lo, hi in zip(bounds[:-1], bounds[1:])])
     return (res["min"], res["max"]) if ties == "both" else res[ties]
 
 

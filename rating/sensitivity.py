@@ -4,7 +4,11 @@ variance-based sensitivity indices (COINr's `SA_sample`/`SA_estimate`).
 Notes
 -----
 `evaluate` groups replications by discrete configuration, normalises once per configuration and
-applies all its weight sets as a matrix. Leaving out an indicator is a zero weight (an emptied
+applies all its weight sets as a matrix; the configurations are cut into two runs of whole data
+sets, one per thread (each row's arithmetic is the same whichever thread computes it, so the scores
+are too). A run evaluates the sensitivity design in the same call as the Monte Carlo replications
+(`rating.uncertainty.uncertainty(..., sensitivity_base=...)`): each data set is drawn and prepared
+once for both. Leaving out an indicator is a zero weight (an emptied
 group drops out too). Methods needing positive values (geometric, harmonic, generalised p <= 0;
 non-negative for non-integer p) meet `invalid = "error"` (`MethodError`) or `"shift"` (`1 - min`
 added to each indicator column with a value <= 0 in configurations using such a method).
@@ -21,14 +25,14 @@ from threadpoolctl import threadpool_limits
 from indicators.errors import MethodError
 from rating.aggregate import aggregate as aggregate_values
 from rating.groupwise import normalise_column
-from rating.ranks import quantiles, rank_matrix  # noqa: F401 (re-exported: the analysis ranks its replications)
+from rating.ranks import THREADS, quantiles, rank_matrix, threaded  # noqa: F401 (quantiles re-exported for the analysis)
 from rating.treat import treat_matrix
 
 FACTORS = ("impute", "treat", "normalise", "aggregate", "leave_one_out", "data")
 #: The columns of `Design.choice` that make a configuration (one normalised matrix): the data
 #: set first, so that configurations of one data set follow each other.
 CONFIG = (5, 0, 1, 2, 3)
-CHUNK = 256  # replications per block of the tree evaluation (bounds memory)
+CHUNK = 128  # replications per block of the tree evaluation (bounds memory: two threads each hold one)
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,12 @@ def _prepare(exp, i: int, t: int, z: int, cache: dict, dl: int = 0) -> tuple[np.
     """Normalised matrix of a configuration (NaN where not applicable), cells available for the
     data threshold; imputed and treated matrices are cached by (data set, imputation, treatment)."""
     tname, tparams = exp.treat[exp.levels["treat"][t]]
-    k, groups = exp.n_indicators, [np.flatnonzero(exp.norm_groups == g) for g in np.unique(exp.norm_groups)]
+    k = exp.n_indicators
     if (dl, i, t) not in cache:
         X, observed = _data(exp, i, dl, cache)
-        Xt = X.copy()
-        for rows in groups if tname != "none" else []:
+        Xt = X if tname == "none" else X.copy()  # `X` is not written to: untreated, it is shared
+        for g in np.unique(exp.norm_groups) if tname != "none" else []:
+            rows = np.flatnonzero(exp.norm_groups == g)
             Xt[rows] = treat_matrix(X[rows], list(exp.nodes[:k]), [""] * rows.size, tname, tparams)[0]
         cache[(dl, i, t)] = Xt, observed
     (Xt, observed), N = cache[(dl, i, t)], np.full(exp.applicable[:, :k].shape, np.nan)
@@ -166,10 +171,12 @@ def _prepare(exp, i: int, t: int, z: int, cache: dict, dl: int = 0) -> tuple[np.
 def _check(exp, N: np.ndarray, specs, label: str) -> np.ndarray:
     """Apply the experiment's `invalid` policy for aggregations that need positive values."""
     k, bad, doms = exp.n_indicators, np.zeros(N.shape[1], bool), [_domain(*m) for m in specs]
+    if all(d is None for d in doms):  # nothing to check (arithmetic and the like)
+        return N
     for dom, kids in zip(doms, exp.children):
         bad[kids[kids < k]] |= _outside(N[:, kids[kids < k]], dom).any(axis=0)
     low = np.nanmin(np.where(np.isnan(N), np.inf, N), axis=0)
-    bad |= (low <= 0) & (exp.invalid == "shift") & any(d is not None for d in doms)
+    bad |= (low <= 0) & (exp.invalid == "shift")
     if bad.any() and exp.invalid == "error":
         raise MethodError(f"aggregation {label!r} needs positive values but indicator(s) "
                           f"{[exp.nodes[j] for j in np.flatnonzero(bad)]} have values <= 0 after normalisation; "
@@ -270,25 +277,46 @@ def evaluate(exp, d: Design) -> np.ndarray:
     (W, keep), C_is_W = _weights(exp, d), exp.threshold_by == "weight"
     C = W if C_is_W else keep.astype(float)
     combos, inverse = np.unique(d.choice[:, list(CONFIG)], axis=0, return_inverse=True)
-    S, cache = np.empty((d.choice.shape[0], exp.keys.height)), {}  # every row is in one block
+    S = np.empty((d.choice.shape[0], exp.keys.height))  # every row is in one block
     order = np.argsort(inverse.ravel(), kind="stable")
     bounds = np.searchsorted(inverse.ravel()[order], np.arange(len(combos) + 1))
-    for c, (dl, i, t, z, g) in enumerate(combos):
+    # thin products: BLAS threads cost more than they give (limited once per call: finding the
+    # libraries to limit reads the process's memory map, which costs more than a configuration)
+    with threadpool_limits(1, user_api="blas"):
+        threaded(lambda cs: _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, S), _shares(combos))
+    return S
+
+
+def _shares(combos: np.ndarray) -> list[tuple]:
+    """The configurations (indices into `combos`, sorted by data set) cut into `THREADS` runs of
+    whole data sets, each about as long: every thread draws and prepares its own data sets."""
+    n = len(combos)
+    if THREADS < 2 or n < 2:
+        return [(np.arange(n),)]
+    starts = np.flatnonzero(np.r_[True, combos[1:, 0] != combos[:-1, 0]])  # first configuration of a data set
+    if starts.size < 2:
+        return [(np.arange(n),)]
+    cut = starts[np.argmin(np.abs(starts - n / 2))] or starts[1]
+    return [(np.arange(0, cut),), (np.arange(cut, n),)]
+
+
+def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, S) -> None:
+    """Scores of the replications of the configurations `cs` written into their rows of `S`."""
+    cache: dict = {}
+    for c in cs:
+        dl, i, t, z, g = combos[c]
         rows = order[bounds[c]:bounds[c + 1]]
-        if c and dl != combos[c - 1][0]:  # a data set's matrices are not needed again
+        if c != cs[0] and dl != combos[c - 1][0]:  # a data set's matrices are not needed again
             cache = {key: v for key, v in cache.items() if key[0] == dl}
         key = (dl, i, t, z)
         N, O = cache[key] if key in cache else cache.setdefault(key, _prepare(exp, i, t, z, cache, dl))
         specs = exp.aggregate[label := exp.levels["aggregate"][g]]
         N = _check(exp, N, specs, label)
         parts = _parts(exp, N, O, specs, C_is_W)
-        # one block at a time: blocks stream through memory, and a second thread competing for it
-        # costs half as much CPU again as it saves in wall time
-        with threadpool_limits(1, user_api="blas"):  # thin products: threads cost more than they give
-            for s in range(0, rows.size, CHUNK):
-                block = rows[s:s + CHUNK]
-                S[block] = _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W))
-    return S
+        # one block at a time: blocks stream through memory
+        for s in range(0, rows.size, CHUNK):
+            block = rows[s:s + CHUNK]
+            S[block] = _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W))
 
 
 def _round40(S: np.ndarray) -> np.ndarray:
@@ -416,20 +444,50 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
     >>> sa.indices["factor"].to_list(), sa.runs
     (['weights', 'impute', 'normalise'], 320)
     """
-    cols = factor_columns(exp)
-    names = [c for c, _ in cols]
-    schema = {"factor": pl.String, **dict.fromkeys(("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high",
-                                                     "S1_unit", "ST_unit"), pl.Float64)}
-    if not cols:
-        return Sensitivity(pl.DataFrame(schema=schema), 0.0, 0)
-    rng = np.random.default_rng(seed)
-    U = saltelli(base, [sl for _, sl in cols], rng)
-    R = rank_matrix(evaluate(exp, design(exp, U)), exp.rank_groups)
+    plan = saltelli_plan(exp, base, seed)
+    if plan is None:
+        return Sensitivity(pl.DataFrame(schema=SCHEMA), 0.0, 0)
+    R = rank_matrix(evaluate(exp, design(exp, plan.U)), exp.rank_groups, dtype=np.float32)
     r0 = rank_matrix(evaluate(exp, design(exp)), exp.rank_groups)[0]
+    return indices(plan, R, r0, resamples, ci)
+
+
+#: Columns of `Sensitivity.indices`.
+SCHEMA = {"factor": pl.String, **dict.fromkeys(("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high",
+                                                 "S1_unit", "ST_unit"), pl.Float64)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A Saltelli design of an experiment: factor names, its rows of the unit hypercube `U`, the
+    base sample, and the generator that drew them (the bootstrap continues its stream)."""
+
+    names: list
+    U: np.ndarray
+    base: int
+    rng: np.random.Generator
+
+
+def saltelli_plan(exp, base: int, seed: int) -> Plan | None:
+    """The Saltelli design `sensitivity` evaluates (None when no factor varies), so that a caller
+    can evaluate it together with other replications of the same experiment (rating.uncertainty)."""
+    cols = factor_columns(exp)
+    if not cols:
+        return None
+    rng = np.random.default_rng(seed)
+    return Plan([c for c, _ in cols], saltelli(base, [sl for _, sl in cols], rng), int(base), rng)
+
+
+def indices(plan: Plan, R: np.ndarray, r0: np.ndarray, resamples: int = 500, ci: float = 0.95,
+            block: int = 256) -> Sensitivity:
+    """`Sensitivity` from the ranks `R` (rows of `plan.U` x unit-years; float32 holds them exactly)
+    and the nominal ranks `r0`; the output per replication is computed a block of rows at a time."""
+    base = plan.base
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a draw that ranks no unit counts as 0 change
-        y = np.nan_to_num(np.nanmean(np.abs(R - r0), axis=1))
-    (s1, st), b = estimate(y, base), bootstrap(y, base, resamples, ci, rng)
+        y = np.nan_to_num(np.concatenate([np.nanmean(np.abs(R[lo:lo + block] - r0), axis=1)
+                                          for lo in range(0, R.shape[0], block)]))
+    (s1, st), b = estimate(y, base), bootstrap(y, base, resamples, ci, plan.rng)
     s1u, stu = _per_unit(R, r0, base)
-    ind = pl.DataFrame([names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1], s1u, stu], schema=schema, orient="col")
-    return Sensitivity(ind.fill_nan(None), float(np.var(y[:2 * base], ddof=1)), int(U.shape[0]))
+    ind = pl.DataFrame([plan.names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1], s1u, stu], schema=SCHEMA, orient="col")
+    return Sensitivity(ind.fill_nan(None), float(np.var(y[:2 * base], ddof=1)), int(plan.U.shape[0]))

@@ -34,7 +34,8 @@ from rating.impute import IMPUTERS
 from rating.normalise import NORMALISERS
 from rating.resample import MODELS, DataModel, data_model
 from rating.score import group_codes, peer_groups
-from rating.sensitivity import Design, design, evaluate, factor_columns, quantiles, rank_matrix
+from rating.sensitivity import (Design, Sensitivity, design, evaluate, factor_columns, indices, quantiles,
+                                rank_matrix, saltelli_plan)
 from indicators.spec import format_spec, parse_spec
 from rating.treat import TREATMENTS
 
@@ -344,13 +345,15 @@ class Uncertainty:
     nominal_scores: np.ndarray
     nominal_ranks: np.ndarray
     design: Design
+    sensitivity: Sensitivity | None = None  # with `sensitivity_base` > 0
 
 
 def _col(name: str, v, dtype=pl.Float64) -> pl.Series:
     return pl.Series(name, v).fill_nan(None).cast(dtype)
 
 
-def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0) -> Uncertainty:
+def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensitivity_base: int = 0,
+                resamples: int = 500, ci: float = 0.95) -> Uncertainty:
     """Monte Carlo uncertainty analysis of ranks, scores and grades.
 
     Parameters
@@ -359,6 +362,11 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0) -> Unc
     replications, seed : int
         Monte Carlo replications (0 gives missing intervals) and the seed of the sample (the
         same seed gives the same result).
+    sensitivity_base, resamples, ci : int, int, float
+        With a base sample > 0 (and replications), also `rating.sensitivity.sensitivity(exp,
+        sensitivity_base, seed, resamples, ci)`, the same indices, its design evaluated together
+        with the replications: each configuration (data set, imputation, ...) is prepared once
+        for both.
 
     Returns
     -------
@@ -376,10 +384,22 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0) -> Unc
     rng = np.random.default_rng(seed)
     D = max((sl.stop for _, sl in factor_columns(exp)), default=0)
     d = design(exp, rng.random((int(replications), D)))
-    S = evaluate(exp, d) if replications else np.empty((0, exp.keys.height))
+    plan = saltelli_plan(exp, sensitivity_base, seed) if sensitivity_base > 0 and replications else None
     s0 = evaluate(exp, design(exp))[0]
-    R, R_last = rank_matrix(S, exp.rank_groups, ties="both", dtype=np.float32)
     r0 = rank_matrix(s0[None], exp.rank_groups)[0]
+    sa = None
+    if plan is not None:  # one pass over the configurations for both designs; rows are evaluated independently
+        ds = design(exp, plan.U)
+        S = evaluate(exp, Design(np.vstack([d.multipliers, ds.multipliers]), np.vstack([d.choice, ds.choice])))
+        Ss = S[replications:]  # ranked a block of rows at a time: the ranking's temporaries stay small
+        Rs = np.vstack([rank_matrix(Ss[lo:lo + 500], exp.rank_groups, dtype=np.float32)
+                        for lo in range(0, Ss.shape[0], 500)])
+        sa = indices(plan, Rs, r0, resamples, ci)
+        del Ss, Rs
+        S = S[:replications].copy()  # the sensitivity's scores are not kept
+    else:
+        S = evaluate(exp, d) if replications else np.empty((0, exp.keys.height))
+    R, R_last = rank_matrix(S, exp.rank_groups, ties="both", dtype=np.float32)
     high = quantiles(R_last, [0.95])[0]  # tied units share the band of positions they occupy
     del R_last
     rq = quantiles(R, [0.05, 0.5])
@@ -399,4 +419,4 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0) -> Unc
         cols += [pl.Series("grade_nominal", g0.tolist(), dtype=pl.String),
                  *[_col(f"p_grade_{c}", p) for c, p in probs.items()],
                  pl.Series("borderline", [None if np.isnan(p) else bool(p < exp.borderline) for p in p0], dtype=pl.Boolean)]
-    return Uncertainty(exp.keys.with_columns(cols), S, R, s0, r0, d)
+    return Uncertainty(exp.keys.with_columns(cols), S, R, s0, r0, d, sa)

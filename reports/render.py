@@ -5,20 +5,20 @@
 self-contained: CSS and JS are inlined from reports/static/, charts are inline SVG, a
 Content-Security-Policy forbids every external load, and every text from the data is escaped
 (autoescape on). Each template is compiled once.
-Unit pages are rendered by forked processes while this one writes the other pages.
+Unit pages are built and rendered by forked processes while this one writes the other pages, then
+helps them: the polars work of the unit pages (`reports.unit.Prepared`) is done before the fork.
 """
 from __future__ import annotations
 
 import os
 import pathlib
 import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 
 import jinja2
-from jinja2.compiler import CodeGenerator
+from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup, escape
 
 from rating.publish import RunTables
@@ -31,10 +31,11 @@ from reports.methodology import methodology_context
 from reports.overview import grade_info, overview
 from reports.scope import banner
 from reports.tables import UNIT_ID, prepare
-from reports.unit import unit_contexts
+from reports.unit import Prepared, paged_units, unit_context
 
 RUN_PAGES = (("index", "overview"), ("compare", "compare"), ("alerts", "alerts"),
              ("methodology", "methodology"))  # (page, label key)
+CHUNK = 16  # unit pages a process takes at a time
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
@@ -72,6 +73,19 @@ class _CodeGenerator(CodeGenerator):
                 self.write(finalize.src)
         else:
             super()._output_child_pre(node, frame, finalize)
+
+    @optimizeconst
+    def visit_Getattr(self, node, frame) -> None:
+        """``row.label`` on a dict as an inline key look-up, without a call of
+        `environment.getattr` (a unit page makes about nine hundred); anything else, and a
+        missing key, still goes through `environment.getattr`."""
+        if self.environment.is_async:
+            super().visit_Getattr(node, frame)
+            return
+        key = repr(node.attr)
+        self.write("(_ga[" + key + "] if type(_ga := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict and {key} in _ga else environment.getattr(_ga, {key}))")
 
 
 class _Environment(jinja2.Environment):
@@ -114,13 +128,30 @@ def _write(path: pathlib.Path, text: str) -> pathlib.Path:
     return path
 
 
-def _write_units(page: jinja2.Template, common: dict, contexts: list[tuple[pathlib.Path, dict]]) -> None:
-    """Render and write unit pages; a page is written while the next one renders."""
-    with ThreadPoolExecutor(1) as disk:
-        pending = [disk.submit(_write, path, page.render(common, root="../", page="unit", u=ctx))
-                   for path, ctx in contexts]
-        for f in pending:
-            f.result()
+class _UnitPages:
+    """Builds and writes the pages of a list of units from a `Prepared` (pure Python over its
+    dicts: safe in a forked process, which must never call polars or DuckDB)."""
+
+    def __init__(self, page: jinja2.Template, common: dict, inp, prepared: Prepared, colours: dict,
+                 folder: pathlib.Path, uids: list[str]):
+        self.page, self.common, self.inp, self.p, self.colours = page, common, inp, prepared, colours
+        self.folder, self.uids = folder, uids
+
+    def path(self, uid: str) -> pathlib.Path:
+        return self.folder / f"{uid}.html"
+
+    def write(self, uids) -> None:
+        """Render and write the pages of `uids` (in this thread: a writing thread would hold the
+        GIL to encode, and hand it back and forth for every page)."""
+        page, common, inp, p, colours = self.page, self.common, self.inp, self.p, self.colours
+        for uid in uids:
+            _write(self.path(uid), page.render(common, root="../", page="unit",
+                                               u=unit_context(uid, inp, p, colours)))
+
+    def write_chunks(self, chunks: Iterable[int], size: int) -> None:
+        """Write the pages of chunks `k` (units `k * size` up to `(k + 1) * size`) as they come."""
+        for k in chunks:
+            self.write(self.uids[k * size:(k + 1) * size])
 
 
 def _workers(pages: int) -> int:
@@ -132,13 +163,36 @@ def _workers(pages: int) -> int:
     return min(cpus, 4) if cpus > 1 else 0
 
 
+class _Queue:
+    """Chunk numbers 0 .. n-1 shared by forked processes through a pipe: each process takes the
+    next chunk when it is free, so a process that finishes early takes more (all numbers are
+    written before any fork; a read of 4 bytes from a pipe is atomic)."""
+
+    def __init__(self, n: int):
+        if n * 4 > 65536:  # more than a pipe holds before a reader starts
+            raise ValueError("too many chunks for one pipe")
+        self.read, write = os.pipe()
+        try:
+            os.write(write, b"".join(k.to_bytes(4, "little") for k in range(n)))
+        finally:
+            os.close(write)
+
+    def __iter__(self) -> Iterator[int]:
+        while len(b := os.read(self.read, 4)) == 4:
+            yield int.from_bytes(b, "little")
+
+    def close(self) -> None:
+        os.close(self.read)
+
+
 @contextmanager
 def _forked(n: int, work: Callable[[int], None]) -> Iterator[bool]:
     """Run `work(0) .. work(n - 1)` in `n` forked processes while the body runs; yields whether
     they were started, and on leaving waits for them and raises if one failed.
 
-    The children do pure-Python work only (jinja over contexts built beforehand): a forked child
-    has none of the parent's threads, so it must not call into polars' or DuckDB's thread pools."""
+    The children do pure-Python work only (unit contexts from the dicts of a `Prepared`, and
+    jinja): a forked child has none of the parent's threads, so it must not call into polars'
+    or DuckDB's thread pools."""
     pids = []
     try:
         for k in range(n):
@@ -176,9 +230,9 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
     audience : {"internal", "public"}
         `public` leaves out record-level evidence, pending objections and model internals.
     processes : int, optional
-        Forked processes that write the unit pages while this one writes the other pages
-        (default: one per CPU, at most 4, for 200 pages or more; 0: all in this process). The
-        pages are the same bytes either way.
+        Forked processes that build and write the unit pages while this one writes the other
+        pages and then takes unit pages too (default: one per CPU, at most 4, for 200 pages or
+        more; 0: all in this process). The pages are the same bytes either way.
     files : iterable of str, optional
         The run's data files (names relative to `out`) that index.html links; default: the
         files other than pages found in `out` when the index is written.
@@ -234,16 +288,30 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
             js_compare=static("compare.js"))))
         return written
 
-    written: list[pathlib.Path] = []
-    contexts = []
-    for uid, ctx in unit_contexts(inp, colours, run.evidence):
+    p = Prepared(inp, run.evidence)  # every polars step of the unit pages, done here before any fork
+    uids = paged_units(inp, p)
+    for uid in uids:
         if not UNIT_ID.match(uid):  # checked in prepare(); never name a file after anything else
             raise ValueError(f"refusing unit id {uid!r} as a file name")
-        contexts.append((out / "units" / f"{uid}.html", ctx))
-    unit_page = env.get_template("unit.html")
-    n = _workers(len(contexts)) if processes is None else processes
-    with _forked(n, lambda k: _write_units(unit_page, common, contexts[k::n])) as forked:
-        written += main_pages()  # rendered here while the forked processes write the unit pages
-        if not forked:
-            _write_units(unit_page, common, contexts)
-    return written + [path for path, _ in contexts]
+    units = _UnitPages(env.get_template("unit.html"), common, inp, p, colours, out / "units", uids)
+    n = _workers(len(uids)) if processes is None else processes
+    if n <= 0:
+        written = main_pages()
+        units.write(uids)
+    else:  # forked processes (and this one once its pages are written) take chunks of units
+        size = max(CHUNK, -(-len(uids) // 10000))
+        queue = _Queue(-(-len(uids) // size))
+        try:
+            own = None
+            with _forked(n, lambda k: units.write_chunks(queue, size)):
+                written = main_pages()
+                try:
+                    units.write_chunks(queue, size)
+                except Exception as e:  # raised once the forked processes are done, like theirs
+                    own = e
+        finally:
+            queue.close()
+        if own is not None:
+            raise RuntimeError(f"1 of {n + 1} processes writing the unit pages failed: "
+                               f"{type(own).__name__}: {own}") from own
+    return written + [units.path(uid) for uid in uids]

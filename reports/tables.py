@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import groupby
 
 import polars as pl
 
@@ -216,6 +217,51 @@ def group_rows(df: pl.DataFrame, key: str = "unit_id") -> dict[str, list[dict]]:
         row = dict(zip(names, values))
         out[row[key]].append(row)
     return out
+
+
+_NONE = object()
+
+
+class RowGroups:
+    """`group_rows(df, key)` built on demand: the columns are converted to Python values here (the
+    only polars step), each group's row dicts when first asked for. A forked process writing some
+    of the unit pages builds the rows of its own units only, without calling polars.
+    With `by`, a group is a dict of its rows by that column instead of a list."""
+
+    def __init__(self, df: pl.DataFrame, key: str = "unit_id", by: str | None = None):
+        df = df.with_row_index("_row").sort(key, "_row", nulls_last=True)  # a group's rows in their order
+        self._names = [c for c in df.columns if c != "_row"]
+        self._columns = [df.get_column(c).to_list() for c in self._names]
+        self._spans: dict = {}
+        start = 0
+        for k, run in groupby(df.get_column(key).to_list()):
+            end = start + sum(1 for _ in run)
+            self._spans[k] = (start, end)
+            start = end
+        self._by, self._built = by, {}
+
+    def get(self, key, default=None):
+        hit = self._built.get(key, _NONE)
+        if hit is _NONE:
+            span = self._spans.get(key)
+            if span is None:
+                return default
+            a, b = span
+            rows = [dict(zip(self._names, values)) for values in zip(*(c[a:b] for c in self._columns))]
+            hit = self._built[key] = {r[self._by]: r for r in rows} if self._by else rows
+        return hit
+
+    def __getitem__(self, key):
+        hit = self.get(key, _NONE)
+        if hit is _NONE:
+            raise KeyError(key)
+        return hit
+
+    def __contains__(self, key) -> bool:
+        return key in self._spans
+
+    def __len__(self) -> int:
+        return len(self._spans)
 
 
 def sort_units(df: pl.DataFrame) -> pl.DataFrame:

@@ -15,7 +15,7 @@ from reports.alerts_page import rule_names
 from reports import counts, evidence as ev, fmt, records as rec, scope, svg, unit_risk, weights, wording
 from reports.i18n import (CATEGORY, SEVERITY, STATUS, alert_label, kind_label, level_label, lookup, message,
                           node_label, source_label, unit_text)
-from reports.tables import ALERT_ORDER, Inputs, group_rows
+from reports.tables import ALERT_ORDER, Inputs, RowGroups
 from reports.labels import grade_label
 
 STRONG = 3  # strengths and weaknesses listed
@@ -23,7 +23,8 @@ LOSS_FLOOR = 0.005  # points: a smaller loss shows as 0.00 and is not a loss wor
 
 
 class Prepared:
-    """The per-unit row groups every page draws from (built once)."""
+    """The per-unit row groups every page draws from: every polars step here, once; the rows of a
+    unit become dicts when its page asks for them (see tables.RowGroups)."""
 
     def __init__(self, inp: Inputs, evidence: dict | None = None):
         fw, s = inp.framework, inp.scores
@@ -37,23 +38,23 @@ class Prepared:
                         on=["unit_id", "year", "indicator"], how="left")
                .join(pct, on=["unit_id", "year", "indicator"], how="left"))
         self.current = dict(zip(current["unit_id"].to_list(), current["year"].to_list()))
-        self.scores = group_rows(s.sort("unit_id", "year"))
-        self.indicators = {u: {r["indicator"]: r for r in rows} for u, rows in group_rows(ind).items()}
+        self.scores = RowGroups(s.sort("unit_id", "year"))
+        self.indicators = RowGroups(ind, by="indicator")
         self.dim_eff = {(r["unit_id"], r["indicator"]): r["eff"] for r in
                         carried.filter(pl.col("indicator").is_in(list(inp.dims))).iter_rows(named=True)}
         lvl = pl.col("level").replace_strict(ALERT_ORDER, default=9, return_dtype=pl.Int64)
-        self.alerts = group_rows(inp.alerts.sort(pl.col("year"), lvl, "rule", descending=[True, False, False]))
-        self.risk = group_rows(inp.risk.join(current, on=["unit_id", "year"], how="semi"))
+        self.alerts = RowGroups(inp.alerts.sort(pl.col("year"), lvl, "rule", descending=[True, False, False]))
+        self.risk = RowGroups(inp.risk.join(current, on=["unit_id", "year"], how="semi"))
         self.rule_names = rule_names(fw, inp.alerts["rule"].unique().drop_nulls().to_list(), inp.lang)
         units = inp.units
         self.units = {r["unit_id"]: r for r in units.iter_rows(named=True)}
         if inp.internal and not inp.records.is_empty():
-            self.behind = group_rows(rec.behind_deductions(inp.records, units, fw, current), key="target")
-            self.pending = group_rows(rec.pending(inp.records, units), key="target")
+            self.behind = RowGroups(rec.behind_deductions(inp.records, units, fw, current), key="target")
+            self.pending = RowGroups(rec.pending(inp.records, units), key="target")
         else:
             self.behind, self.pending = {}, {}
         rows = ev.behind(evidence, units, fw, current) if inp.internal and evidence else None
-        self.rows_behind = group_rows(rows, key="target") if rows is not None and not rows.is_empty() else {}
+        self.rows_behind = RowGroups(rows, key="target") if rows is not None and not rows.is_empty() else {}
         by_code = {n.code: n for n in fw.nodes + fw.auxiliary}
         self.definitions = {code: n.definition for code, n in by_code.items() if n.is_indicator}
         self.nodes = {code: n for code, n in by_code.items() if n.is_indicator}
@@ -66,6 +67,7 @@ class Prepared:
                                  "unit_text": unit_text(n.unit, inp.lang), "top": top.code,
                                  "depth": depth + (n.parent is not None)}
         self._layouts: dict = {}
+        self.grades = {g.code: i for i, g in enumerate(fw.grades)}
         self.data_years = scope.unit_years(inp)
         self.debt_rules, self.fiscal_note = scope.capacity_rules(fw), scope.fiscal_note(inp)
         self.risk_parts = unit_risk.RiskParts(inp, current)
@@ -327,32 +329,43 @@ def veto_rows(row: dict, uid: str, inp: Inputs, p: Prepared) -> list[dict]:
     return out
 
 
+def unit_context(uid: str, inp: Inputs, p: Prepared, colours: dict) -> dict | None:
+    """The context of one unit's page, or None when the unit has no scores. Pure Python over the
+    dicts of `p` (no polars call): forked processes build their own share of the pages with it."""
+    years = p.scores.get(uid, [])
+    row = next((r for r in years if r["year"] == p.current.get(uid)), years[-1] if years else None)
+    if row is None:
+        return None
+    grades = p.grades
+    unit = p.units.get(uid, {})
+    groups, aux = indicator_rows(uid, unit, inp, p)
+    evidence = evidence_records(uid, inp, p, groups) if inp.internal else []
+    good = strengths(groups)
+    lost = losses(groups, row, inp)
+    colour = colours.get(row.get("grade"), "#757575")
+    return {
+        "unit": header(uid, inp, p), "summary": summary(row, inp, p, grades),
+        "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours),
+        "indicator_groups": groups, "auxiliary": aux, "strengths": good, "losses": lost,
+        "vetoes": veto_rows(row, uid, inp, p),
+        "alerts": alert_rows(p.alerts.get(uid, []), inp, p),
+        "data_years": p.data_years.get(uid, []) if p.data_years is not None else [],
+        "explanations": unit_risk.explanation_rows(uid, inp, p.risk_parts, p.info),
+        "grade_probs": unit_risk.grade_probabilities(row, inp, grades),
+        "evidence": evidence, "evidence_rows": evidence_rows(uid, inp, p, groups) if inp.internal else [],
+        "evidence_note": message("evidence_rows_note", inp.lang, limit=ev.LIMIT),
+        "pending": [record_row(r, uid, inp, p) for r in p.pending.get(uid, [])] if inp.internal else [],
+    }
+
+
+def paged_units(inp: Inputs, p: Prepared) -> list[str]:
+    """The ids of the units that get a page (those with scores), in unit id order."""
+    return [uid for uid in sorted(inp.paged) if uid in p.scores]
+
+
 def unit_contexts(inp: Inputs, colours: dict, evidence: dict | None = None) -> Iterator[tuple[str, dict]]:
     """(unit_id, context) for every unit with scores, in unit id order. `evidence`: the contracts
     and tickets frames by table name (internal edition; see reports.evidence)."""
     p = Prepared(inp, evidence)
-    grades = {g.code: i for i, g in enumerate(inp.framework.grades)}
-    for uid in sorted(inp.paged):
-        years = p.scores.get(uid, [])
-        row = next((r for r in years if r["year"] == p.current.get(uid)), years[-1] if years else None)
-        if row is None:
-            continue
-        unit = p.units.get(uid, {})
-        groups, aux = indicator_rows(uid, unit, inp, p)
-        evidence = evidence_records(uid, inp, p, groups) if inp.internal else []
-        good = strengths(groups)
-        lost = losses(groups, row, inp)
-        colour = colours.get(row.get("grade"), "#757575")
-        yield uid, {
-            "unit": header(uid, inp, p), "summary": summary(row, inp, p, grades),
-            "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours),
-            "indicator_groups": groups, "auxiliary": aux, "strengths": good, "losses": lost,
-            "vetoes": veto_rows(row, uid, inp, p),
-            "alerts": alert_rows(p.alerts.get(uid, []), inp, p),
-            "data_years": p.data_years.get(uid, []) if p.data_years is not None else [],
-            "explanations": unit_risk.explanation_rows(uid, inp, p.risk_parts, p.info),
-            "grade_probs": unit_risk.grade_probabilities(row, inp, grades),
-            "evidence": evidence, "evidence_rows": evidence_rows(uid, inp, p, groups) if inp.internal else [],
-            "evidence_note": message("evidence_rows_note", inp.lang, limit=ev.LIMIT),
-            "pending": [record_row(r, uid, inp, p) for r in p.pending.get(uid, [])] if inp.internal else [],
-        }
+    for uid in paged_units(inp, p):
+        yield uid, unit_context(uid, inp, p, colours)

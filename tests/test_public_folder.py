@@ -70,6 +70,8 @@ def test_public_folder_holds_no_model_output(public_runs):
     assert "risk.csv" not in names and not any(n.startswith("model/") for n in names), sorted(names)
     alerts = pl.read_csv(out / "alerts.csv", infer_schema_length=0)
     assert alerts.height > 0 and set(alerts["source"]) == {"rule"}
+    scores = pl.read_csv(out / "scores.csv", infer_schema_length=0)
+    assert scores["veto"].drop_nulls().len() > 0 and scores["veto_record_id"].drop_nulls().len() == 0  # as on the pages
     book = openpyxl.load_workbook(out / "rating.xlsx", read_only=True)
     try:
         assert "risk" not in book.sheetnames

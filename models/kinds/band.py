@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from indicators.framework import Framework
-from models.alert import LEVEL_ZH
+from models.alert import LEVEL_ZH, Wording
 from models.kinds import values as values_
 
 KIND = "band"
@@ -59,11 +59,8 @@ def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
 
 def describe(rule: dict) -> tuple[str, str]:
     """(zh, en) one line on when the rule fires, for the methodology page."""
-    lv = rule.get("level", "")
-    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
-    what = rule.get("indicator") or rule.get("target") or ""
-    n = rule.get("min_denominator") or 0
-    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
+    w = Wording(rule)
+    what, base_zh, base_en = w.what, w.base_zh, w.base_en
     zh = "；".join(f"≥ {b['min']:g} → {LEVEL_ZH[b['level']]}" for b in rule["bands"])
     en = "; ".join(f">= {b['min']:g} -> {b['level']}" for b in rule["bands"])
     return f"{what}{base_zh} {zh}", f"{what}{base_en} {en}"

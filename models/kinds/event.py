@@ -8,7 +8,7 @@ import polars as pl
 
 from indicators.framework import Framework
 from models import evidence
-from models.alert import LEVEL_ZH
+from models.alert import Wording
 from models.kinds import values as values_
 
 KIND = "event"
@@ -57,10 +57,7 @@ def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
 
 def describe(rule: dict) -> tuple[str, str]:
     """(zh, en) one line on when the rule fires, for the methodology page."""
-    lv = rule.get("level", "")
-    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
-    what = rule.get("indicator") or rule.get("target") or ""
-    n = rule.get("min_denominator") or 0
-    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
+    w = Wording(rule)
+    arrow_zh, arrow_en, what = w.arrow_zh, w.arrow_en, w.what
     src = what or "failure_records: " + " AND ".join(f"{c.column} {c.op} {c.value}" for c in rule["where"])
     return f"{src} > {rule['value']:g}{arrow_zh}", f"{src} > {rule['value']:g}{arrow_en}"

@@ -10,7 +10,7 @@ import polars as pl
 
 from indicators.framework import Framework
 from models import evidence
-from models.alert import LEVEL_ZH, MAX_IDS, alert, figure, id_text
+from models.alert import MAX_IDS, Wording, alert, figure, id_text
 
 KIND = "overdue"
 
@@ -84,10 +84,7 @@ def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
 
 def describe(rule: dict) -> tuple[str, str]:
     """(zh, en) one line on when the rule fires, for the methodology page."""
-    lv = rule.get("level", "")
-    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
-    what = rule.get("indicator") or rule.get("target") or ""
-    n = rule.get("min_denominator") or 0
-    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
+    w = Wording(rule)
+    arrow_zh, arrow_en = w.arrow_zh, w.arrow_en
     return (f"逾期超过{rule['days']}天的欠款占应付金额 > {rule['share']:.0%}{arrow_zh}",
             f"arrears overdue by more than {rule['days']} days > {rule['share']:.0%} of the amount due{arrow_en}")

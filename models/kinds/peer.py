@@ -8,7 +8,7 @@ import polars as pl
 
 from indicators.framework import Framework
 from models import dynamics
-from models.alert import LEVEL_ZH, alert, figure, names, unit_of
+from models.alert import Wording, alert, figure, names, unit_of
 
 KIND = "peer"
 
@@ -80,10 +80,7 @@ def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
 
 def describe(rule: dict) -> tuple[str, str]:
     """(zh, en) one line on when the rule fires, for the methodology page."""
-    lv = rule.get("level", "")
-    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
-    what = rule.get("indicator") or rule.get("target") or ""
-    n = rule.get("min_denominator") or 0
-    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
+    w = Wording(rule)
+    arrow_zh, arrow_en, what = w.arrow_zh, w.arrow_en, w.what
     return (f"{what} 连续{rule['periods']}期处于同类最差{rule['quantile']:.0%}{arrow_zh}",
             f"{what} in the worst {rule['quantile']:.0%} of peers {rule['periods']} periods running{arrow_en}")

@@ -2,6 +2,7 @@
 z-score). docs/early-warning.md documents its keys."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,7 @@ import polars as pl
 
 from indicators.framework import Framework
 from models import dynamics
-from models.alert import LEVEL_ZH, alert
+from models.alert import Wording, alert
 
 KIND = "spike"
 
@@ -61,10 +62,14 @@ def alerts(monthly: pl.DataFrame | None, rule: dict, framework: Framework) -> li
         "median": med[ui, mi], "mad": mad[ui, mi], "z": z[ui, mi],
     }).with_columns(pl.col("month").dt.year().cast(pl.Int64).alias("year")).sort("unit_id", "month")
     out = []
-    for (unit, year), g in found.group_by("unit_id", "year", maintain_order=True):
-        worst = g.sort("z", descending=True).row(0, named=True)
+    # one pass over the rows (sorted by unit and month, hence by unit and year) instead of a frame per group
+    for (unit, year), grp in itertools.groupby(found.rows(named=True), key=lambda r: (r["unit_id"], r["year"])):
+        g = list(grp)
+        top = max(r["z"] for r in g)
+        ties = [r for r in g if r["z"] == top]
+        worst = ties[0] if len(ties) == 1 else pl.DataFrame(g, schema=found.schema).sort("z", descending=True).row(0, named=True)
         ev = {"months": [{"month": r["month"].strftime("%Y-%m"), "tickets": r["tickets"], "median": r["median"],
-                          "mad": r["mad"], "z": round(r["z"], 3)} for r in g.iter_rows(named=True)],
+                          "mad": r["mad"], "z": round(r["z"], 3)} for r in g],
               "z_limit": rule["z"], "history": rule["history"]}
         months = "、".join(f"{m['month']} {m['tickets']:.0f}件" for m in ev["months"])
         months_en = ", ".join(f"{m['month']}: {m['tickets']:.0f}" for m in ev["months"])
@@ -84,11 +89,8 @@ def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
 
 def describe(rule: dict) -> tuple[str, str]:
     """(zh, en) one line on when the rule fires, for the methodology page."""
-    lv = rule.get("level", "")
-    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
-    what = rule.get("indicator") or rule.get("target") or ""
-    n = rule.get("min_denominator") or 0
-    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
+    w = Wording(rule)
+    arrow_zh, arrow_en = w.arrow_zh, w.arrow_en
     return (f"月投诉量稳健z值≥{rule['z']:g}（此前{rule['history']}个月）且≥{rule['min_tickets']:g}件{arrow_zh}",
             f"monthly complaints robust z >= {rule['z']:g} over the previous {rule['history']} months, "
             f"and >= {rule['min_tickets']:g}{arrow_en}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from indicators.framework import Framework
-from models.alert import LEVEL_ZH, OP_TEXT
+from models.alert import OP_TEXT, Wording
 from models.kinds import values as values_
 
 KIND = "threshold"
@@ -43,11 +43,8 @@ def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
 
 def describe(rule: dict) -> tuple[str, str]:
     """(zh, en) one line on when the rule fires, for the methodology page."""
-    lv = rule.get("level", "")
-    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
-    what = rule.get("indicator") or rule.get("target") or ""
-    n = rule.get("min_denominator") or 0
-    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
+    w = Wording(rule)
+    arrow_zh, arrow_en, what, base_zh, base_en = w.arrow_zh, w.arrow_en, w.what, w.base_zh, w.base_en
     zh, en = OP_TEXT[rule["op"]]
     return (f"{what}{base_zh} {zh} {rule['value']:g}{arrow_zh}",
             f"{what}{base_en} {en} {rule['value']:g}{arrow_en}")

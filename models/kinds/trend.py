@@ -8,7 +8,7 @@ import polars as pl
 
 from indicators.framework import Framework
 from models import dynamics
-from models.alert import LEVEL_ZH, alert, figure, names, unit_of
+from models.alert import Wording, alert, figure, names, unit_of
 
 KIND = "trend"
 GRADE_MESSAGE = ("等级由{previous}降至{value}，同比下降{fall:.0f}级", "Grade fell from {previous} to {value}, {fall:.0f} notch(es) year on year")
@@ -99,11 +99,8 @@ def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
 
 def describe(rule: dict) -> tuple[str, str]:
     """(zh, en) one line on when the rule fires, for the methodology page."""
-    lv = rule.get("level", "")
-    arrow_zh, arrow_en = f" → {LEVEL_ZH.get(lv, lv)}", f" -> {lv}"
-    what = rule.get("indicator") or rule.get("target") or ""
-    n = rule.get("min_denominator") or 0
-    base_zh, base_en = (f"（分母≥{n:g}）", f" (denominator >= {n:g})") if n else ("", "")
+    w = Wording(rule)
+    arrow_zh, arrow_en, what = w.arrow_zh, w.arrow_en, w.what
     if "notches" in rule:
         return f"等级同比下降≥{rule['notches']}级{arrow_zh}", f"grade falls by at least {rule['notches']} notch(es) year on year{arrow_en}"
     if "fall_sd" in rule:

@@ -118,6 +118,23 @@ def test_data_is_a_factor_of_the_sensitivity_analysis(scored):
     assert data["ST_unit"] > 0.2  # and, unit by unit, a large share of each unit's rank uncertainty
 
 
+def test_sensitivity_evaluated_with_the_replications_gives_the_same_figures(scored):
+    """A run evaluates the Saltelli design together with the Monte Carlo replications (each data set
+    and imputation prepared once): the summary and the indices are those of the two analyses apart."""
+    from polars.testing import assert_frame_equal
+
+    from rating.sensitivity import sensitivity
+
+    sc, fw, ind = scored
+    exp = experiment_from_scored(sc, fw, Assumptions(data="posterior", data_draws=20, composite_bootstrap="indicators",
+                                                     impute=True), indicators=ind, seed=3)
+    both = uncertainty(exp, 300, 5, sensitivity_base=48, resamples=40)
+    assert_frame_equal(both.summary, uncertainty(exp, 300, 5).summary)
+    assert_frame_equal(both.sensitivity.indices, sensitivity(exp, base=48, seed=5, resamples=40).indices)
+    assert both.sensitivity.runs == 48 * 6 and both.scores.shape[0] == 300
+    assert uncertainty(exp, 300, 5).sensitivity is None and uncertainty(exp, 0, 5, sensitivity_base=48).sensitivity is None
+
+
 def test_bad_settings_are_refused():
     with pytest.raises(FrameworkError):
         Assumptions(data="bootstrap")
