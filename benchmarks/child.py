@@ -91,8 +91,9 @@ class Recorder:
         self._save()
 
 
-#: What the pipeline calls for the uncertainty analysis (the names it imports); the sensitivity
-#: analysis (`sensitivity`) is timed on its own.
+#: What the pipeline calls for the uncertainty analysis (the names it imports; the sensitivity
+#: analysis runs in the same call). Code before the one pass called `sensitivity` apart: it is
+#: timed on its own where it exists.
 UNCERTAINTY = ("experiment_from_scored", "uncertainty")
 
 

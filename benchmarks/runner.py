@@ -43,8 +43,10 @@ ENGINE_STAGES = (  # (label, how it is derived from the recorded regions)
     ("indicators: `compute_indicators` (all 28)", "compute_indicators"),
     ("indicators: whole stage (+ monthly tickets, events, evidence tables)", "indicators"),
     ("rating: treatment to grades (without the next two)", "rating-uncertainty"),
-    ("uncertainty analysis (framework default: 1,000 replications)", "uncertainty"),
-    ("sensitivity analysis (framework default: base 250, 500 bootstrap resamples)", "sensitivity"),
+    # one row for both: they run in one pass since the sensitivity design shares the replications'
+    # prepared configurations (earlier measurements add their two stages up)
+    ("uncertainty and sensitivity analysis (framework default: 1,000 replications; Saltelli base 250, "
+     "500 bootstrap resamples)", "uncertainty+sensitivity"),
     ("early warning: rules, features, models, backtest", "early_warning"),
     ("Excel workbook", "excel"),
     ("report rendering (HTML pages)", "reports"),
@@ -180,6 +182,8 @@ def stage_seconds(rec: dict, stage: str, metric: str = "s") -> float | None:
         return None if s("rating") is None else s("rating") - (s("uncertainty") or 0.0) - (s("sensitivity") or 0.0)
     if stage == "load+indicators":
         return None if s("load") is None or s("indicators") is None else s("load") + s("indicators")
+    if stage == "uncertainty+sensitivity":
+        return None if s("uncertainty") is None else s("uncertainty") + (s("sensitivity") or 0.0)
     if stage == "other":
         named = ("load", "indicators", "rating", "early_warning", "excel", "reports")
         if s("run") is None or any(s(n) is None for n in named):
@@ -196,6 +200,8 @@ def stage_peak(rec: dict, stage: str) -> float | None:
         stage = "rating"
     if stage == "load+indicators":
         return max((st[n]["peak_mib"] for n in ("load", "indicators") if n in st), default=None)
+    if stage == "uncertainty+sensitivity":
+        return max((st[n]["peak_mib"] for n in ("uncertainty", "sensitivity") if n in st), default=None)
     if stage == "other":
         return None
     return st[stage]["peak_mib"] if stage in st else None

@@ -10,9 +10,11 @@ import polars as pl
 
 from indicators.framework import ALERT_LEVELS
 from reports import charts, fmt
+from reports.alerts_page import rule_names
 from reports.embed import figure_svg
 from reports.i18n import CATEGORY, alert_label, lookup, message
 from reports.labels import MODEL_NAMES
+from reports.peers import group_label
 from reports.tables import Inputs
 
 METRICS = ("auroc", "average_precision", "precision_at_k", "brier", "usefulness_ad", "usefulness_sarlin")
@@ -30,7 +32,7 @@ KNOWN = {"target", "chosen_model", "beats_naive", "selected_by", "calibration", 
 TABLE_TEXT = {
     "level": ("各预警等级的回测（次年事件率、相对基准率的倍数、捕获事件占比）",
               "Backtest per alert level (next-year event rate, lift over the base rate, share of events caught)"),
-    "rule": ("各预警规则的回测（合并各回测年度）", "Backtest per alert rule (pooled over the backtest years)"),
+    "rules_caption": ("各预警规则的回测（合并各回测年度）", "Backtest per alert rule (pooled over the backtest years)"),
     "group": ("分同类组的校准", "Calibration per peer group"),
     "value": ("模型相对规则的增益（同等预警数量）", "Value added by the model beyond the rules (same alert volume)"),
     "year": ("年度", "Year"), "alert_level": ("预警等级", "Level"), "units": ("单位数", "Units"),
@@ -51,6 +53,41 @@ TABLE_TEXT = {
     "alerts_rules_plus_model": ("规则或模型预警单位年", "Unit-years with a rule or model alert"),
     "events_caught_rules_plus_model": ("规则或模型捕获事件", "Events caught by rules or model"),
     "unit_years": ("单位年", "Unit-years"),
+}
+#: The estimators in Chinese, worded from the card's `config` values (the card holds them in English only).
+ESTIMATORS_ZH = {
+    "logit": "中位数插补 + 标准化 + L2 正则逻辑回归（C = {logit_c}）",
+    "gbm": "中位数插补 + 梯度提升树（{gbm_trees} 棵树，深度 {gbm_depth}，学习率 {gbm_learning_rate}，"
+           "子样本比例 {gbm_subsample}，每次分裂尝试的特征比例 {gbm_max_features}）",
+    "naive_last_event": "按当年是否发生事件给出次年事件率（训练年度的频率）",
+    "naive_last_score": "以当年综合得分为唯一变量的逻辑回归",
+}
+CALIBRATION_ZH = {"sigmoid": "sigmoid（Platt）", "isotonic": "保序回归"}
+VALIDATION_ZH = ("滚动起点：预测第 t 年时，只用 s+1 ≤ t 的年度对 (s, s+1) 拟合；"
+                 "第 t 年所用的模型和分界值均在 t 之前的年度上选定")
+SCOPE = {"region": ("含所属部门", "region (a region's events include its departments')"),
+         "unit": ("仅本单位", "the unit alone")}
+#: Labels of the model settings shown in the configuration block, (zh, en); keys not listed are
+#: not shown on the Chinese page, and a text in one language only on its own page.
+CONFIG_LABELS = {
+    "event_severity": ("事件最低严重程度", "Least event severity"), "event_scope": ("事件范围", "Event scope"),
+    "min_train_years": ("开始预测前所需的有标签年数", "Labelled years needed before a year is predicted"),
+    "select_by": ("选择模型的指标", "Metric that chooses the model"),
+    "top_k": ("前 k 位精确率的 k", "k of the precision at the top k"),
+    "mu": ("有用性指标中对捕获事件的偏好（μ）", "Preference for catching events in usefulness (μ)"),
+    "hold_periods": ("预警保持期数", "Periods an alert level is held"),
+    "action_zh": ("模型预警的处置措施", None), "action_en": (None, "Action on a model alert"),
+    "owner_zh": ("责任机构", None), "owner_en": (None, "Responsible office"),
+    "follow_up_days": ("跟进天数（0：按预警等级）", "Days to follow up (0: the level's)"),
+    "logit_c": ("逻辑回归正则参数 C", "Logistic regression: C"),
+    "gbm_trees": ("梯度提升树：树的数量", "Gradient boosting: trees"),
+    "gbm_depth": ("梯度提升树：树深", "Gradient boosting: depth"),
+    "gbm_learning_rate": ("梯度提升树：学习率", "Gradient boosting: learning rate"),
+    "gbm_subsample": ("梯度提升树：子样本比例", "Gradient boosting: subsample"),
+    "gbm_max_features": ("梯度提升树：每次分裂尝试的特征比例", "Gradient boosting: share of features per split"),
+    "calibration": ("概率校准方法", "Probability calibration"),
+    "calibration_folds": ("校准折数", "Calibration folds"),
+    "explain_top": ("每个单位列出的主要风险因素数", "Risk factors listed per unit"),
 }
 
 
@@ -87,7 +124,7 @@ def summary(inp: Inputs, card: dict) -> list[dict]:
                        ("cutoff_rule", "cutoff_rule"), ("hold_periods", "hold_periods"), ("seed", "seed"),
                        ("model_version", "model_version"), ("software_version", "software_version")):
         if key in card:
-            rows.append((t[label], _join(card[key])))
+            rows.append((t[label], described(key, card, lang)))
     if not inp.risk.is_empty():
         rows.append((t["model_predictions"], fmt.integer(inp.risk.height)))
     w = card.get("data_window") or {}
@@ -104,6 +141,77 @@ def summary(inp: Inputs, card: dict) -> list[dict]:
         v = card[key]
         rows.append((str(key), fmt.num(v, 3) if isinstance(v, float) else _join(v)))
     return [{"label": a, "value": b} for a, b in rows]
+
+
+def _fill(template: str, cfg: dict) -> str:
+    """`template` with the card's config values; a value the card does not give shows as a dash."""
+    return template.format_map({k: fmt.text(v) for k, v in cfg.items()} | {
+        k: fmt.DASH for k in ("logit_c", "gbm_trees", "gbm_depth", "gbm_learning_rate", "gbm_subsample",
+                              "gbm_max_features") if k not in cfg})
+
+
+def _levels_text(values: dict, fmt_one, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(f"{alert_label(lv, lang)} {fmt_one(values[lv])}" for lv in ALERT_LEVELS if lv in values)
+
+
+def described(key: str, card: dict, lang: str) -> str:
+    """The card's calibration, validation or cut-off rule in the page language: the card's own
+    English sentence on the English page; on the Chinese page worded here from its structured values."""
+    if lang != "zh":
+        return _join(card[key])
+    cfg = card.get("config") or {}
+    if key == "calibration":
+        method = cfg.get("calibration")
+        folds = cfg.get("calibration_folds")
+        if method is None or folds is None:
+            return CALIBRATION_ZH.get(str(method), fmt.DASH)
+        return (f"{CALIBRATION_ZH.get(method, fmt.text(method))}，按训练年度分为 {folds} 折（年份除以 {folds} 的余数）："
+                "在其余年度上拟合，在该折年度上校准；取各折的平均")
+    if key == "validation":
+        return VALIDATION_ZH
+    if key == "cutoff_rule":
+        lift = card.get("level_lift") or cfg.get("level_lift") or {}
+        share = card.get("level_share") or cfg.get("level_share") or {}
+        text = ("预测概率不低于基准率（模型所学年度的事件率）的一定倍数时列入模型预警等级，每级不超过当年参评单位的一定比例，"
+                "按概率从高到低列入；倍数和比例在框架中固定，不逐年重新优化")
+        if lift:
+            text += f"。倍数：{_levels_text(lift, lambda v: f'{fmt.num(v, 1)} 倍', lang)}"
+        if share:
+            text += f"；比例上限：{_levels_text(share, lambda v: fmt.pct(v, 0), lang)}"
+        return text
+    return _join(card[key])
+
+
+def estimator_text(code: str, text, card: dict, lang: str) -> str:
+    """An estimator's description in the page language (Chinese worded from the card's config)."""
+    if lang != "zh":
+        return fmt.text(text)
+    template = ESTIMATORS_ZH.get(code)
+    return _fill(template, card.get("config") or {}) if template else model_name(code, lang)
+
+
+def config_rows(card: dict, t: dict, lang: str) -> list[dict]:
+    """The model settings with a label in the page language; on the Chinese page only the keys
+    it can name, on the English page any other key under its code."""
+    out = []
+    cfg = card.get("config") or {}
+    order = {k: i for i, k in enumerate(CONFIG_LABELS)}
+    for k, v in sorted(cfg.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+        if isinstance(v, (dict, list)):
+            continue
+        zh, en = CONFIG_LABELS.get(k, (None, k))
+        label = zh if lang == "zh" else en
+        if label is None:
+            continue
+        if k == "event_scope" and v in SCOPE:
+            v = SCOPE[v][0 if lang == "zh" else 1]
+        elif k == "select_by":
+            v = t.get(f"metric_{v}", v)
+        elif k == "calibration" and lang == "zh":
+            v = CALIBRATION_ZH.get(v, v)
+        out.append({"label": label, "code": k if lang != "zh" else "", "value": _join(v)})
+    return out
 
 
 def _role(code: str, card: dict, t: dict) -> str:
@@ -237,19 +345,34 @@ def calibration_section(inp: Inputs, predictions: pl.DataFrame | None, bins: int
 def features(inp: Inputs, card: dict) -> list[dict]:
     from models.features import label
 
+    codes = [str(c) for c in card.get("features") or ()]
+    # a rule feature by the rule's name (as on the alerts page), never its code
+    rules = rule_names(inp.framework, [c.partition(":")[2] for c in codes if c.startswith("rule:")], inp.lang)
     out = []
-    for code in card.get("features") or ():
+    for code in codes:
+        family, _, rest = code.partition(":")
+        if family == "rule":
+            out.append({"code": code, "label": ("规则预警：" if inp.lang == "zh" else "Rule alert: ") + rules[rest]})
+            continue
         try:
-            zh, en = label(str(code), inp.framework)
+            zh, en = label(code, inp.framework)
         except Exception:  # a feature the current framework cannot name: show its code
-            zh = en = str(code)
-        out.append({"code": str(code), "label": zh if inp.lang == "zh" else en})
+            zh = en = code
+        out.append({"code": code, "label": zh if inp.lang == "zh" else en})
     return out
 
 
 def _tx(key: str, lang: str) -> str:
     zh, en = TABLE_TEXT.get(key, (key, key))
     return zh if lang == "zh" else en
+
+
+def _group_name(code, lang: str) -> str:
+    """A peer group of the calibration table ("region/city", "all") by name."""
+    if code in (None, "all"):
+        return _tx("pooled", lang)
+    kind, _, level = str(code).partition("/")
+    return group_label(kind, level or None, lang)
 
 
 def outcome_tables(inp: Inputs, card: dict) -> list[dict]:
@@ -271,11 +394,12 @@ def outcome_tables(inp: Inputs, card: dict) -> list[dict]:
                              for r in rows]})
     rules = card.get("rule_backtest") or []
     if rules:
+        names = rule_names(inp.framework, sorted({r["rule"] for r in rules}), lang)
         cols = ("fires_per_year", "event_rate", "lift", "share_of_events")
-        out.append({"id": "model-rules", "caption": _tx("rule", lang),
+        out.append({"id": "model-rules", "caption": _tx("rules_caption", lang),
                     "head": [_tx("rule", lang), _tx("alert_level", lang), _tx("status", lang), *[_tx(c, lang) for c in cols]],
                     "rows": [{"pooled": False,
-                              "cells": [fmt.text(r["rule"]),
+                              "cells": [names.get(r["rule"], fmt.text(r["rule"])),
                                         alert_label(r["level"], lang) if r["level"] in ALERT_LEVELS else _tx("all", lang),
                                         _tx(r["status"], lang), fmt.num(r["fires_per_year"], 1), fmt.pct(r["event_rate"], 1),
                                         fmt.num(r["lift"], 2), fmt.pct(r["share_of_events"], 1)]} for r in rules]})
@@ -287,7 +411,7 @@ def outcome_tables(inp: Inputs, card: dict) -> list[dict]:
         out.append({"id": "model-groups", "caption": _tx("group", lang),
                     "head": [_tx("group_name", lang), *[_tx(c, lang) for c in cols]],
                     "rows": [{"pooled": r["group"] == "all",
-                              "cells": [fmt.text(r["group"]), *[fmt.pct(r[c], 1) if c in pct else
+                              "cells": [_group_name(r["group"], lang), *[fmt.pct(r[c], 1) if c in pct else
                                                                 fmt.integer(r[c]) if c in ("n", "events") else fmt.num(r[c], 3)
                                                                 for c in cols]]} for r in groups]})
     value = card.get("value_added") or {}
@@ -306,16 +430,15 @@ def model_section(inp: Inputs, card: dict | None, backtest: pl.DataFrame | None 
         return None
     card = dict(card or {})
     est = card.get("estimators") or {}
-    cfg = {k: v for k, v in (card.get("config") or {}).items() if not isinstance(v, (dict, list))}
     return {
         "summary": summary(inp, card),
-        "estimators": [{"label": model_name(k, inp.lang), "role": _role(k, card, inp.t), "text": fmt.text(v)}
+        "estimators": [{"label": model_name(k, inp.lang), "role": _role(k, card, inp.t), "text": estimator_text(k, v, card, inp.lang)}
                        for k, v in est.items()],
         "features": features(inp, card),
         "metrics": metrics_table(inp, card, backtest), "metric_names": [inp.t[f"metric_{k}"] for k in METRICS],
         "by_year": by_year(inp, card), "levels": [{"level": lv, "label": alert_label(lv, inp.lang)} for lv in ALERT_LEVELS],
         "backtest": backtest_rows(inp, card, backtest),
         "roc": roc_section(inp, card, predictions), "calibration": calibration_section(inp, predictions),
-        "config": [{"label": k, "value": _join(v)} for k, v in sorted(cfg.items())],
+        "config": config_rows(card, inp.t, inp.lang),
         "outcomes": outcome_tables(inp, card),
     }

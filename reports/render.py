@@ -10,6 +10,7 @@ helps them: the polars work of the unit pages (`reports.unit.Prepared`) is done 
 """
 from __future__ import annotations
 
+import gc
 import os
 import pathlib
 import sys
@@ -194,19 +195,23 @@ def _forked(n: int, work: Callable[[int], None]) -> Iterator[bool]:
     jinja): a forked child has none of the parent's threads, so it must not call into polars'
     or DuckDB's thread pools."""
     pids = []
+    gc.freeze()  # the children's collections skip what exists now: no copy of its pages, no time spent on it
     try:
-        for k in range(n):
-            pid = os.fork()
-            if pid == 0:  # the child: do its share and leave without running the parent's cleanup
-                code = 0
-                try:
-                    work(k)
-                except BaseException as e:  # reported by the parent from the exit code and stderr
-                    sys.stderr.write(f"rendering unit pages failed: {type(e).__name__}: {e}\n")
-                    code = 1
-                finally:
-                    os._exit(code)
-            pids.append(pid)
+        try:
+            for k in range(n):
+                pid = os.fork()
+                if pid == 0:  # the child: do its share and leave without running the parent's cleanup
+                    code = 0
+                    try:
+                        work(k)
+                    except BaseException as e:  # reported by the parent from the exit code and stderr
+                        sys.stderr.write(f"rendering unit pages failed: {type(e).__name__}: {e}\n")
+                        code = 1
+                    finally:
+                        os._exit(code)
+                pids.append(pid)
+        finally:
+            gc.unfreeze()
         yield bool(pids)
     finally:
         failed = [pid for pid in pids if os.waitpid(pid, 0)[1] != 0]

@@ -129,7 +129,8 @@ def test_model_card_shows_what_reaches_the_user(rendered_full, rendered_full_pub
     if pooled_red["lift"] is not None:
         assert f"{pooled_red['lift']:.2f}" in levels
     rules = card.split('id="model-rules"')[1].split("</table>")[0]
-    assert rules.count("<tr") == len(model.card["rule_backtest"]) + 1 and "risk_model" in rules
+    assert rules.count("<tr") == len(model.card["rule_backtest"]) + 1
+    assert "风险模型预测" in rules and "risk_model" not in rules  # the rule by name, not its code
     assert 'id="model-groups"' in card and 'id="model-value-added"' in card
     assert 'id="model-levels"' not in page(rendered_full_public_en, "methodology.html")
 
