@@ -133,7 +133,10 @@ def prepare_units(units: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 
 def max_alert(alerts: pl.DataFrame) -> pl.DataFrame:
-    """unit_id, year, alert: the most severe alert level of each unit-year."""
+    """unit_id, year, alert: the most severe alert level of each unit-year (watch-list items are
+    shown on the alerts page but are not alerts)."""
+    if "status" in alerts.columns:
+        alerts = alerts.filter(pl.col("status") != "watch")
     return (alerts.with_columns(pl.col("level").replace_strict(ALERT_ORDER, default=9, return_dtype=INT).alias("_o"))
             .group_by("unit_id", "year").agg(pl.col("_o").min())
             .with_columns(pl.col("_o").replace_strict({v: k for k, v in ALERT_ORDER.items()}, default=None,

@@ -242,3 +242,15 @@ def test_map_links_each_region_to_its_page_and_degrades_to_nothing(rendered, fra
                   risk=None, records=None, manifest={}, lang="zh", audience="public")
     latest = inp.scores.filter(pl.col("year") == inp.year)
     assert region_map(latest, inp, grade_colours(framework)) is None
+
+
+def test_watch_list_items_are_not_counted_as_alerts():
+    """A watch-list item is shown on the alerts page but never raises a unit's alert level in the
+    headline counts or the ranking's alert column."""
+    from reports.tables import max_alert
+
+    alerts = pl.DataFrame({"unit_id": ["a", "a", "b"], "year": [2023] * 3, "level": ["yellow", "red", "orange"],
+                           "status": ["alert", "watch", "watch"]})
+    got = dict(max_alert(alerts).select("unit_id", "alert").iter_rows())
+    assert got == {"a": "yellow"}
+    assert dict(max_alert(alerts.drop("status")).select("unit_id", "alert").iter_rows()) == {"a": "red", "b": "orange"}
