@@ -98,22 +98,6 @@ def with_uncertainty(scores: pl.DataFrame, scored: Scored, fw: Framework, *, rep
     probs = [c for c in summary.columns if c.startswith("p_grade_")]
     scores = scores.join(summary.select("unit_id", "year", *UNCERTAINTY_COLUMNS, *probs),
                          on=["unit_id", "year"], how="left")
-    # a unit-year without a published score has no published rank: no interval, no probability
-    # either, even where redrawn data scored it in some replications
-    scored_ = pl.col("score").is_not_null()
-    scores = scores.with_columns(pl.when(scored_).then(pl.col(c)).alias(c) for c in (*UNCERTAINTY_COLUMNS, *probs))
-    # and it takes no place in the published ranking: ranks stop at the number of published peers
-    keys = scored.keys.select("unit_id", "year", pl.col("kind").alias("_kind"), pl.col("level").alias("_level"))
-    n = pl.col("score").is_not_null().sum().over("year", "_kind", "_level")
-    scores = (scores.join(keys, on=["unit_id", "year"], how="left", maintain_order="left")
-              .with_columns(pl.when(pl.col(c).is_not_null()).then(pl.min_horizontal(pl.col(c), n)).alias(c)
-                            for c in ("rank_low", "rank_median", "rank_high") if c in scores.columns)
-              .drop("_kind", "_level"))
-    if "rank" in scores.columns:  # the published rank lies in its published interval (2% of unit-years
-        # fall just outside the replications' 5-95% range when the nominal data sit at its edge)
-        known = pl.col("rank_low").is_not_null() & pl.col("rank_high").is_not_null()
-        scores = scores.with_columns(pl.when(known).then(pl.min_horizontal("rank_low", "rank")).alias("rank_low"),
-                                     pl.when(known).then(pl.max_horizontal("rank_high", "rank")).alias("rank_high"))
     if base <= 0 or replications <= 0 or u.sensitivity is None:
         return scores, pl.DataFrame()
     return scores, u.sensitivity.indices

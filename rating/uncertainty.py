@@ -387,10 +387,12 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
     plan = saltelli_plan(exp, sensitivity_base, seed) if sensitivity_base > 0 and replications else None
     s0 = evaluate(exp, design(exp))[0]
     r0 = rank_matrix(s0[None], exp.rank_groups)[0]
+    unscored = np.isnan(s0)  # not published: never ranked, and no place in the others' ranks
     sa = None
     if plan is not None:  # one pass over the configurations for both designs; rows are evaluated independently
         ds = design(exp, plan.U)
         S = evaluate(exp, Design(np.vstack([d.multipliers, ds.multipliers]), np.vstack([d.choice, ds.choice])))
+        S[:, unscored] = np.nan
         Ss = S[replications:]  # ranked a block of rows at a time: the ranking's temporaries stay small
         Rs = np.vstack([rank_matrix(Ss[lo:lo + 500], exp.rank_groups, dtype=np.float32)
                         for lo in range(0, Ss.shape[0], 500)])
@@ -399,10 +401,13 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
         S = S[:replications].copy()  # the sensitivity's scores are not kept
     else:
         S = evaluate(exp, d) if replications else np.empty((0, exp.keys.height))
+        S[:, unscored] = np.nan
     R, R_last = rank_matrix(S, exp.rank_groups, ties="both", dtype=np.float32)
     high = quantiles(R_last, [0.95])[0]  # tied units share the band of positions they occupy
     del R_last
     rq = quantiles(R, [0.05, 0.5])
+    # the interval holds the nominal rank (about 2% of unit-years sit just outside the 5-95% range)
+    rq[0], high = np.minimum(rq[0], r0), np.maximum(high, r0)  # NaN (no replication) stays NaN
     sq = quantiles(S, [0.05, 0.5, 0.95])
     cols = [_col("score_nominal", s0), _col("rank_nominal", r0, pl.Int64), _col("rank_low", rq[0], pl.Int64),
             _col("rank_median", rq[1], pl.Int64), _col("rank_high", high, pl.Int64),
