@@ -33,7 +33,7 @@ INDICATOR_KEYS = NODE_KEYS | {
 DEFAULT_METHODS = {
     "treat": "none", "impute": "none", "normalise": "minmax:0,100", "aggregate": "arithmetic",
     "data_threshold": 0.5, "normalise_over": "year", "peer_group": "kind-level", "outlook_change": 3.0,
-    "min_count": 0,
+    "min_count": 0, "experience_years": 1, "experience_discount": 0.5,
 }
 DEFAULT_UNCERTAINTY = {
     "replications": 1000, "weight_noise": 0.25, "weight_noise_on": "all", "impute": [], "treat": [],
@@ -351,6 +351,9 @@ class Checker:
         self.enum("methods.peer_group", methods["peer_group"], PEER_GROUPS)
         if self.number("methods.min_count", methods["min_count"], 0.0) < 0:
             self.problem("bad_value", "methods.min_count", "expected a count of 0 or more")
+        self.whole("methods.experience_years", methods["experience_years"], 0, MAX_WINDOW)
+        if not 0 < self.number("methods.experience_discount", methods["experience_discount"], 1.0) <= 1:
+            self.problem("bad_value", "methods.experience_discount", "expected a number above 0 and at most 1")
         grades = self.grades(self.entries("grade"))
         vetoes = self.vetoes(self.entries("veto"), {n.code for n in nodes + auxiliary if n.is_indicator}, {g.code for g in grades})
         alerts = self.alerts(self.entries("alert"), {n.code for n in nodes + auxiliary})

@@ -63,7 +63,7 @@ class ModelConfig:
     owner_zh: str = "省社会信用体系建设统筹协调机构"
     owner_en: str = "Provincial social credit coordination office"
     follow_up_days: int = 0
-    logit_c: float = 0.003  # strong L2 penalty: many features, few events
+    logit_c: float = 0.03  # L2 penalty of the logit, which reads the score and its context (few features)
     gbm_trees: int = 100
     gbm_depth: int = 3
     gbm_learning_rate: float = 0.05

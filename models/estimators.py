@@ -1,6 +1,7 @@
 """The candidate models and the naive baselines, as scikit-learn estimators.
 
-- `logit`: median imputation, standardisation, L2-penalised logistic regression;
+- `logit`: median imputation, standardisation, L2-penalised logistic regression (models.risk gives
+  it the composite and its context only, models.features.context_columns);
 - `gbm`: median imputation, gradient boosting (exact trees, single-threaded, seeded);
 - `naive_last_event`: P(event next year | event this year or not), training frequencies;
 - `naive_last_score`: a logistic regression on the composite score alone.
@@ -110,6 +111,22 @@ class FoldAverage(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         check_is_fitted(self)
         return np.mean([m.predict_proba(X) for m in self.members], axis=0)
+
+
+class Columns(ClassifierMixin, BaseEstimator):
+    """A fitted model of some columns of the feature matrix, predicting from the whole matrix:
+    what `EarlyWarning.model` hands out, so that every model takes the card's `features`."""
+
+    def __init__(self, model=None, columns=()):
+        self.model, self.columns = model, columns
+
+    def fit(self, X=None, y=None):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        return self.model.predict_proba(np.asarray(X, dtype=float)[:, list(self.columns)])
 
 
 def base(name: str, cfg: ModelConfig, seed: int):

@@ -56,6 +56,32 @@ def truth_auroc(data: Path, risk: pl.DataFrame, units: pl.DataFrame, scope: str)
     return float(roc_auc_score(y, j["probability"].to_numpy())) if 0 < y.sum() < len(y) else float("nan")
 
 
+def ceiling_by_kind(data: Path, predictions: pl.DataFrame, units: pl.DataFrame, scope: str) -> dict:
+    """{kind: AUROC} of the generator's own probability of an event in t + 1 from the units' true
+    latent integrity in t (its event equation without the year-t+1 change), in the target's scope,
+    on the labelled unit-years the models are scored on: what knowing every unit's integrity
+    today would rank within a kind, an upper reference for any model of the year-t data."""
+    from indicators.synth.world import EVENT_BASE, EVENT_BETA, T_CITY, T_CITY_DEPT, T_COUNTY, T_COUNTY_DEPT, T_PROVINCE
+
+    lat = pl.read_csv(data / "_truth" / "latent.csv", schema_overrides={"unit_id": pl.String})
+    tiers = {("region", "province"): T_PROVINCE, ("region", "city"): T_CITY, ("region", "county"): T_COUNTY,
+             ("department", "city"): T_CITY_DEPT, ("department", "county"): T_COUNTY_DEPT}
+    u = units.select("unit_id", "kind", "region_id", base=pl.concat_str("kind", "level", separator="/").replace_strict(
+        {f"{k}/{lv}": float(EVENT_BASE[t]) for (k, lv), t in tiers.items()}, default=None, return_dtype=pl.Float64))
+    p = lat.join(u, on="unit_id").with_columns(p=1 / (1 + (EVENT_BETA * pl.col("latent") - pl.col("base")).exp()))
+    if scope == "region":  # a region's event includes its departments'
+        fam = p.group_by("region_id", "year").agg(q=1 - (1 - pl.col("p")).log().sum().exp())
+        p = p.join(fam, on=["region_id", "year"], how="left").with_columns(
+            p=pl.when(pl.col("kind") == "region").then(pl.col("q")).otherwise(pl.col("p")))
+    rows = predictions.filter(pl.col("model") == "selected", pl.col("target").is_not_null()).select("unit_id", "year", "target")
+    j = rows.join(p.select("unit_id", "year", "kind", "p"), on=["unit_id", "year"])
+    out = {}
+    for (kind,), g in sorted(j.group_by("kind"), key=lambda x: x[0]):
+        y = g["target"].to_numpy()
+        out[kind] = float(roc_auc_score(y, g["p"].to_numpy())) if 0 < y.sum() < len(y) else None
+    return out
+
+
 def evaluate_seed(seed: int, workdir: Path, *, years=(2019, 2025), complaints: int | None = None,
                   model_seed: int = 0, framework: Framework | None = None, as_of: dt.date | None = None) -> dict:
     """Generate the world of `seed` over `years`, rate it as of `as_of` (default: run_date of
@@ -71,6 +97,7 @@ def evaluate_seed(seed: int, workdir: Path, *, years=(2019, 2025), complaints: i
     labelled = ew.risk.filter(pl.col("year") < years[1])
     return {"seed": seed, "chosen": ew.card["chosen_model"], "chosen_by_year": ew.card["chosen_by_year"],
             "beats_naive": ew.card["beats_naive"], "auroc_by_kind": auroc_by_kind(ew.predictions, tables["units"]),
+            "ceiling_by_kind": ceiling_by_kind(data, ew.predictions, tables["units"], ModelConfig.from_framework(fw).event_scope),
             "levels": ew.card["level_backtest"], "rules": ew.card["rule_backtest"],
             "calibration": ew.card["calibration_by_group"], "value_added": ew.card["value_added"],
             "events": pooled.get("selected", {}).get("events"), "n": pooled.get("selected", {}).get("n"),
@@ -137,12 +164,17 @@ def rule_markdown(results: list[dict]) -> str:
 def extra_markdown(results: list[dict]) -> str:
     """AUROC within regions and departments, calibration per peer group and the model's value
     added to the rules, per seed."""
-    head = ["seed", "selected: regions", "naive score: regions", "selected: departments", "naive score: departments"]
+    head = ["seed", "selected: regions", "naive score: regions", "difference", "truth ceiling: regions",
+            "selected: departments", "naive score: departments", "difference", "truth ceiling: departments"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
-        k = r["auroc_by_kind"]
-        lines.append(f"| {r['seed']} | {_f(k.get('selected', {}).get('region'))} | {_f(k.get('naive_last_score', {}).get('region'))} | "
-                     f"{_f(k.get('selected', {}).get('department'))} | {_f(k.get('naive_last_score', {}).get('department'))} |")
+        k, c = r["auroc_by_kind"], r.get("ceiling_by_kind") or {}
+        cells = []
+        for kind in ("region", "department"):
+            sel, naive = k.get("selected", {}).get(kind), k.get("naive_last_score", {}).get(kind)
+            diff = sel - naive if sel is not None and naive is not None else None
+            cells += [_f(sel), _f(naive), _f(diff, "+.3f"), _f(c.get(kind))]
+        lines.append(f"| {r['seed']} | " + " | ".join(cells) + " |")
     lines += ["", "| seed | peer group | unit-years | mean probability | event rate | observed / predicted | AUROC | "
               "top tenth: mean probability | top tenth: event rate |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:

@@ -7,6 +7,11 @@ Columns (all Float64, null where unknown), named `<family>:<code>`:
 - `score:<aggregate>` and `score_change:<aggregate>`: the composite (the index code) and each
   aggregate of the hierarchy, and their change from t-1;
 - `rule:<alert code>`: the highest level a rule alert gave the unit in t (red 4 ... blue 1, 0 none);
+- `score_3y:<index>`: the composite's mean over t-2..t (the years the unit was scored): one
+  year's score is a noisy reading of a persistent integrity, three are a steadier one;
+- `family:score`, `family:score_3y`: the mean composite (and three-year mean) of the departments of
+  the unit's region in t; `region:score`, `region:score_3y`: the region's own (a region is its own
+  region). A region's target counts its departments' records, so their standing is its risk too;
 - `kind:<kind>`, `level:<level>`: the unit's kind and administrative level (0/1);
 - `events:t`, `events:3y`: the serious events of t and of t-2..t (added by models.risk).
 
@@ -78,6 +83,8 @@ def build_features(values: pl.DataFrame, framework: Framework, *, scores: pl.Dat
          if have else grid.select(*KEYS, *[pl.lit(None, pl.Float64).alias(f"score:{a}") for a in aggs]))
     s = _changes(s, [f"score:{a}" for a in aggs], "score_change:", "score:")
     out = out.join(s, on=KEYS, how="left")
+    out = out.join(_context(s.select(*KEYS, pl.col(f"score:{framework.code}").alias("score")), scores, framework.code),
+                   on=KEYS, how="left")
     onehot = []
     for col, options in (("kind", UNIT_KINDS), ("level", LEVELS)):
         present = have and col in scores.columns
@@ -99,6 +106,62 @@ def build_features(values: pl.DataFrame, framework: Framework, *, scores: pl.Dat
         else:
             out = out.with_columns(pl.lit(0.0 if alerts is not None else None, pl.Float64).alias(f"rule:{code}"))
     return out.sort(KEYS)
+
+
+#: The columns of `_context`, after `score_3y:<index>`.
+CONTEXT = ("family:score", "family:score_3y", "region:score", "region:score_3y")
+
+
+def region_of(units: pl.DataFrame) -> pl.Expr:
+    """The region of each unit: the `region_id` column when the frame has it, else the region code
+    that a department's id starts with (`<region code>-<dept code>`, the input contract)."""
+    if "region_id" in units.columns:
+        return pl.col("region_id").fill_null(pl.col("unit_id").str.split("-").list.first())
+    return pl.col("unit_id").str.split("-").list.first()
+
+
+def _context(score: pl.DataFrame, scores: pl.DataFrame | None, index: str) -> pl.DataFrame:
+    """unit_id, year, `score_3y:<index>` and the CONTEXT columns from the composite `score` of
+    every unit-year; null where the kind (hence who is a department) is unknown.
+
+    Examples
+    --------
+    >>> s = pl.DataFrame({"unit_id": ["440100", "440100-A", "440100-B"] * 2, "year": [2023] * 3 + [2024] * 3,
+    ...                   "score": [50.0, 40.0, 60.0, 52.0, 44.0, 62.0]})
+    >>> k = s.with_columns(kind=pl.when(pl.col("unit_id").str.contains("-")).then(pl.lit("department")).otherwise(pl.lit("region")))
+    >>> c = _context(s, k, "GDI").filter(pl.col("year") == 2024).sort("unit_id")
+    >>> c["score_3y:GDI"].to_list(), c["family:score"].to_list(), c["region:score_3y"].to_list()
+    ([51.0, 42.0, 61.0], [53.0, 53.0, 53.0], [51.0, 51.0, 51.0])
+    """
+    lag = [score.select("unit_id", (pl.col("year") + k).alias("year"), pl.col("score").alias(f"_s{k}")) for k in (1, 2)]
+    out = score
+    for f in lag:
+        out = out.join(f, on=KEYS, how="left")
+    out = out.with_columns(pl.when(pl.col("score").is_not_null()).then(pl.mean_horizontal("score", "_s1", "_s2"))
+                           .alias("score_3y")).drop("_s1", "_s2")
+    names = [f"score_3y:{index}", *CONTEXT]
+    if scores is None or "kind" not in scores.columns:
+        return out.select(*KEYS, pl.col("score_3y").alias(names[0]), *[pl.lit(None, pl.Float64).alias(c) for c in CONTEXT])
+    who = scores.select(*KEYS, "kind", region_of(scores).alias("_region")).unique(KEYS, keep="first")
+    out = out.join(who, on=KEYS, how="left")
+    dept, reg = pl.col("kind") == "department", pl.col("kind") == "region"
+    over = ["_region", "year"]
+    known = pl.col("kind").is_not_null()
+    return out.select(
+        *KEYS, pl.col("score_3y").alias(names[0]),
+        pl.when(known).then(pl.col("score").filter(dept).mean().over(over)).alias("family:score"),
+        pl.when(known).then(pl.col("score_3y").filter(dept).mean().over(over)).alias("family:score_3y"),
+        pl.when(known).then(pl.col("score").filter(reg).mean().over(over)).alias("region:score"),
+        pl.when(known).then(pl.col("score_3y").filter(reg).mean().over(over)).alias("region:score_3y"))
+
+
+def context_columns(cols: list[str], index: str) -> list[str]:
+    """The columns of the context model (the `logit` candidate), in `cols` order: the composite,
+    its three-year mean, the CONTEXT columns and the unit's kind and level. The composite is a
+    peer-relative summary of every indicator (50 = the peer average); in the backtest a model of all
+    the indicators ranked units within a kind worse than the composite alone (models/BACKTEST.md)."""
+    want = {f"score:{index}", f"score_3y:{index}", *CONTEXT}
+    return [c for c in cols if c in want or c.startswith(("kind:", "level:"))]
 
 
 def event_history(events: pl.DataFrame) -> pl.DataFrame:
@@ -144,6 +207,13 @@ def label(feature: str, framework: Framework) -> tuple[str, str]:
     family, _, code = feature.partition(":")
     if family in ("value", "score"):
         return names(framework, code)
+    if family == "score_3y":
+        zh, en = names(framework, code)
+        return f"{zh}（近三年均值）", f"{en} (mean of the last three years)"
+    if family in ("family", "region"):
+        zh, en = {"family": ("本地区部门平均综合得分", "Mean composite score of the region's departments"),
+                  "region": ("所属地区综合得分", "Composite score of the unit's region")}[family]
+        return (f"{zh}（近三年均值）", f"{en} (mean of the last three years)") if code == "score_3y" else (zh, en)
     if family in ("change", "score_change"):
         zh, en = names(framework, code)
         return f"{zh}（同比变化）", f"{en} (change from previous year)"
@@ -168,4 +238,4 @@ def label(feature: str, framework: Framework) -> tuple[str, str]:
     return feature, feature
 
 
-__all__ = ["build_features", "event_history", "feature_columns", "matrix", "label", "LEVEL_ZH"]
+__all__ = ["build_features", "context_columns", "event_history", "feature_columns", "matrix", "label", "LEVEL_ZH"]

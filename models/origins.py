@@ -88,13 +88,14 @@ class Fits:
             self._folds[key] = model
 
     def later(self, m: str, t: int):
-        """A function giving the fitted model m of origin t: the one in hand, or one fitted when
-        the function is called (the same rows and seed give the same model). It keeps no other fit."""
-        est = self._fitted.get((m, t))
+        """A function giving the fitted model m of origin t, predicting from every feature column
+        (estimators.Columns): the one in hand, or one fitted when the function is called (the same
+        rows and seed give the same model). It keeps no other fit."""
+        est, ix = self._fitted.get((m, t)), self.models[m]
         if est is not None:
-            return lambda: est
-        X, o, ix, cfg, seed = self.X, self.origins[t], self.models[m], self.cfg, self.seed
-        return lambda: estimators.fit(m, X[o.train][:, ix], o.y, cfg, seed, o.years)
+            return lambda: estimators.Columns(est, ix).fit()
+        X, o, cfg, seed = self.X, self.origins[t], self.cfg, self.seed
+        return lambda: estimators.Columns(estimators.fit(m, X[o.train][:, ix], o.y, cfg, seed, o.years), ix).fit()
 
     def probabilities(self) -> dict[tuple[str, int], np.ndarray]:
         """{(model, origin): probabilities of the origin's rows, rounded to 6 decimals}."""
@@ -136,7 +137,7 @@ class Fits:
         def one(t):
             o, m = self.origins[t], chosen[t]
             ref = estimators.medians(self.X[o.train][:, self.models[m]])
-            c = contributions(self.estimator(m, t), self.X[o.test][:, self.models[m]], ref, groups)
+            c = contributions(self.estimator(m, t), self.X[o.test][:, self.models[m]], ref, own_groups(groups, self.models[m]))
             order = np.argsort(-c, axis=1, kind="stable")[:, :width]
             return order.astype(np.int32), np.take_along_axis(c, order, axis=1)
 
@@ -145,6 +146,19 @@ class Fits:
             self.cache.put(keys[t], {"group": res[0], "contribution": res[1]})
             self.computed += 1
         return {t: out[t] for t in keys}
+
+
+def own_groups(groups: list[tuple[str, list[int]]], columns: list[int]) -> list[tuple[str, list[int]]]:
+    """`groups` (column indices of the whole feature matrix) as positions among a model's own
+    `columns`; a group the model does not read is left empty (it contributes 0).
+
+    Examples
+    --------
+    >>> own_groups([("a", [0]), ("b", [1]), ("c", [2, 3])], [0, 3])
+    [('a', [0]), ('b', []), ('c', [1])]
+    """
+    at = {c: i for i, c in enumerate(columns)}
+    return [(name, [at[j] for j in js if j in at]) for name, js in groups]
 
 
 def _run(fn, items: list) -> list:

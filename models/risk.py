@@ -22,7 +22,7 @@ from indicators.model_config import ModelConfig
 from models import backtest, card as model_card, levels
 from models.cache import Cache
 from models.origins import Fits, Origin
-from models.features import KEYS, event_history, feature_columns, label, matrix
+from models.features import KEYS, context_columns, event_history, feature_columns, label, matrix
 
 RISK_SCHEMA = {"unit_id": pl.String, "year": pl.Int64, "probability": pl.Float64}
 PRED_SCHEMA = {"model": pl.String, "unit_id": pl.String, "year": pl.Int64, "probability": pl.Float64,
@@ -131,6 +131,9 @@ def early_warning(features: pl.DataFrame, events: pl.DataFrame, framework: Frame
     cols = feature_columns(data)
     score_col = f"score:{framework.code}"
     use = {c: cols for c in cfg.candidates}
+    context = context_columns(cols, framework.code)
+    if "logit" in use and score_col in context:  # the composite and its context (models.features)
+        use["logit"] = context
     use["naive_last_event"] = ["events:t"]
     if score_col in cols:
         use["naive_last_score"] = [score_col]

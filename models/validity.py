@@ -24,6 +24,7 @@ import polars as pl
 from indicators.errors import EngineError, FrameworkError
 from indicators.framework import Framework
 from models import validity_audit as audit
+from models import validity_ceiling as ceiling
 from models.validity_report import render
 
 #: Peer groups (kind, level, label) in report order; the province is alone in its group.
@@ -237,9 +238,10 @@ def evaluate(scores: pl.DataFrame, indicators: pl.DataFrame, units: pl.DataFrame
     """Every figure of one rated world: per group, for the engine and the reference, and the audit."""
     check_reference(indicators)
     groups = peer_groups(units)
+    true = truth(latent, units, staff)
     rated = (scores.select(*KEY, "score", "grade", "rank_low", "rank_high")
              .join(groups, on="unit_id").filter(pl.col("group").is_not_null() & pl.col("score").is_not_null())
-             .join(truth(latent, units, staff), on=KEY))
+             .join(true, on=KEY))
     # side by side on the same unit-years: those with a published score and a reference value
     frame = (rated.join(reference_composite(indicators, groups), on=KEY, how="left")
              .filter(pl.col("reference").is_not_null())
@@ -248,7 +250,8 @@ def evaluate(scores: pl.DataFrame, indicators: pl.DataFrame, units: pl.DataFrame
     out = {"units": {g: frame.filter(pl.col("group") == g)["unit_id"].n_unique() for _, _, g in GROUPS},
            "unit_years": frame.height, "dropped": in_groups.height - frame.height,
            "perfect": perfect_scores(scores, indicators, groups, minimum_counts(fw)),
-           "audit": audit.audit(indicators, units, fw)}
+           "audit": audit.audit(indicators, units, fw),
+           "ceiling": ceiling.evaluate_ceiling(indicators, groups, true, fw)}
     for name, score, grade in (("engine", "score", "grade"), ("reference", "reference", "reference_grade")):
         out[name] = {
             "spearman": {t: level_spearman(frame, score, t) for t in ("covered", "own")},
@@ -298,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--framework", type=Path, default=None, help="framework file (default: the shipped one)")
     ap.add_argument("--replications", type=int, default=50, help="Monte Carlo draws for rank intervals (default 50)")
     ap.add_argument("--nuisance", type=float, default=1.0, help="strength of the nuisance factors (default 1)")
+    ap.add_argument("--method", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a [methods] setting of the framework, e.g. experience_years=3 (repeatable)")
     args = ap.parse_args(argv)
     if any(s < 0 for s in args.seeds) or len(set(args.seeds)) != len(args.seeds):
         ap.error(f"--seeds: distinct non-negative integers expected, got {args.seeds}")
@@ -307,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--nuisance: a number from 0 to 10 expected, got {args.nuisance:g}")
     try:
         fw = load_framework(args.framework)
+        if args.method:
+            fw = with_methods(fw, args.method)
         with tempfile.TemporaryDirectory(prefix="validity-") as tmp:
             worlds = {}
             for seed in args.seeds:
@@ -318,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"models.validity: {'; '.join(str(err).splitlines())}", file=sys.stderr)
         return err.exit_code
     text = render(worlds, command=_command(args), commit=commit(), date=dt.date.today().isoformat(),
-                  framework=f"{fw.code} {fw.version} (sha256 {fw.sha256[:12]})", years=YEARS, as_of=AS_OF.isoformat(),
+                  framework=describe(fw), years=YEARS, as_of=AS_OF.isoformat(),
                   replications=args.replications, nuisance=args.nuisance, minimum=minimum_counts(fw))
     if args.out is None:
         sys.stdout.write(text)
@@ -326,6 +333,44 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(text, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def describe(fw: Framework) -> str:
+    """The framework's code, version and hash, with its evidence-over-years setting."""
+    years = int(fw.methods.get("experience_years") or 1)
+    setting = (f"each estimate on the unit's last {years} years' counts, discounted by "
+               f"{float(fw.methods['experience_discount']):g} a year" if years > 1 else "each estimate on the year's own counts")
+    return f"{fw.code} {fw.version} (sha256 {fw.sha256[:12]}; {setting})"
+
+
+def with_methods(fw: Framework, settings: list[str]) -> Framework:
+    """The framework with `KEY=VALUE` method settings (values read as TOML scalars), checked as a
+    framework file's would be; FrameworkError on a bad one.
+
+    >>> from indicators.framework_load import load_framework
+    >>> with_methods(load_framework(None), ["experience_years=2"]).methods["experience_years"]
+    2
+    """
+    import tomllib
+
+    from indicators.framework_load import parse_framework
+
+    values = {}
+    for item in settings:
+        key, eq, text = item.partition("=")
+        if not eq or not key.strip():
+            raise FrameworkError(f"--method {item!r}: expected KEY=VALUE, e.g. experience_years=3")
+        try:
+            values[key.strip()] = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            values[key.strip()] = text.strip()  # a bare word: a method name such as zscore
+    changed = fw.with_methods(**values)
+    # check the new values as the framework loader does
+    parse_framework({"framework": {"code": "X", "name_zh": "X", "name_en": "X"}, "methods": values,
+                     "grade": [{"code": "A", "min": 0}],
+                     "indicator": [{"code": "x", "parent": "X", "name_zh": "x", "name_en": "x", "direction": 1,
+                                    "table": "complaints", "measure": "count"}]})
+    return changed
 
 
 def _command(args) -> str:
@@ -336,6 +381,8 @@ def _command(args) -> str:
         parts += ["--replications", str(args.replications)]
     if args.nuisance != 1.0:
         parts += ["--nuisance", f"{args.nuisance:g}"]
+    for m in args.method:
+        parts += ["--method", m]
     if args.out is not None:
         parts += ["--out", args.out.as_posix()]
     return " ".join(parts)

@@ -263,7 +263,9 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None"
                       overrides=read_overrides(st.data, fw, scored.keys), records=st.records)
         scores = pub.scores
     with timer.stage("early_warning"):
-        peers = scores.join(st.units.select("unit_id", "kind", "level"), on="unit_id", how="left")
+        # region_id (the contract's declared relation) tells the model which departments are a region's
+        peers = scores.join(st.units.select("unit_id", "kind", "level", *(["region_id"] if "region_id" in st.units.columns else [])),
+                            on="unit_id", how="left")
         rule_alerts = rules.evaluate(ind, fw, scores=peers, monthly=st.monthly, records=st.records, contracts=st.contracts)
         feat = model_features.build_features(ind, fw, scores=peers, alerts=rule_alerts)
         ew = risk_model.early_warning(feat, st.events, fw, seed=seed, alerts=rule_alerts)

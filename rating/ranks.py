@@ -1,5 +1,6 @@
 """Ranks of scores: 1 = best (highest), ties share the lowest rank ("min", competition ranking);
-`rank_matrix` ranks many replications at once (with tied bands), `quantiles` summarises them.
+`rank_matrix` ranks many replications at once (with tied bands), `rank_rows` ranks them into rows
+of a result as they come, `quantiles` summarises them.
 
 Notes
 -----
@@ -75,55 +76,127 @@ def threaded(fn, tasks: list[tuple]) -> None:
             future.result()
 
 
+#: Low bits of a float64 that are zero in scores kept to 40 significant bits (as the Monte Carlo
+#: evaluation rounds them): the ranking drops them to pack a score and its column in one int64.
+_LOW = 13
+#: Cells (rows x columns of one peer group) ranked at a time, so that a block stays in the cache.
+_CELLS = 1 << 16
+
+
 def rank_matrix(scores: np.ndarray, groups: np.ndarray, ties: str = "min", dtype=np.float64):
     """Ranks (1 = best, NaN kept) of each row of `scores` (replications x units) within the
-    column groups `groups`, vectorised over the replications. `ties`: "min" (tied scores share
-    the first of their positions), "max" (the last), or "both" (a pair: the band of positions
-    tied scores occupy). `dtype` of the result (float32 holds ranks exactly, in half the memory).
+    column groups `groups`, vectorised over the replications; columns of a negative group are
+    not ranked (NaN). `ties`: "min" (tied scores share the first of their positions), "max" (the
+    last), or "both" (a pair: the band of positions tied scores occupy). `dtype` of the result,
+    a float type (float32 holds ranks exactly, in half the memory).
 
     Examples
     --------
     >>> rank_matrix(np.array([[3.0, 1.0, 3.0, np.nan], [0.0, 2.0, 1.0, 5.0]]), np.zeros(4, int))
     array([[ 1.,  3.,  1., nan],
            [ 4.,  2.,  3.,  1.]])
-    >>> rank_matrix(np.array([[3.0, 1.0, 3.0]]), np.zeros(3, int), ties="max")
-    array([[2., 3., 2.]])
+    >>> rank_matrix(np.array([[3.0, 1.0, 3.0]]), np.array([0, -1, 0]), ties="max")
+    array([[ 2., nan,  2.]])
     """
     if ties not in ("min", "max", "both"):
         raise ValueError(f"ties: expected min, max or both, got {ties!r}")
-    perm = np.argsort(groups, kind="stable")  # groups side by side: each is a slice
-    gs = groups[perm]
-    bounds = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1], True])
-    res = {t: np.empty(scores.shape, dtype=dtype) for t in (("min", "max") if ties == "both" else (ties,))}
-
-    def group(cols: np.ndarray) -> None:
-        s = -scores[:, cols]
-        nan = np.isnan(s)
-        if has_nan := bool(nan.any()):
-            s[nan] = np.inf  # last, as NaN would be, and the sort keeps its fast path
-        order = np.argsort(s, axis=1)
-        srt = np.take_along_axis(s, order, axis=1)
-        tie = srt[:, 1:] == srt[:, :-1]  # ties take the rank of their first (min) or last (max)
-        pos = np.broadcast_to(np.arange(1.0, cols.size + 1), srt.shape)
-        no = np.zeros((len(srt), 1), bool)
-        for t, out in res.items():
-            p = pos
-            if tie.any() and t == "min":
-                p = np.maximum.accumulate(np.where(np.c_[no, tie], 0, pos), axis=1)
-            elif tie.any():
-                p = np.minimum.accumulate(np.where(np.c_[tie, no], np.inf, pos)[:, ::-1], axis=1)[:, ::-1]
-            part = np.empty(s.shape)
-            np.put_along_axis(part, order, p, axis=1)
-            if has_nan:
-                part[nan] = np.nan
-            out[:, cols] = part
-
-    threaded(group, [(perm[lo:hi],) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    scores = np.asarray(scores, dtype=float)
+    res = {t: np.full(scores.shape, np.nan, dtype=dtype) for t in (("min", "max") if ties == "both" else (ties,))}
+    rank_rows(res, np.arange(scores.shape[0]), scores, groups)
     return (res["min"], res["max"]) if ties == "both" else res[ties]
 
 
-def quantiles(M: np.ndarray, qs) -> np.ndarray:
+def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarray, serial: bool = False) -> None:
+    """`rank_matrix` of `scores` (len(rows) x units) written into the rows `rows` of the arrays
+    in `out` ("min" and/or "max": C-ordered, units wide), so that a caller can rank replications
+    as they are evaluated; columns of a negative group are not written. Each peer group is ranked
+    a block of rows at a time (`_sorted`), on up to `THREADS` threads unless `serial`."""
+    if not all(r.flags.c_contiguous and r.ndim == 2 and r.shape[1] == scores.shape[1] for r in out.values()):
+        raise ValueError("rank_rows: the results must be C-ordered matrices as wide as the scores")
+    groups = np.asarray(groups)
+    perm = np.argsort(groups, kind="stable")  # groups side by side: each is a slice
+    gs = groups[perm]
+    bounds = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1], True])
+    base = np.asarray(rows, dtype=np.int64) * scores.shape[1]  # flat position of each row's first unit
+    dtype = next(iter(out.values())).dtype
+
+    def block(cols: np.ndarray, lo: int, hi: int) -> None:
+        x = scores[lo:hi, cols]  # a copy
+        nan = np.isnan(x)
+        has_nan = bool(nan.any())
+        order, val = _sorted(x, nan, has_nan)
+        tie = val[:, 1:] == val[:, :-1]  # ties take the rank of their first (min) or last (max)
+        rows = tie.any(axis=1)  # rare: only rows with a tie pay for it
+        pos = np.arange(1, cols.size + 1, dtype=dtype)
+        first = np.broadcast_to(pos, x.shape)
+        if has_nan:  # sorted last: no rank
+            first = np.where(pos <= (cols.size - nan.sum(axis=1))[:, None], pos, np.nan).astype(dtype, copy=False)
+        dest = cols[order]
+        dest += base[lo:hi, None]  # flat positions in the result
+        for t, res in out.items():
+            p = first
+            if rows.any():
+                p, tr, no = first.copy(), tie[rows], np.zeros((int(rows.sum()), 1), bool)
+                if t == "min":
+                    acc = np.maximum.accumulate(np.where(np.c_[no, tr], 0, pos), axis=1)
+                else:
+                    acc = np.minimum.accumulate(np.where(np.c_[tr, no], np.inf, pos)[:, ::-1], axis=1)[:, ::-1]
+                p[rows] = np.where(np.isnan(first[rows]), np.nan, acc)
+            res.reshape(-1)[dest.reshape(-1)] = p.reshape(-1)
+
+    n, tasks = scores.shape[0], []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if gs[a] < 0:
+            continue
+        step = max(1, _CELLS // int(b - a))
+        tasks += [(perm[a:b], lo, min(lo + step, n)) for lo in range(0, n, step)]
+    if serial:
+        for task in tasks:
+            block(*task)
+    else:
+        threaded(block, tasks)
+
+
+def _sorted(x: np.ndarray, nan: np.ndarray, has_nan: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `x` (overwritten), its columns from the highest score to the lowest, NaN last,
+    and per sorted position a value that is equal exactly where the scores are (NaN: unequal).
+
+    Scores with their `_LOW` lowest bits zero are packed into one int64 per cell, the score's
+    order above and its column below: one sort of integers gives both the order and the tie
+    runs, at about half the cost of an argsort and a gather. Other scores, or a group too
+    wide for the packed keys, take the argsort; both give the same ranks."""
+    m = x.shape[1]
+    ok = ~nan if has_nan else True
+    if has_nan and nan.all():
+        return np.broadcast_to(np.arange(m), x.shape), np.full(x.shape, np.nan)
+    bits = max(1, (m - 1).bit_length())  # of a column
+    if not (x.view(np.int64) & ((1 << _LOW) - 1)).any(where=ok):
+        key = x.view(np.int64) >> _LOW
+        if key.min(where=ok, initial=0) < 0:  # negative scores (or -0.0): order the two's complement
+            x += 0.0  # -0.0 equals 0.0
+            np.right_shift(x.view(np.int64), _LOW, out=key)
+            key ^= (key >> 63) & ((1 << (63 - _LOW)) - 1)
+        lo = int(key.min(where=ok, initial=np.iinfo(np.int64).max))
+        hi = int(key.max(where=ok, initial=np.iinfo(np.int64).min))
+        if (hi - lo + 1 + m).bit_length() + bits <= 63:
+            np.subtract(hi, key, out=key)  # highest first, from 0
+            if has_nan:  # last, each its own value
+                np.copyto(key, hi - lo + 1 + np.arange(m), where=nan)
+            key <<= bits
+            key |= np.arange(m)
+            key.sort(axis=1)
+            order = key & ((1 << bits) - 1)
+            key >>= bits
+            return order, key
+    np.negative(x, out=x)
+    order = np.argsort(x, axis=1)  # NaN last
+    return order, np.take_along_axis(x, order, axis=1)
+
+
+def quantiles(M: np.ndarray, qs, block: int = 64) -> np.ndarray:
     """Order-statistic quantiles (inverted CDF) over axis 0 ignoring NaN; NaN for an empty column.
+    Columns are sorted `block` at a time as rows of a transposed copy (a strided sort down each
+    column of a wide matrix costs twice as much), on up to `THREADS` threads.
 
     Examples
     --------
@@ -133,8 +206,16 @@ def quantiles(M: np.ndarray, qs) -> np.ndarray:
            [3., 4.]])
     """
     n_ok = (~np.isnan(M)).sum(axis=0)
-    srt = np.sort(M, axis=0)
     idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, max(M.shape[0] - 1, 0))
-    out = np.take_along_axis(srt, idx, axis=0) if M.shape[0] else np.full(idx.shape, np.nan)
+    if not M.shape[0]:
+        return np.full(idx.shape, np.nan)
+    out = np.empty(idx.shape, dtype=M.dtype)
+
+    def columns(lo: int) -> None:
+        srt = M[:, lo:lo + block].T.copy()
+        srt.sort(axis=1)  # NaN last
+        out[:, lo:lo + block] = np.take_along_axis(srt, idx[:, lo:lo + block].T, axis=1).T
+
+    threaded(columns, [(lo,) for lo in range(0, M.shape[1], block)])
     out[:, n_ok == 0] = np.nan
     return out

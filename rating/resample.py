@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from rating.shrink import prior_strength
+from rating.shrink import experience, prior_strength
 
 #: How a cell is redrawn: kept, a Gamma rate, a Beta share.
 FIXED, COUNT, SHARE = 0, 1, 2
@@ -140,6 +140,7 @@ def data_model(keys: pl.DataFrame, groups: np.ndarray, codes, value: np.ndarray,
         r, j = long["_r"].to_numpy().astype(np.int64), long["_j"].to_numpy()
         num[r, j] = long["numerator"].fill_null(np.nan).to_numpy()
         den[r, j] = long["denominator"].fill_null(np.nan).to_numpy()
+    num, den = experience(num, den, keys, framework, codes)  # the evidence the scorer pooled over years
     parts = []
     for j, c in enumerate(codes):
         d = defs.get(c)

@@ -22,7 +22,7 @@ from indicators.spec import parse_spec
 from rating.aggregate import aggregate
 from rating.impute import impute
 from rating.normalise import normalise
-from rating.shrink import prior_strength, shrink
+from rating.shrink import experience, prior_strength, shrink
 from rating.treat import treat_matrix
 
 
@@ -149,8 +149,11 @@ def estimates(X: np.ndarray, num: np.ndarray, den: np.ndarray, keys: pl.DataFram
     and year whatever `normalise_over` says (a prior pooled over years would move published
     years), and the thin-evidence mask. Only values the framework computed are estimated: a value
     missing for a small denominator stays missing. Evidence is the denominator of a share and the
-    expected count (prior rate x exposure) of a count per exposure."""
+    expected count (prior rate x exposure) of a count per exposure, of the year's own records. With
+    the framework's `experience_years` above 1 the estimate rests on the unit's earlier years too
+    (rating.shrink.experience)."""
     est = X.copy()
+    pnum, pden = experience(num, den, keys, framework)
     thin = np.zeros(X.shape, bool)
     groups = group_codes(peer_groups(keys, framework, per_year=True))
     default_min = float(framework.methods.get("min_count") or 0.0)
@@ -167,13 +170,13 @@ def estimates(X: np.ndarray, num: np.ndarray, den: np.ndarray, keys: pl.DataFram
                 thin[:, j] = ok & (den[:, j] < least)
             continue
         scale = float(d.scale or 1.0)
-        e = shrink(num[:, j], den[:, j], g, family) * scale
+        e = shrink(pnum[:, j], pden[:, j], g, family) * scale
         est[:, j] = np.where(ok & ~np.isnan(e), e, X[:, j])
         if least > 0:
             if family == "beta-binomial":
                 evidence = den[:, j]
             else:
-                m, _ = prior_strength(num[:, j], den[:, j], g, family)
+                m, _ = prior_strength(pnum[:, j], pden[:, j], g, family)
                 evidence = m * den[:, j]
             thin[:, j] = ok & (evidence < least)
     return est, thin

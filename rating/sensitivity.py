@@ -201,10 +201,13 @@ def _parts(exp, N, O, specs, C_is_W: bool) -> list:
     k, out, thr = exp.n_indicators, [], exp.data_threshold > 0
     for (method, params), kids in zip(specs, exp.children):
         ind, tf = kids[kids < k], _transform(method, params)
-        A, Oi = ~np.isnan(N[:, ind]), O[:, ind]
+        Ni = N[:, ind]
+        A, Oi = ~np.isnan(Ni), O[:, ind]
         alias = C_is_W and tf is not None and bool(np.array_equal(A, Oi))
-        with np.errstate(all="ignore"):
-            wb = {"num": np.where(A, tf[0](np.where(A, N[:, ind], 1.0)), 0.0), "den": A} if tf else {}
+        wb = {}
+        if tf is not None:  # f(value), 0 where missing (the arithmetic mean's f is the value itself)
+            with np.errstate(all="ignore"):
+                wb = {"num": np.where(A, Ni if method == "arithmetic" else tf[0](np.where(A, Ni, 1.0)), 0.0), "den": A}
         full = bool(exp.applicable[:, ind].all())  # then `tot` is the sum of the weights
         cb = ({} if alias else {"obs": Oi}) if thr else {}
         if thr and not full:
@@ -212,8 +215,22 @@ def _parts(exp, N, O, specs, C_is_W: bool) -> list:
         if C_is_W:
             wb, cb = {**wb, **cb}, {}
         out.append((ind, alias, bool(exp.applicable[:, kids[kids >= k]].all()),
-                    *[(tuple(b), np.concatenate(list(b.values())).astype(float) if b else None) for b in (wb, cb)]))
+                    *[(tuple(b), _stack(b)) for b in (wb, cb)]))
     return out
+
+
+def _stack(blocks: dict) -> np.ndarray | None:
+    """The blocks (rows x children each) one above the other as floats (None without blocks), in
+    column-major order as the column selections they come from: the products' BLAS kernel, and so
+    their last bits, depend on it."""
+    if not blocks:
+        return None
+    parts = list(blocks.values())
+    n = parts[0].shape[0]
+    P = np.empty((n * len(parts), parts[0].shape[1]), order="F")
+    for i, b in enumerate(parts):
+        P[i * n:(i + 1) * n] = b
+    return P
 
 
 def _tree(exp, N, specs, parts, W, C, C_is_W: bool) -> np.ndarray:
@@ -264,8 +281,11 @@ def _tree(exp, N, specs, parts, W, C, C_is_W: bool) -> np.ndarray:
     return np.where(ok, v, np.nan)
 
 
-def evaluate(exp, d: Design) -> np.ndarray:
+def evaluate(exp, d: Design, sink=None) -> np.ndarray | None:
     """Index scores of every replication of a design (replications x rows, NaN = no score).
+    With `sink`, each evaluated block is handed to `sink(replications, scores)` (indices into the
+    design; a new array, replications x rows) in the thread that evaluated it, and nothing is
+    returned: a caller that ranks or reduces the scores need not hold them all.
 
     Examples
     --------
@@ -277,13 +297,14 @@ def evaluate(exp, d: Design) -> np.ndarray:
     (W, keep), C_is_W = _weights(exp, d), exp.threshold_by == "weight"
     C = W if C_is_W else keep.astype(float)
     combos, inverse = np.unique(d.choice[:, list(CONFIG)], axis=0, return_inverse=True)
-    S = np.empty((d.choice.shape[0], exp.keys.height))  # every row is in one block
+    S = np.empty((d.choice.shape[0], exp.keys.height)) if sink is None else None  # every row is in one block
+    put = sink or S.__setitem__
     order = np.argsort(inverse.ravel(), kind="stable")
     bounds = np.searchsorted(inverse.ravel()[order], np.arange(len(combos) + 1))
     # thin products: BLAS threads cost more than they give (limited once per call: finding the
     # libraries to limit reads the process's memory map, which costs more than a configuration)
     with threadpool_limits(1, user_api="blas"):
-        threaded(lambda cs: _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, S), _shares(combos))
+        threaded(lambda cs: _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put), _shares(combos))
     return S
 
 
@@ -300,8 +321,8 @@ def _shares(combos: np.ndarray) -> list[tuple]:
     return [(np.arange(0, cut),), (np.arange(cut, n),)]
 
 
-def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, S) -> None:
-    """Scores of the replications of the configurations `cs` written into their rows of `S`."""
+def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put) -> None:
+    """Scores of the replications of the configurations `cs`, handed to `put(replications, scores)`."""
     cache: dict = {}
     for c in cs:
         dl, i, t, z, g = combos[c]
@@ -316,7 +337,7 @@ def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, S) -> None:
         # one block at a time: blocks stream through memory
         for s in range(0, rows.size, CHUNK):
             block = rows[s:s + CHUNK]
-            S[block] = _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W))
+            put(block, _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W)))
 
 
 def _round40(S: np.ndarray) -> np.ndarray:
@@ -386,19 +407,34 @@ def bootstrap(y: np.ndarray, base: int, resamples: int, ci: float, rng: np.rando
 
 def _per_unit(R: np.ndarray, r0: np.ndarray, base: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     """Median over unit-years (with rank variance) of the first- and total-order indices of each
-    unit-year's rank, in blocks of units to bound memory."""
-    s1, st = [], []
+    unit-year's rank, in blocks of units to bound memory, on up to `THREADS` threads."""
+    starts = range(0, R.shape[1], block)
+    parts: list = [None] * len(starts)
+
+    def part(i: int, lo: int) -> None:
+        y = R[:, lo:lo + block] - r0[lo:lo + block]
+        y[np.isnan(y)] = 0.0  # no rank in a draw: no change
+        with np.errstate(all="ignore"):  # per thread
+            parts[i] = estimate(y, base)
+
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a unit whose rank never moves has no index
-        for lo in range(0, R.shape[1], block):
-            y = np.nan_to_num(R[:, lo:lo + block] - r0[lo:lo + block])  # no rank in a draw: no change
-            a, b = estimate(y, base)
-            s1.append(a)
-            st.append(b)
-        s1, st = np.concatenate(s1, axis=1), np.concatenate(st, axis=1)
+        threaded(part, list(enumerate(starts)))
+        s1, st = (np.concatenate([p[j] for p in parts], axis=1) for j in (0, 1))
         moves = np.isfinite(st)
         return (np.array([np.median(r[m]) if m.any() else np.nan for r, m in zip(s1, moves)]),
                 np.array([np.median(r[m]) if m.any() else np.nan for r, m in zip(st, moves)]))
+
+
+def _mean_shift(R: np.ndarray, r0: np.ndarray) -> np.ndarray:
+    """Mean absolute shift of each row of ranks `R` from `r0` over the ranked units (NaN if none):
+    `nanmean(abs(R - r0), axis=1)`, its sums of whole numbers in float32 (exact below 2^24) and
+    added up in float64, exactly too, so in whatever order."""
+    d = np.abs(R - r0.astype(R.dtype)) if R.dtype == np.float32 and np.nanmax(np.abs(r0), initial=0) < 2 ** 24 \
+        else np.abs(R - r0)
+    nan = np.isnan(d)
+    d[nan] = 0.0
+    return d.sum(axis=1, dtype=np.float64) / (d.shape[1] - nan.sum(axis=1))
 
 
 @dataclass(frozen=True)
@@ -485,8 +521,7 @@ def indices(plan: Plan, R: np.ndarray, r0: np.ndarray, resamples: int = 500, ci:
     base = plan.base
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a draw that ranks no unit counts as 0 change
-        y = np.nan_to_num(np.concatenate([np.nanmean(np.abs(R[lo:lo + block] - r0), axis=1)
-                                          for lo in range(0, R.shape[0], block)]))
+        y = np.nan_to_num(np.concatenate([_mean_shift(R[lo:lo + block], r0) for lo in range(0, R.shape[0], block)]))
     (s1, st), b = estimate(y, base), bootstrap(y, base, resamples, ci, plan.rng)
     s1u, stu = _per_unit(R, r0, base)
     ind = pl.DataFrame([plan.names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1], s1u, stu], schema=SCHEMA, orient="col")

@@ -31,6 +31,17 @@ k units of a group, N = sum n_i,
 Between-unit variance that the data cannot distinguish from sampling noise (rho or v <= 0) is
 floored at a small fraction of the total, so the estimates keep the units' order and never
 collapse to one value. A group with fewer than two units keeps the plain ratio.
+
+Experience over years (actuarial credibility over time): a unit's integrity persists from year
+to year while a department's yearly evidence is thin, so the evidence behind a unit's year-t
+estimate may be its year-t counts plus its earlier years' counts, discounted:
+
+    pool_years(num, den, unit, year, years, discount) -> (num, den)
+
+sums discount**l times the numerator and the denominator of year t - l, l = 0 .. years - 1, before
+the prior is fitted and the estimate formed. Only years up to t enter, so a year's estimate does
+not move when a later year is added. `experience` applies the framework's setting
+(`[methods] experience_years`, `experience_discount`) to the indicators it shrinks.
 """
 from __future__ import annotations
 
@@ -128,3 +139,73 @@ def credibility(den: np.ndarray, groups: np.ndarray, num: np.ndarray, family: st
     _, M = prior_strength(num, den, groups, family)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(np.asarray(den) > 0, den / (den + M), np.nan)
+
+
+def pool_years(num: np.ndarray, den: np.ndarray, unit: np.ndarray, year: np.ndarray, years: int,
+               discount: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's numerator and denominator plus the same unit's earlier years' (up to `years` - 1
+    back), year t - l weighted by `discount`**l. Rows are unit-years (`unit` integer codes, `year`
+    integers, at most one row per pair; any order); trailing axes of `num`/`den` (indicators) are
+    pooled column by column. A row without usable evidence of its own (NaN, or den <= 0) is
+    returned as given: it has no value to estimate. An earlier year without usable evidence adds
+    nothing. `years` <= 1 returns the inputs unchanged.
+
+    Examples
+    --------
+    >>> num, den = np.array([1.0, 2.0, 0.0]), np.array([4.0, 4.0, 2.0])
+    >>> pool_years(num, den, np.array([0, 0, 0]), np.array([2020, 2021, 2022]), 2, 0.5)
+    (array([1. , 2.5, 1. ]), array([4., 6., 4.]))
+    """
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    if int(years) <= 1:
+        return num, den
+    if not 0 < discount <= 1:
+        raise MethodError(f"experience discount {discount!r}: expected a number above 0 and at most 1")
+    unit = np.asarray(unit).astype(np.int64).reshape(-1)
+    year = np.asarray(year).astype(np.int64).reshape(-1)
+    if num.shape != den.shape or num.shape[:1] != unit.shape or unit.shape != year.shape:
+        raise MethodError(f"experience: numerator {num.shape}, denominator {den.shape}, units {unit.shape} "
+                          f"and years {year.shape} do not line up")
+    span = int(year.max() - year.min()) + int(years) + 1 if year.size else 1
+    key = unit * span + (year - (year.min() if year.size else 0))
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    if sorted_key.size and (sorted_key[1:] == sorted_key[:-1]).any():
+        raise MethodError("experience: more than one row for a unit and year")
+    usable = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
+    out_num, out_den = num.copy(), den.copy()
+    for lag in range(1, int(years)):  # a handful of lags, each one vectorised over all rows
+        pos = np.searchsorted(sorted_key, key - lag)
+        pos = np.minimum(pos, sorted_key.size - 1)
+        found = sorted_key[pos] == key - lag
+        src = order[pos]
+        add = usable & usable[src] & found.reshape((-1,) + (1,) * (num.ndim - 1))
+        w = float(discount) ** lag
+        out_num = np.where(add, out_num + w * num[src], out_num)
+        out_den = np.where(add, out_den + w * den[src], out_den)
+    return out_num, out_den
+
+
+def experience(num: np.ndarray, den: np.ndarray, keys, framework, codes=None) -> tuple[np.ndarray, np.ndarray]:
+    """The framework's experience setting applied to a rows x indicators numerator and
+    denominator matrix (rows: `keys` with unit_id and year; columns: `codes`, by default the
+    framework's indicators): indicators the framework shrinks pool their earlier years
+    (`pool_years`), others keep the year's own. Off (`experience_years` 0 or 1): the inputs."""
+    m = getattr(framework, "methods", None) or {}
+    years = int(m.get("experience_years") or 1)
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    if years <= 1 or num.size == 0:
+        return num, den
+    defs = {n.code: n.definition for n in framework.indicators}
+    codes = [n.code for n in framework.indicators] if codes is None else list(codes)
+    cols = np.array([defs.get(c) is not None and defs[c].shrink_family != "none" for c in codes], dtype=bool)
+    if not cols.any():
+        return num, den
+    unit = keys["unit_id"].rank("dense").to_numpy()  # integer codes of the unit ids
+    year = keys["year"].to_numpy()
+    pn, pd_ = pool_years(num[:, cols], den[:, cols], unit, year, years, float(m.get("experience_discount", 1.0)))
+    out_num, out_den = num.copy(), den.copy()
+    out_num[:, cols], out_den[:, cols] = pn, pd_
+    return out_num, out_den

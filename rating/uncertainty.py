@@ -20,6 +20,7 @@ The sources of uncertainty and their calibration against the synthetic world: do
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -34,6 +35,7 @@ from rating.impute import IMPUTERS
 from rating.normalise import NORMALISERS
 from rating.resample import MODELS, DataModel, data_model
 from rating.score import group_codes, peer_groups
+from rating.ranks import rank_rows
 from rating.sensitivity import (Design, Sensitivity, design, evaluate, factor_columns, indices, quantiles,
                                 rank_matrix, saltelli_plan)
 from indicators.spec import format_spec, parse_spec
@@ -222,10 +224,10 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
         name, _ = parse_spec(label)
         if name not in ("none", "mean", "median"):
             raise MethodError(f"imputation {label!r} is not available for a framework; expected none, mean or median")
-        return X.copy() if name == "none" else impute_groups(X, norm_groups, name, app[:, :len(inds)])
+        return X if name == "none" else impute_groups(X, norm_groups, name, app[:, :len(inds)])  # never written to
 
     def impute(label):
-        return refill(label, values), ~np.isnan(values)
+        return refill(label, values.copy()), ~np.isnan(values)
 
     values = scored.inputs  # the estimates the scorer normalised
     draws = None
@@ -348,6 +350,51 @@ class Uncertainty:
     sensitivity: Sensitivity | None = None  # with `sensitivity_base` > 0
 
 
+class _Ranked:
+    """Receives the evaluated blocks of the Monte Carlo replications (the first `replications`
+    rows of the design) and of the sensitivity design after them, from `evaluate`'s threads, and
+    ranks them a batch at a time: it keeps the Monte Carlo scores and ranks (both tie ends) and
+    the sensitivity's ranks, not its scores. Unscored unit-years are NaN in every row."""
+
+    def __init__(self, replications: int, runs: int, groups: np.ndarray, unscored: np.ndarray, batch: int = 64):
+        n = unscored.size
+        self.replications, self.groups, self.batch = replications, groups, batch
+        self.unscored = np.flatnonzero(unscored)
+        self.scores = np.empty((replications, n))
+        self.ranks = {t: np.full((replications, n), np.nan, np.float32) for t in ("min", "max")}
+        self.sensitivity = {"min": np.full((runs, n), np.nan, np.float32)}
+        self.pending: dict[tuple, list] = {}  # per thread and design: blocks not ranked yet
+        self.lock = threading.Lock()
+
+    def __call__(self, rows: np.ndarray, scores: np.ndarray) -> None:
+        scores[:, self.unscored] = np.nan
+        mc = rows < self.replications
+        for sa, part in ((False, mc), (True, ~mc)):
+            if part.any():
+                with self.lock:
+                    buf = self.pending.setdefault((threading.get_ident(), sa), [])
+                buf.append((rows[part], scores if part.all() else scores[part]))
+                if sum(r.size for r, _ in buf) >= self.batch:
+                    self._rank(buf, sa)
+
+    def close(self) -> None:
+        """Rank what is still waiting (after `evaluate` returned)."""
+        for (_, sa), buf in self.pending.items():
+            self._rank(buf, sa)
+
+    def _rank(self, buf: list, sa: bool) -> None:
+        if not buf:
+            return
+        rows = np.concatenate([r for r, _ in buf])
+        X = np.vstack([s for _, s in buf]) if len(buf) > 1 else buf[0][1]
+        buf.clear()
+        if sa:
+            rank_rows(self.sensitivity, rows - self.replications, X, self.groups, serial=True)
+        else:
+            self.scores[rows] = X
+            rank_rows(self.ranks, rows, X, self.groups, serial=True)
+
+
 def _col(name: str, v, dtype=pl.Float64) -> pl.Series:
     return pl.Series(name, v).fill_nan(None).cast(dtype)
 
@@ -388,24 +435,24 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
     s0 = evaluate(exp, design(exp))[0]
     r0 = rank_matrix(s0[None], exp.rank_groups)[0]
     unscored = np.isnan(s0)  # not published: never ranked, and no place in the others' ranks
-    sa = None
-    if plan is not None:  # one pass over the configurations for both designs; rows are evaluated independently
-        ds = design(exp, plan.U)
-        S = evaluate(exp, Design(np.vstack([d.multipliers, ds.multipliers]), np.vstack([d.choice, ds.choice])))
-        S[:, unscored] = np.nan
-        Ss = S[replications:]  # ranked a block of rows at a time: the ranking's temporaries stay small
-        Rs = np.vstack([rank_matrix(Ss[lo:lo + 500], exp.rank_groups, dtype=np.float32)
-                        for lo in range(0, Ss.shape[0], 500)])
-        sa = indices(plan, Rs, r0, resamples, ci)
-        del Ss, Rs
-        S = S[:replications].copy()  # the sensitivity's scores are not kept
-    else:
-        S = evaluate(exp, d) if replications else np.empty((0, exp.keys.height))
-        S[:, unscored] = np.nan
-    R, R_last = rank_matrix(S, exp.rank_groups, ties="both", dtype=np.float32)
-    high = quantiles(R_last, [0.95])[0]  # tied units share the band of positions they occupy
+    groups = np.where(unscored, -1, exp.rank_groups)  # a negative group is not ranked
+    sa, ds = None, design(exp, plan.U) if plan is not None else None
+    # one pass over the configurations for both designs (rows are evaluated independently), each
+    # block ranked as it comes: the sensitivity's scores are never held
+    ranked = _Ranked(replications, ds.choice.shape[0] if ds else 0, groups, unscored)
+    if replications:
+        evaluate(exp, Design(np.vstack([d.multipliers, ds.multipliers]), np.vstack([d.choice, ds.choice]))
+                 if ds else d, sink=ranked)
+    ranked.close()
+    if plan is not None:
+        sa = indices(plan, ranked.sensitivity["min"], r0, resamples, ci)
+    S, R, R_last = ranked.scores, ranked.ranks["min"], ranked.ranks["max"]
+    del ranked
+    rq = quantiles(R, [0.05, 0.5, 0.95])
+    high = rq[2]  # tied units share the band of positions they occupy: the last one, where a unit ever tied
+    tied = np.flatnonzero((R_last > R).any(axis=0))
+    high[tied] = quantiles(R_last[:, tied], [0.95])[0]
     del R_last
-    rq = quantiles(R, [0.05, 0.5])
     # the interval holds the nominal rank (about 2% of unit-years sit just outside the 5-95% range)
     rq[0], high = np.minimum(rq[0], r0), np.maximum(high, r0)  # NaN (no replication) stays NaN
     sq = quantiles(S, [0.05, 0.5, 0.95])

@@ -21,7 +21,7 @@ from reports.embed import script_json
 from reports.i18n import alert_label, kind_label, level_label, lookup, message, node_label
 from reports.i18n import CATEGORY
 from reports.scope import about_capacity, capacity_rules, fiscal_note
-from reports.tables import ALERT_ORDER, Inputs
+from reports.tables import ALERT_ORDER, Inputs, rows_of
 
 S = pl.String
 #: Columns of the alerts frame this page reads besides unit_id, year, level, source, rule, message(_en), evidence.
@@ -269,8 +269,9 @@ def alerts_context(inp: Inputs, colours: dict) -> dict:
     items: dict[tuple, list] = {}
     printed: dict[tuple, list] = {}
     latest = inp.year if inp.year is not None else (max(df["year"].to_list()) if df.height else None)
-    for r in df.sort("unit_id", "year", pl.col("level").replace_strict(ALERT_ORDER, default=9, return_dtype=pl.Int64),
-                     "rule", "msg", maintain_order=True).iter_rows(named=True):
+    for r in rows_of(df.sort("unit_id", "year", pl.col("level").replace_strict(ALERT_ORDER, default=9,
+                                                                                return_dtype=pl.Int64),
+                             "rule", "msg", maintain_order=True)):
         lv = ALERT_ORDER.get(r["level"], LEVELS.index("blue"))
         ev = r["ev_text"] if r["ev_text"] else (evidence_text(r["evidence"], lang, names, features)
                                                 if inp.internal else "")
@@ -290,7 +291,7 @@ def alerts_context(inp: Inputs, colours: dict) -> dict:
                 "origin": info[origin]["label"] if origin in info else (origin or "")})
 
     rows = []
-    for r in unit_rows.iter_rows(named=True):
+    for r in rows_of(unit_rows):
         roll = [[x["lv"], x["len"]] for x in (r["roll"] or [])]
         rows.append([unit_index[r["unit_id"]], r["year"], -1 if r["lv"] is None else r["lv"],
                      items.get((r["unit_id"], r["year"]), []), roll])

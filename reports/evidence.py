@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from indicators.contract import TABLES
+from indicators.mask import mask
 from reports import fmt
 from reports.records import conditions
 
@@ -102,8 +103,6 @@ def _yes(v, t) -> str:
 
 def row_cells(table: str, r: dict, against, lang: str, t: dict, values) -> dict:
     """One contract or ticket as the page shows it (codes in words, dates, amounts in yuan)."""
-    from indicators.mask import mask
-
     if table == "contracts":
         return {"id": fmt.text(r.get("contract_id")), "against": against,
                 "cells": [values(r.get("kind")), fmt.date(r.get("due_on")), fmt.date(r.get("fulfilled_on")),

@@ -169,6 +169,16 @@ def measure(x, unit: str) -> str:
     return num(x, 2)
 
 
+def measurer(unit: str):
+    """`measure` for one unit of measure, as a function of the value (the unit's test done once
+    for all the values of an indicator)."""
+    u = (unit or "").lower()
+    if u.startswith("share"):
+        return lambda x: DASH if x is None or x != x else f"{100 * x:.1f}%"
+    digits = 3 if u == "ratio" else 1 if u in ("records", "days") else 2
+    return lambda x: DASH if x is None or x != x else f"{x:,.{digits}f}"
+
+
 def frame_table(df) -> dict | None:
     """Any small frame as a table of display strings (optional sections passed by the caller)."""
     if df is None or df.is_empty():

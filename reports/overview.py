@@ -19,7 +19,7 @@ from reports.labels import grade_label, is_capped
 from reports.map import choropleth_svg
 from reports.multiyear import multiyear
 from reports.peers import group_label, groups
-from reports.tables import ALERT_ORDER, KIND_ORDER, LEVEL_ORDER, Inputs, sort_units
+from reports.tables import ALERT_ORDER, KIND_ORDER, LEVEL_ORDER, Inputs, rows_of, sort_units
 from reports.unit_risk import outlook_label
 
 MOVERS = 10
@@ -51,7 +51,7 @@ def score_cells(row: dict, inp: Inputs, grades: dict) -> dict:
 
 def ranking(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> list[dict]:
     rows = []
-    for r in latest.iter_rows(named=True):
+    for r in rows_of(latest):
         cell = score_cells(r, inp, grades)
         alert = r.get("alert")
         cell.update({
@@ -80,7 +80,7 @@ def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
     def num(x, digits=4):
         return None if fmt.missing(x) else round(float(x), digits)
 
-    for r in df.iter_rows(named=True):
+    for r in rows_of(df):
         uid = r["unit_id"]
         if uid not in index:
             index[uid] = len(units)
@@ -199,7 +199,7 @@ def comparisons(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -
 
     def rows(sub, **extra):
         out = []
-        for r in sub.sort("score", "unit_id", descending=[True, False], nulls_last=True).iter_rows(named=True):
+        for r in rows_of(sub.sort("score", "unit_id", descending=[True, False], nulls_last=True)):
             c = score_cells(r, inp, grades)
             c["dims"] = [fmt.num(r[d["code"]]) for d in dims]
             c.update({k: (f(r) if callable(f) else f) for k, f in extra.items()})
@@ -294,7 +294,7 @@ def certainty(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict | None:
                        "n": sub.height, "borderline": int(sub["borderline"].fill_null(False).sum())})
     cols = dict(inp.grade_probs)
     rows = []
-    for r in latest.filter(pl.col("borderline").fill_null(False)).iter_rows(named=True):
+    for r in rows_of(latest.filter(pl.col("borderline").fill_null(False))):
         c = score_cells(r, inp, grades)
         own = cols.get(r.get("grade"))  # the published grade: its probability counts the veto's cap
         p = r.get(own) if own else None

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from importlib import resources
 
 import jinja2
+from jinja2 import meta
 from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup, escape
 
@@ -37,6 +38,7 @@ from reports.unit import Prepared, paged_units, unit_context
 RUN_PAGES = (("index", "overview"), ("compare", "compare"), ("alerts", "alerts"),
              ("methodology", "methodology"))  # (page, label key)
 CHUNK = 16  # unit pages a process takes at a time
+YOUNG = 20_000  # allocations between collections of the youngest objects while pages are written (default 700)
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
@@ -65,15 +67,49 @@ def escape_output(value) -> str:
 
 class _CodeGenerator(CodeGenerator):
     """Writes ``{{ value }}`` as `escape_output(value)`: the same text as jinja's `escape`, at a
-    third of its cost (it makes no Markup object per value, and a unit page writes hundreds)."""
+    third of its cost (it makes no Markup object per value, and a unit page writes hundreds),
+    with a string escaped in place (no call of a Python function); and collects the output of a
+    template's body and of each block in a list, yielded joined once at the end, where jinja
+    yields every piece through each enclosing template's generator (a unit page has ~1,800)."""
+
+    _depth = 0  # blockvisit calls in progress: 0 when visit_Template visits a root or block body
+
+    def blockvisit(self, nodes, frame) -> None:
+        if self._depth or frame.buffer is not None or self.environment.is_async \
+                or not (frame.rootlevel or frame.block_frame):
+            self._depth += 1
+            try:
+                super().blockvisit(nodes, frame)
+            finally:
+                self._depth -= 1
+            return
+        self._depth += 1
+        try:
+            self.buffer(frame)
+            super().blockvisit(nodes, frame)
+            self.writeline(f"yield concat({frame.buffer})")
+        finally:
+            self._depth -= 1
 
     def _output_child_pre(self, node, frame, finalize) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
-            self.write("environment.escape_output(")
+            self.write("(_ei(_eo) if type(_eo := ")
             if finalize.src is not None:
                 self.write(finalize.src)
         else:
             super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            if finalize.src is not None:
+                self.write(")")
+            self.write(") is str else environment.escape_output(_eo))")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+    def write_commons(self) -> None:
+        super().write_commons()
+        self.writeline("_ei = environment.escape_str")
 
     @optimizeconst
     def visit_Getattr(self, node, frame) -> None:
@@ -95,6 +131,7 @@ class _Environment(jinja2.Environment):
 
     code_generator_class = _CodeGenerator
     escape_output = staticmethod(escape_output)
+    escape_str = staticmethod(_escape_inner)
 
     def getattr(self, obj, attribute):
         if type(obj) is dict:
@@ -105,13 +142,63 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+def grade(code, idx) -> Markup:
+    """A grade as a badge of its colour (`idx`: its place among the framework's grades; "" for none).
+
+    >>> str(grade("A", 0)), str(grade("<", ""))
+    ('<span class="grade g0">A</span>', '&lt;')
+    """
+    if idx != "":
+        return Markup(f'<span class="grade g{escape_output(idx)}">{escape_output(code)}</span>')
+    return Markup(escape_output(code))
+
+
+def alert(level, label) -> Markup:
+    """An alert level as a badge of its colour; the dash for none.
+
+    >>> str(alert("red", "红色")), str(alert("", "x"))
+    ('<span class="alert al-red">红色</span>', '—')
+    """
+    if level:
+        return Markup(f'<span class="alert al-{escape_output(level)}">{escape_output(label)}</span>')
+    return Markup("—")
+
+
+def unit_link(label, href) -> Markup:
+    """A unit's name, linked to its page when it has one.
+
+    >>> str(unit_link("A&B", "440300.html")), str(unit_link("A&B", None))
+    ('<a href="440300.html">A&amp;B</a>', 'A&amp;B')
+    """
+    if href:
+        return Markup(f'<a href="{escape_output(href)}">{escape_output(label)}</a>')
+    return Markup(escape_output(label))
+
+
 def environment() -> jinja2.Environment:
-    """The template environment: autoescape everywhere, undefined names are errors."""
+    """The template environment: autoescape everywhere, undefined names are errors; every template
+    kept once compiled in a plain dict (cache_size -1: a page's includes and imports look their
+    templates up without the bookkeeping of jinja's default LRU cache).
+    The badges and links every page writes many times (`grade`, `alert`, `unit_link`) are Python
+    functions: a jinja macro call costs several times the markup it writes."""
     root = resources.files("reports") / "templates"
-    return _Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(root)), autoescape=True, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False, cache_size=-1,
     )
+    env.globals.update(grade=grade, alert=alert, unit_link=unit_link)
+    return env
+
+
+def compiled(env: jinja2.Environment, name: str, seen: set | None = None) -> jinja2.Template:
+    """Template `name`, with every template it extends, includes or imports compiled now (jinja
+    compiles those on first use: in each forked process, were the unit page first used there)."""
+    seen = set() if seen is None else seen
+    seen.add(name)
+    for ref in meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0])):
+        if ref and ref not in seen:
+            compiled(env, ref, seen)
+    return env.get_template(name)
 
 
 def static(name: str) -> Markup:
@@ -195,23 +282,19 @@ def _forked(n: int, work: Callable[[int], None]) -> Iterator[bool]:
     jinja): a forked child has none of the parent's threads, so it must not call into polars'
     or DuckDB's thread pools."""
     pids = []
-    gc.freeze()  # the children's collections skip what exists now: no copy of its pages, no time spent on it
     try:
-        try:
-            for k in range(n):
-                pid = os.fork()
-                if pid == 0:  # the child: do its share and leave without running the parent's cleanup
-                    code = 0
-                    try:
-                        work(k)
-                    except BaseException as e:  # reported by the parent from the exit code and stderr
-                        sys.stderr.write(f"rendering unit pages failed: {type(e).__name__}: {e}\n")
-                        code = 1
-                    finally:
-                        os._exit(code)
-                pids.append(pid)
-        finally:
-            gc.unfreeze()
+        for k in range(n):
+            pid = os.fork()
+            if pid == 0:  # the child: do its share and leave without running the parent's cleanup
+                code = 0
+                try:
+                    work(k)
+                except BaseException as e:  # reported by the parent from the exit code and stderr
+                    sys.stderr.write(f"rendering unit pages failed: {type(e).__name__}: {e}\n")
+                    code = 1
+                finally:
+                    os._exit(code)
+            pids.append(pid)
         yield bool(pids)
     finally:
         failed = [pid for pid in pids if os.waitpid(pid, 0)[1] != 0]
@@ -298,8 +381,32 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
     for uid in uids:
         if not UNIT_ID.match(uid):  # checked in prepare(); never name a file after anything else
             raise ValueError(f"refusing unit id {uid!r} as a file name")
-    units = _UnitPages(env.get_template("unit.html"), common, inp, p, colours, out / "units", uids)
+    units = _UnitPages(compiled(env, "unit.html"), common, inp, p, colours, out / "units", uids)
     n = _workers(len(uids)) if processes is None else processes
+    with _frozen():
+        return _write_all(n, main_pages, units, uids)
+
+
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """Leave what exists now (the run's tables, the prepared rows) out of the garbage collector's
+    passes while the pages are written: each full pass would walk them all again, for nothing
+    (the pages make little cyclic garbage), and a forked process would copy the memory of each
+    object it walks. Young objects are collected in larger batches too (a page makes a few
+    thousand dicts and lists, all freed by reference counting once it is written)."""
+    gc.freeze()
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], YOUNG), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _write_all(n: int, main_pages: Callable[[], list[pathlib.Path]], units: _UnitPages,
+               uids: list[str]) -> list[pathlib.Path]:
+    """The main pages, then the unit pages, in this process (`n` 0) or with `n` forked ones."""
     if n <= 0:
         written = main_pages()
         units.write(uids)

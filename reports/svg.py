@@ -72,22 +72,24 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
     lines, bands, line, upper, lower, dots, whiskers = [], [], [], [], [], [], []
     xs = [_c(x(i)) for i in range(n)]  # each coordinate formatted once
     for i, p in enumerate(points):
-        if missing(p["score"]):
+        score, low, high = p["score"], p["low"], p["high"]
+        if score is None or score != score:
             if line:
                 lines.append(" ".join(line))
             line = []
         else:
-            cy = _c(y(p["score"]))
+            sy = y(score)
+            cy = f"{sy:.1f}"
             line.append(f"{xs[i]},{cy}")
             grade = p.get("grade") or ""
-            dots.append({"cx": xs[i], "cy": cy, "colour": p["colour"], "grade": grade, "gy": _c(y(p["score"]) - 8),
-                         "title": f"{p['year']}: {num(p['score'])}{' ' + grade if grade else ''}"})
-        if missing(p["low"]) or missing(p["high"]):
+            dots.append({"cx": xs[i], "cy": cy, "colour": p["colour"], "grade": grade, "gy": f"{sy - 8:.1f}",
+                         "title": f"{p['year']}: {score:,.1f}{' ' + grade if grade else ''}"})
+        if low is None or low != low or high is None or high != high:
             if upper:
                 bands.append(" ".join(upper + lower[::-1]))
             upper, lower = [], []
         else:
-            high, low = _c(y(p["high"])), _c(y(p["low"]))
+            high, low = f"{y(high):.1f}", f"{y(low):.1f}"
             whiskers.append({"x": xs[i], "y1": high, "y2": low})
             upper.append(f"{xs[i]},{high}")
             lower.append(f"{xs[i]},{low}")

@@ -15,7 +15,7 @@ from reports.alerts_page import rule_names
 from reports import counts, evidence as ev, fmt, records as rec, scope, svg, unit_risk, weights, wording
 from reports.i18n import (CATEGORY, SEVERITY, STATUS, alert_label, kind_label, level_label, lookup, message,
                           node_label, source_label, unit_text)
-from reports.tables import ALERT_ORDER, Inputs, RowGroups
+from reports.tables import ALERT_ORDER, Inputs, RowGroups, rows_of
 from reports.labels import grade_label
 
 STRONG = 3  # strengths and weaknesses listed
@@ -40,14 +40,14 @@ class Prepared:
         self.current = dict(zip(current["unit_id"].to_list(), current["year"].to_list()))
         self.scores = RowGroups(s.sort("unit_id", "year"))
         self.indicators = RowGroups(ind, by="indicator")
-        self.dim_eff = {(r["unit_id"], r["indicator"]): r["eff"] for r in
-                        carried.filter(pl.col("indicator").is_in(list(inp.dims))).iter_rows(named=True)}
+        dim = carried.filter(pl.col("indicator").is_in(list(inp.dims)))
+        self.dim_eff = dict(zip(zip(dim["unit_id"].to_list(), dim["indicator"].to_list()), dim["eff"].to_list()))
         lvl = pl.col("level").replace_strict(ALERT_ORDER, default=9, return_dtype=pl.Int64)
         self.alerts = RowGroups(inp.alerts.sort(pl.col("year"), lvl, "rule", descending=[True, False, False]))
         self.risk = RowGroups(inp.risk.join(current, on=["unit_id", "year"], how="semi"))
         self.rule_names = rule_names(fw, inp.alerts["rule"].unique().drop_nulls().to_list(), inp.lang)
         units = inp.units
-        self.units = {r["unit_id"]: r for r in units.iter_rows(named=True)}
+        self.units = {r["unit_id"]: r for r in rows_of(units)}
         if inp.internal and not inp.records.is_empty():
             self.behind = RowGroups(rec.behind_deductions(inp.records, units, fw, current), key="target")
             self.pending = RowGroups(rec.pending(inp.records, units), key="target")
@@ -67,6 +67,10 @@ class Prepared:
                                  "unit_text": unit_text(n.unit, inp.lang), "top": top.code,
                                  "depth": depth + (n.parent is not None)}
         self._layouts: dict = {}
+        default = float(fw.methods.get("min_count") or counts.MIN_CASES)
+        #: per indicator: (definition, fewest cases, formatter of its raw value), for every row of it
+        self.cells = {code: (self.definitions.get(code), counts.minimum(self.definitions.get(code), default),
+                             fmt.measurer(n.unit)) for code, n in by_code.items()}
         self.grades = {g.code: i for i, g in enumerate(fw.grades)}
         self.data_years = scope.unit_years(inp)
         self.debt_rules, self.fiscal_note = scope.capacity_rules(fw), scope.fiscal_note(inp)
@@ -153,51 +157,68 @@ def trend(rows: list[dict], inp: Inputs, colours: dict) -> dict:
 
 
 def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list[dict], list[dict]]:
-    """Rows of the index's indicators (grouped under their dimension) and of the auxiliary ones."""
-    fw, info = inp.framework, p.info
+    """Rows of the index's indicators (grouped under their dimension) and of the auxiliary ones.
+
+    The hottest loop of the unit pages (about twenty rows a page): formats are written out here
+    (`fmt.num` and `fmt.pct` inline) rather than called per cell."""
+    fw, info, cells, lang = inp.framework, p.info, p.cells, inp.lang
     have = p.indicators.get(uid, {})
     groups: dict[str, dict] = {}
     empty: dict = {}
+    dash = fmt.DASH
     for code in p.layout(fw, unit.get("kind"), unit.get("level")):
         r, i = have.get(code, empty), info[code]
         outside = bool(r.get("outside_coverage"))
         x, eff, c = r.get("normalised"), r.get("eff"), r.get("contribution")
-        mean = r.get("peer_mean")
+        mean, pct = r.get("peer_mean"), r.get("percentile")
         lost = None if x is None or eff is None or c is None or mean is None else max(mean - x, 0.0) * eff
         grp = groups.get(i["top"])
         if grp is None:
             grp = groups[i["top"]] = {"label": info[i["top"]]["label"], "rows": []}
+        d, need, measure = cells[code]
         grp["rows"].append({
             "code": code, "label": i["label"], "unit": i["unit_text"], "dimension": grp["label"],
-            "value": fmt.DASH if outside else fmt.measure(r.get("value"), i["unit"]), "outside": outside,
-            **evidence_counts(code, r, inp, p, outside),
-            "normalised": fmt.num(x), "n_records": 0,
-            "eff": fmt.pct(eff, 1), "contribution": fmt.num(c, 2), "lost": fmt.num(lost, 2), "_lost": lost,
-            "percentile": fmt.num(r.get("percentile"), 0), "_pct": r.get("percentile"),
+            "value": dash if outside else measure(r.get("value")), "outside": outside,
+            **_counts(d, need, r, inp, outside, lang),
+            "normalised": dash if x is None or x != x else f"{x:,.1f}", "n_records": 0,
+            "eff": dash if eff is None or eff != eff else f"{100 * eff:.1f}%",
+            "contribution": dash if c is None or c != c else f"{c:,.2f}",
+            "lost": dash if lost is None or lost != lost else f"{lost:,.2f}", "_lost": lost,
+            "percentile": dash if pct is None or pct != pct else f"{pct:,.0f}", "_pct": pct,
         })
     aux = []
     for n in fw.auxiliary:
-        if n.code in have:
-            r = have[n.code]
+        code = n.code
+        if code in have:
+            r, i = have[code], info[code]
             outside = bool(r.get("outside_coverage"))
-            aux.append({"code": n.code, "label": info[n.code]["label"], "unit": info[n.code]["unit_text"],
-                        "value": fmt.DASH if outside else fmt.measure(r.get("value"), n.unit), "outside": outside,
-                        **evidence_counts(n.code, r, inp, p, outside)})
+            d, need, measure = cells[code]
+            aux.append({"code": code, "label": i["label"], "unit": i["unit_text"],
+                        "value": dash if outside else measure(r.get("value")), "outside": outside,
+                        **_counts(d, need, r, inp, outside, lang)})
     return list(groups.values()), aux
 
 
 def evidence_counts(code: str, r: dict, inp: Inputs, p: Prepared, outside: bool) -> dict:
     """The counts behind a value ("2/4份合同") and whether it rests on too few cases."""
-    d = p.definitions.get(code)
+    d, need, _ = p.cells.get(code) or (None, 0.0, None)
+    return _counts(d, need, r, inp, outside, inp.lang)
+
+
+_NO_COUNTS = {"counts": "", "thin": False, "thin_text": ""}
+
+
+def _counts(d, need: float, r: dict, inp: Inputs, outside: bool, lang: str) -> dict:
+    """`evidence_counts` with the definition and its fewest cases (`counts.minimum`) given."""
     if outside or not r:
-        return {"counts": "", "thin": False, "thin_text": ""}
-    default = float(inp.framework.methods.get("min_count") or counts.MIN_CASES)
-    thin = counts.is_thin(d, r.get("denominator"), r.get("thin"), default)
-    need = counts.minimum(d, default)
-    text = message("thin_value", inp.lang, n=fmt.integer(r.get("denominator")), min=f"{need:g}") if thin and need else (
+        return _NO_COUNTS
+    flag, den = r.get("thin"), r.get("denominator")
+    # counts.is_thin, written out
+    thin = (flag is not None and flag == flag and bool(flag)) or (
+        bool(need) and den is not None and den == den and float(den) < need)
+    text = message("thin_value", lang, n=fmt.integer(den), min=f"{need:g}") if thin and need else (
         inp.t["thin_value_bare"] if thin else "")
-    return {"counts": counts.counts_text(d, r.get("numerator"), r.get("denominator"), inp.lang),
-            "thin": thin, "thin_text": text}
+    return {"counts": counts.counts_text(d, r.get("numerator"), den, lang), "thin": thin, "thin_text": text}
 
 
 def losses(groups: list[dict], row: dict, inp: Inputs) -> dict:

@@ -202,6 +202,9 @@ def test_a_tiny_world_gives_every_figure(tiny):
     assert 0 <= w["engine"]["intervals"]["city departments"]["coverage"] <= 1
     assert set(w["audit"]) == {"indicators", "alpha", "pairs"}
     assert w["audit"]["indicators"].height == len(fw.indicators)
+    for which in ("year", "history"):  # the ceiling of a linear score, per peer group
+        assert set(w["ceiling"][which]) == set(w["units"])
+        assert all(-1 <= r["in_sample"] <= 1 for r in w["ceiling"][which].values())
 
 
 @pytest.mark.integration
@@ -212,6 +215,7 @@ def test_the_report_is_the_same_for_the_same_worlds(tiny):
     text = render({3: a}, **kw)
     assert text == render({3: b}, **kw)  # two generations and ratings of the same seed
     assert "| city departments |" in text and "## Indicator audit" in text and "Date: 2026-01-01" in text
+    assert "## Ceiling: what the indicators allow" in text
     assert "nan" not in text
 
 

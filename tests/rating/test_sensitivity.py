@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from rating.coinr import read_idata, read_imeta
-from rating.ranks import rank
-from rating.sensitivity import bootstrap, estimate, factor_columns, quantiles, rank_matrix, saltelli, sensitivity
+from rating.ranks import rank, rank_rows
+from rating.sensitivity import (_round40, bootstrap, design, estimate, evaluate, factor_columns, quantiles, rank_matrix,
+                                saltelli, sensitivity)
 from rating.uncertainty import Assumptions, experiment_from_tables
 
 ASEM = Path(__file__).resolve().parents[1] / "data" / "external" / "asem"
@@ -111,6 +112,91 @@ def test_rank_matrix_equals_ranking_each_row_within_its_groups(scores, n_groups)
         for g in range(n_groups):
             cols = groups == g
             np.testing.assert_array_equal(got[r, cols], rank(scores[r, cols]))
+
+
+def _want_ranks(scores, groups, ties):
+    """Competition ranks row by row and group by group (the last tied position for "max")."""
+    out = np.full(scores.shape, np.nan)
+    for r in range(scores.shape[0]):
+        for g in np.unique(groups[groups >= 0]):
+            cols = np.flatnonzero(groups == g)
+            x = scores[r, cols]
+            lo = rank(x)
+            out[r, cols] = lo if ties == "min" else lo + np.array([(x == v).sum() - 1 for v in x])
+    return out
+
+
+@pytest.mark.parametrize("ties", ["min", "max"])
+@pytest.mark.parametrize("rounded", [True, False])
+def test_rank_matrix_of_evaluated_scores_ranks_ties_nan_signs_and_unranked_columns(ties, rounded):
+    # evaluated scores keep 40 significant bits (packed integer keys); others take the argsort
+    rng = np.random.default_rng(4)
+    scores = rng.normal(40, 60, (9, 700))
+    scores[:, :40] = scores[:, 40:80]  # ties
+    scores[rng.random(scores.shape) < 0.1] = np.nan
+    scores[:, 100:110] = np.nan  # never scored
+    scores[:, 110], scores[:, 111], scores[:, 112] = 0.0, -0.0, -3.0  # -0.0 ties 0.0
+    scores[3] = np.nan  # a replication that scores nobody
+    if rounded:
+        scores = _round40(scores)
+    groups = rng.integers(0, 4, scores.shape[1])
+    groups[120:125] = -1  # not ranked
+    got = rank_matrix(scores, groups, ties=ties, dtype=np.float32)
+    np.testing.assert_array_equal(got, _want_ranks(scores, groups, ties))
+    assert got.dtype == np.float32 and np.isnan(got[:, 120:125]).all()
+    both = rank_matrix(scores, groups, ties="both")
+    np.testing.assert_array_equal(both[0 if ties == "min" else 1], got)
+
+
+def test_rows_ranked_into_a_larger_result_equal_rank_matrix_and_leave_other_rows_alone():
+    rng = np.random.default_rng(7)
+    scores = _round40(rng.normal(50, 10, (6, 300)))
+    groups = rng.integers(-1, 3, 300)
+    out = {"min": np.full((10, 300), -7.0, np.float32), "max": np.full((10, 300), -7.0, np.float32)}
+    rows = np.array([9, 0, 4, 5, 2, 7])
+    rank_rows(out, rows, scores, groups, serial=True)
+    low, high = rank_matrix(scores, groups, ties="both", dtype=np.float32)
+    np.testing.assert_array_equal(out["min"][rows][:, groups >= 0], low[:, groups >= 0])
+    np.testing.assert_array_equal(out["max"][rows][:, groups >= 0], high[:, groups >= 0])
+    assert (out["min"][[1, 3, 6, 8]] == -7).all() and (out["min"][rows][:, groups < 0] == -7).all()
+    with pytest.raises(ValueError):
+        rank_rows({"min": np.zeros((10, 300)).T}, rows, scores, groups)
+
+
+def test_evaluate_hands_each_block_to_a_sink_with_the_scores_it_returns():
+    exp = asem_experiment(weight_noise=0.25, impute=("none", "mean"), normalise=("minmax:0,100", "zscore:10,2"))
+    d = design(exp, np.random.default_rng(1).random((300, max(sl.stop for _, sl in factor_columns(exp)))))
+    got, seen = np.full((300, exp.keys.height), -1.0), []
+
+    def sink(rows, scores):
+        seen.extend(rows.tolist())
+        got[rows] = scores
+
+    assert evaluate(exp, d, sink=sink) is None
+    assert sorted(seen) == list(range(300))
+    np.testing.assert_array_equal(got, evaluate(exp, d))
+
+
+def test_rank_matrix_of_a_wide_group_with_far_apart_scores_equals_ranking_each_row():
+    # 5,000 columns with scores from 1e-300 to 1e300: the packed key does not fit, the argsort ranks
+    rng = np.random.default_rng(5)
+    scores = _round40(rng.choice([-1.0, 1.0], (3, 5000)) * 10.0 ** rng.uniform(-300, 300, (3, 5000)))
+    scores[:, :10] = scores[:, 10:20]
+    groups = np.zeros(5000, int)
+    np.testing.assert_array_equal(rank_matrix(scores, groups), _want_ranks(scores, groups, "min"))
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_quantiles_sorted_in_blocks_of_columns_equal_numpy(block):
+    rng = np.random.default_rng(6)
+    M = rng.normal(0, 1, (101, 200))
+    M[rng.random(M.shape) < 0.2] = np.nan
+    M[:, 7] = np.nan
+    got = quantiles(M, [0.05, 0.5, 0.95], block=block)
+    for j in range(M.shape[1]):
+        col = M[~np.isnan(M[:, j]), j]
+        want = np.percentile(col, [5, 50, 95], method="inverted_cdf") if col.size else np.full(3, np.nan)
+        np.testing.assert_array_equal(got[:, j], want)
 
 
 @settings(max_examples=60, deadline=None)

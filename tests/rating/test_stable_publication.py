@@ -1,6 +1,7 @@
 """Stable publication: rating one more year leaves the scores already published for the earlier
-years byte-identical (nothing is pooled over years: shrinkage priors, treatment, imputation and
-normalisation are per peer group and year)."""
+years byte-identical (a year reads only itself and earlier years: shrinkage priors, treatment,
+imputation and normalisation are per peer group and year, and a unit's experience over years
+looks back, never forward)."""
 from __future__ import annotations
 
 import datetime as dt

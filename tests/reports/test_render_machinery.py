@@ -1,0 +1,76 @@
+"""The report's fast template machinery writes what stock jinja writes: pages rendered with the
+project's environment (buffered output, escaping without a Markup object per value, dict keys
+looked up first, badges as Python functions) are byte for byte the pages of a plain autoescaping
+jinja environment, hostile names included; and a render leaves the garbage collector as it was."""
+from __future__ import annotations
+
+import gc
+
+import jinja2
+import pytest
+
+from rating.publish import RunTables
+from reports import render as render_mod
+from synthetic_run import PAYLOAD
+
+
+def _pages(out):
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.html"))}
+
+
+FAST = render_mod.environment
+
+
+class _Stock(jinja2.Environment):
+    """jinja's own code generator and escaping; `row.label` on a dict is its key, as the report's
+    templates are written for (a key `items` is not the method `dict.items`)."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+def _stock() -> jinja2.Environment:
+    """A plain jinja environment with the report's options and the same badge functions."""
+    fast = FAST()
+    env = _Stock(loader=fast.loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals.update(grade=render_mod.grade, alert=render_mod.alert, unit_link=render_mod.unit_link)
+    return env
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pages_are_those_of_stock_jinja(framework, run, tmp_path, monkeypatch, lang):
+    fast = render_mod.render(tmp_path / "fast", RunTables(framework=framework, **run), lang=lang, processes=0)
+    monkeypatch.setattr(render_mod, "environment", _stock)
+    render_mod.render(tmp_path / "stock", RunTables(framework=framework, **run), lang=lang, processes=0)
+    pages = _pages(tmp_path / "fast")
+    assert len(pages) == len(fast) > 10
+    assert pages == _pages(tmp_path / "stock")
+    hostile = [text for text in pages.values() if "<script>alert(".encode() in text]
+    assert hostile == [] and any("&lt;script&gt;".encode() in text for text in pages.values()), PAYLOAD
+
+
+def test_badges_escape_their_text():
+    assert str(render_mod.grade("<b>", 1)) == '<span class="grade g1">&lt;b&gt;</span>'
+    assert str(render_mod.grade("<b>", "")) == "&lt;b&gt;"
+    assert str(render_mod.alert('red" onclick="x', "<i>")) == \
+        '<span class="alert al-red&#34; onclick=&#34;x">&lt;i&gt;</span>'
+    assert str(render_mod.alert(None, "x")) == "—"
+    assert str(render_mod.unit_link("A&B", 'x.html"><script>')) == \
+        '<a href="x.html&#34;&gt;&lt;script&gt;">A&amp;B</a>'
+
+
+def test_render_leaves_the_garbage_collector_as_it_was(framework, run, tmp_path, monkeypatch):
+    before = gc.get_threshold(), gc.get_freeze_count()
+    render_mod.render(tmp_path / "ok", RunTables(framework=framework, **run), processes=0)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+    def broken(path, text):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render_mod, "_write", broken)
+    with pytest.raises(OSError):
+        render_mod.render(tmp_path / "failed", RunTables(framework=framework, **run), processes=0)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
