@@ -103,6 +103,25 @@ REVISION = (
     "revoked or data corrected, with the date and the reason stated. Every run records its input files, framework "
     "and software version by hash in the manifest; the same inputs give identical results.",
 )
+EXPERIENCE = (
+    "各项比率和每人次数按本年记录及此前{back}年的记录加权估计（权重依次为{weights}），因此更正某一年度的数据，"
+    "也会重算其后{back}年的结果；新增年度不改变已公布年度的结果。",
+    "Rates and counts per head are estimated from the year's records and those of the {back} years before it "
+    "(weighted {weights}), so correcting one year's data also recomputes the results of the {back} years after it; "
+    "adding a year leaves the years already published unchanged.",
+)
+
+
+def experience_text(fw, lang: str) -> str:
+    """The revision consequence of experience over years (`[methods] experience_years`), or ''."""
+    years = int(fw.methods.get("experience_years") or 1)
+    if years <= 1:
+        return ""
+    d = float(fw.methods.get("experience_discount", 1.0))
+    weights = ("、" if lang == "zh" else ", ").join(f"{d ** k:g}" for k in range(years))
+    return ("" if lang == "zh" else " ") + pick(EXPERIENCE, lang).format(back=years - 1, weights=weights)
+
+
 LIMITATIONS = [
     ("记录类指标依赖各来源报送的完整性：报送越完整的单位记录越多，得分可能偏低。投诉量等指标也受当地报送习惯影响。",
      "Record-based indicators depend on how completely each source reports: a unit whose records are reported more "
@@ -163,7 +182,8 @@ def statement(fw, lang: str) -> dict:
         "weights": pick(WEIGHTS, lang).format(dims=dims, heavy=heavy, noise=noise),
         "grades": pick(GRADES, lang).format(bands=("；" if zh else "; ").join(bands)),
         "lifecycle": pick(LIFECYCLE, lang).format(rectified=f"{fw.lifecycle.rectified_weight:g}"),
-        "objection": pick(OBJECTION, lang), "revision": pick(REVISION, lang).format(version=fw.version),
+        "objection": pick(OBJECTION, lang),
+        "revision": pick(REVISION, lang).format(version=fw.version) + experience_text(fw, lang),
         "limitations": [pick(x, lang) for x in LIMITATIONS],
     }
 

@@ -78,3 +78,23 @@ def test_definitions_are_worded_from_the_structure(framework):
     for a in framework.alerts:
         zh = alert_rule(a, framework, "zh")
         assert "_" not in zh and not re.search(r"\b(eq|ge|AND)\b", zh), (a["code"], zh)
+
+
+def test_revision_policy_states_what_experience_over_years_revises(zh, en, framework):
+    """A data correction revises the later years that pool it: the page says how many, and with
+    what weights, exactly as the framework sets them; off, it says nothing of it."""
+    import dataclasses
+
+    from reports.statement import statement
+
+    years, d = int(framework.methods["experience_years"]), float(framework.methods["experience_discount"])
+    assert years > 1  # the shipped framework pools
+    back = years - 1
+    weights_zh = "、".join(f"{d ** k:g}" for k in range(years))
+    revision_zh = text_of(zh.split('id="revision"', 1)[1].split("</section>", 1)[0])
+    assert f"此前{back}年" in revision_zh and weights_zh in revision_zh and f"其后{back}年" in revision_zh
+    revision_en = " ".join(text_of(en.split('id="revision"', 1)[1].split("</section>", 1)[0]).split())
+    assert f"the {back} years after it" in revision_en
+    off = dataclasses.replace(framework, methods={**framework.methods, "experience_years": 1})
+    assert "此前" not in statement(off, "zh")["revision"]
+    assert "years before it" not in statement(off, "en")["revision"]
