@@ -56,7 +56,8 @@ TABLE_TEXT = {
 }
 #: The estimators in Chinese, worded from the card's `config` values (the card holds them in English only).
 ESTIMATORS_ZH = {
-    "logit": "中位数插补 + 标准化 + L2 正则逻辑回归（C = {logit_c}）",
+    "logit": "中位数插补 + 标准化 + L2 正则逻辑回归（C = {logit_c}），变量为综合得分、其三年均值、"
+             "所属地区及该地区各部门的得分、单位类别和层级",
     "gbm": "中位数插补 + 梯度提升树（{gbm_trees} 棵树，深度 {gbm_depth}，学习率 {gbm_learning_rate}，"
            "子样本比例 {gbm_subsample}，每次分裂尝试的特征比例 {gbm_max_features}）",
     "naive_last_event": "按当年是否发生事件给出次年事件率（训练年度的频率）",
