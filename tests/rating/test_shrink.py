@@ -163,3 +163,23 @@ def test_a_unit_alone_at_its_level_joins_the_nearest_level_of_its_kind():
     assert sorted(set(peer_groups(keys.join(many.select("unit_id", pl.col("level").alias("lv")), on="unit_id")
                                   .drop("level").rename({"lv": "level"}), fw))) == [
         "department|city|2024", "region|city|2024"]
+
+
+def test_shipped_framework_flags_ticket_shares_on_fewer_than_30_tickets():
+    """A department's on-time share on a few dozen tickets swings by 7-9 points: the shipped
+    framework flags it below 30 tickets (its default for other shares stays 5)."""
+    from indicators.framework_load import load_framework
+
+    fw = load_framework()
+    ind, units = _values()
+    den = ind["denominator"].to_numpy().copy()
+    den[1], den[2] = 29.0, 30.0
+    num = np.minimum(den, np.round(den * 0.8))
+    ind = ind.with_columns(pl.Series("denominator", den), pl.Series("numerator", num), value=pl.Series(num / den),
+                           indicator=pl.lit("complaint_ontime_rate"))
+    scored = score(ind, units, fw)
+    j = [n.code for n in fw.indicators].index("complaint_ontime_rate")
+    thin = dict(zip(scored.keys["unit_id"].to_list(), scored.thin[:, j].tolist()))
+    assert thin["000000"] and thin["000001"] and not thin["000002"]
+    assert sum(thin.values()) == 2
+    assert fw.methods["min_count"] == 5
