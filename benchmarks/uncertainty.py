@@ -18,7 +18,8 @@ province: a data folder given with --data (e.g. `rating synth --out DATA --scale
        --complaints 1000000`: 4,274 units x 7 years), default framework: the uncertainty stage as
        a run does it, 1,000 replications with every source of the framework's [uncertainty]
        (data redrawn from the evidence, composite bootstrap, weights, imputation); then that stage
-       with the sensitivity analysis evaluated in the same pass, as `rating.run` does it.
+       with the sensitivity analysis evaluated in the same pass on the latest year's unit-years, as
+       `rating.run` does it.
 
 Usage: python benchmarks/uncertainty.py [large|asem|demo|all|province] [--repeat N] [--data DATA]
 Times are the median of N runs of the analysis (building the experiment from scored data or
@@ -44,7 +45,7 @@ from indicators.framework_load import parse_framework
 from rating.coinr import read_idata, read_imeta
 from rating.score import aggregate_tree, score
 from rating.sensitivity import sensitivity
-from rating.uncertainty import Assumptions, experiment_from_scored, experiment_from_tables, uncertainty
+from rating.uncertainty import Assumptions, experiment_from_scored, experiment_from_tables, latest_year, uncertainty
 
 ASEM = Path(__file__).resolve().parents[1] / "tests" / "data" / "external" / "asem"
 KINDS, LEVELS = ("region", "department"), ("province", "city", "county", "township")
@@ -195,9 +196,11 @@ def run_province(repeat: int, data: Path | None) -> None:
     show("uncertainty stage, 1000 replications, every source of the framework", measure(
         lambda: uncertainty(experiment_from_scored(scored, fw, a, indicators=ind, seed=0), 1000, 0), repeat))
     base, resamples = int(fw.uncertainty["sensitivity"]), int(fw.uncertainty["bootstrap"])
-    show(f"uncertainty and sensitivity as a run does them (one pass; Saltelli base {base}, {resamples} bootstrap)",
+    year = latest_year(experiment_from_scored(scored, fw, a, indicators=ind, seed=0))
+    show(f"uncertainty and sensitivity as a run does them (one pass; Saltelli base {base} on the unit-years of "
+         f"{year}, {resamples} bootstrap)",
          measure(lambda: uncertainty(experiment_from_scored(scored, fw, a, indicators=ind, seed=0), 1000, 0,
-                                     sensitivity_base=base, resamples=resamples), repeat))
+                                     sensitivity_base=base, resamples=resamples, sensitivity_year=year), repeat))
 
 
 def main(argv=None) -> None:

@@ -30,7 +30,7 @@ from rating.audit import audit_tables
 from rating.grade import apply_vetoes, grade_of, honours, published_probabilities, ranks, veto_sources
 from rating.scope import scope_of
 from rating.score import Scored, indicator_table
-from rating.uncertainty import experiment_from_scored, uncertainty
+from rating.uncertainty import experiment_from_scored, latest_year, uncertainty
 
 #: Published scores are rounded to this many decimals: far below any meaningful difference, and
 #: enough to keep float noise from separating units whose scores are equal.
@@ -92,8 +92,9 @@ def with_uncertainty(scores: pl.DataFrame, scored: Scored, fw: Framework, *, rep
     exp = experiment_from_scored(scored, fw, indicators=indicators, seed=seed)
     base = int(fw.uncertainty["sensitivity"])
     # the sensitivity design is evaluated with the replications (each configuration prepared once)
+    # on the latest year's unit-years: earlier years' indices were published with them
     u = uncertainty(exp, replications, seed, sensitivity_base=max(base, 0),
-                    resamples=int(fw.uncertainty["bootstrap"]))
+                    resamples=int(fw.uncertainty["bootstrap"]), sensitivity_year=latest_year(exp))
     summary = u.summary
     probs = [c for c in summary.columns if c.startswith("p_grade_")]
     scores = scores.join(summary.select("unit_id", "year", *UNCERTAINTY_COLUMNS, *probs),

@@ -233,59 +233,90 @@ def _stack(blocks: dict) -> np.ndarray | None:
     return P
 
 
-def _tree(exp, N, specs, parts, W, C, C_is_W: bool) -> np.ndarray:
+def _tree(exp, N, specs, parts, W, C, C_is_W: bool, split: tuple[int, np.ndarray] | None = None):
     """Index scores (replications x rows) of one configuration for the weight sets `W`; `C` weighs
-    children for the data threshold (`W`, or 1 per kept child)."""
+    children for the data threshold (`W`, or 1 per kept child). With `split = (at, cols)`, a pair:
+    the scores of the replications before `at`, and those of the others at the rows `cols` only.
+    The matrix products are those of the whole block either way (their BLAS kernel, and so their
+    last bits, depend on its shape); only the element-wise steps are cut, so every score is, bit
+    for bit, the one of the whole block."""
     k, n, app, thr, R = exp.n_indicators, N.shape[0], exp.applicable, exp.data_threshold, W.shape[0]
-    vals: dict[int, tuple] = {}  # node -> (value with 0 where missing, available)
+    if split is not None and any(_transform(*m) is None for m in specs):  # whole-table methods: every row
+        out = _tree(exp, N, specs, parts, W, C, C_is_W)
+        return out[:split[0]], out[split[0]:][:, split[1]]
+    pieces = [(slice(None), slice(None))] if split is None else [(slice(0, split[0]), slice(None)),
+                                                                 (slice(split[0], R), split[1])]
+    vals: list[dict] = [{} for _ in pieces]  # per piece, node -> (value with 0 where missing, available)
     for a, ((method, params), kids, (ind, alias, full, (wn, wp), (cn, cp))) in enumerate(zip(specs, exp.children, parts)):
-        sub, tf, dom = kids[kids >= k], _transform(method, params), _domain(method, params)
-        bl = {}
+        sub = kids[kids >= k]
+        whole = {}
         for names, P, M in ((wn, wp, W), (cn, cp, C)):
             res = M[:, ind] @ P.T if P is not None and ind.size else np.zeros((R, n * len(names)))
-            bl.update({nm: res[:, i * n:(i + 1) * n] for i, nm in enumerate(names)})
-        num, den = bl.get("num"), bl.get("den")
-        tot = bl["tot"] if "tot" in bl else C[:, ind].sum(axis=1, keepdims=True)
-        obs = den if alias or (tf is not None and C_is_W and "obs" not in bl) else bl.get("obs")
-        tmp = np.empty((R, n)) if sub.size else None
-        for b in sub:
-            v, ok = vals[b]
-            if dom is not None and _outside(np.where(ok, v, 1.0), dom).any():
-                raise MethodError(f"aggregation {method!r} of {exp.nodes[k + a]!r} got values outside its domain "
-                                  f"from {exp.nodes[b]!r}")
-            if tf is not None:
-                with np.errstate(all="ignore"):
-                    fv = v if method == "arithmetic" else np.where(ok, tf[0](np.where(ok, v, 1.0)), 0.0)
-                num += np.multiply(fv, W[:, b, None], out=tmp)
-                den += np.multiply(ok, W[:, b, None], out=tmp)
-            if thr > 0 and obs is not den:
-                obs += tmp if C_is_W and tf is not None else np.multiply(ok, C[:, b, None], out=tmp)
-        if thr > 0 and sub.size:
-            tot = tot + (C[:, sub].sum(axis=1, keepdims=True) if full else C[:, sub] @ app[:, sub].T.astype(float))
+            whole.update({nm: res[:, i * n:(i + 1) * n] for i, nm in enumerate(names)})
+        shared = C[:, sub] @ app[:, sub].T.astype(float) if thr > 0 and sub.size and not full else None
+        for (rs, cs), vp in zip(pieces, vals):
+            if split is None:
+                bl, extra = whole, shared
+            else:
+                bl = {nm: b[rs][:, cs] for nm, b in whole.items()}
+                extra = None if shared is None else shared[rs][:, cs]
+            if W[rs].shape[0]:
+                _node(exp, a, method, params, kids, ind, alias, full, bl, extra, vp, N[:, :k][cs], W[rs], C[rs],
+                      app[cs], C_is_W)
+    last = len(exp.nodes) - 1
+    out = [np.where(vp[last][1], vp[last][0], np.nan) if last in vp else np.empty((0, n)) for vp in vals]
+    return out[0] if split is None else (out[0], out[1] if last in vals[1] else np.empty((0, split[1].size)))
+
+
+def _node(exp, a, method, params, kids, ind, alias, full, bl, extra, vals, N, W, C, app, C_is_W) -> None:
+    """Aggregate `a` of a block of replications from its products `bl` (num, den, obs, tot) and its
+    sub-aggregates' `vals`; `extra`: the applicable weight of the sub-aggregates (None: all apply)."""
+    k, thr, (R, n) = exp.n_indicators, exp.data_threshold, (W.shape[0], N.shape[0])
+    sub, tf, dom = kids[kids >= k], _transform(method, params), _domain(method, params)
+    num, den = bl.get("num"), bl.get("den")
+    tot = bl["tot"] if "tot" in bl else C[:, ind].sum(axis=1, keepdims=True)
+    obs = den if alias or (tf is not None and C_is_W and "obs" not in bl) else bl.get("obs")
+    tmp = np.empty((R, n)) if sub.size else None
+    for b in sub:
+        v, ok = vals[b]
+        if dom is not None and _outside(np.where(ok, v, 1.0), dom).any():
+            raise MethodError(f"aggregation {method!r} of {exp.nodes[k + a]!r} got values outside its domain "
+                              f"from {exp.nodes[b]!r}")
         if tf is not None:
             with np.errstate(all="ignore"):
-                v = np.divide(num, den, out=num) if method == "arithmetic" else tf[1](num / den)
-            # available: some weight, and (when it is the observed weight) at least the threshold share
-            ok = den >= (np.maximum(thr * tot, 1e-300) if thr > 0 and obs is den else 1e-300)
-        else:  # median and whole-table methods: one replication at a time
-            v = np.full((R, n), np.nan)
-            for r in range(R):
-                X = np.column_stack([N[:, j] if j < k else np.where(vals[j][1][r], vals[j][0][r], np.nan) for j in kids])
-                if W[r, kids].sum() > 0:
-                    v[r] = aggregate_values(np.where(app[:, kids], X, np.nan), W[r, kids], method, params)
-            ok = ~np.isnan(v)
+                fv = v if method == "arithmetic" else np.where(ok, tf[0](np.where(ok, v, 1.0)), 0.0)
+            num += np.multiply(fv, W[:, b, None], out=tmp)
+            den += np.multiply(ok, W[:, b, None], out=tmp)
         if thr > 0 and obs is not den:
-            ok &= obs >= thr * tot
-        vals[k + a] = (np.where(ok, v, 0.0), ok)
-    v, ok = vals[len(exp.nodes) - 1]
-    return np.where(ok, v, np.nan)
+            obs += tmp if C_is_W and tf is not None else np.multiply(ok, C[:, b, None], out=tmp)
+    if thr > 0 and sub.size:
+        tot = tot + (C[:, sub].sum(axis=1, keepdims=True) if full else extra)
+    if tf is not None:
+        with np.errstate(all="ignore"):
+            v = np.divide(num, den, out=num) if method == "arithmetic" else tf[1](num / den)
+        # available: some weight, and (when it is the observed weight) at least the threshold share
+        ok = den >= (np.maximum(thr * tot, 1e-300) if thr > 0 and obs is den else 1e-300)
+    else:  # median and whole-table methods: one replication at a time
+        v = np.full((R, n), np.nan)
+        for r in range(R):
+            X = np.column_stack([N[:, j] if j < k else np.where(vals[j][1][r], vals[j][0][r], np.nan) for j in kids])
+            if W[r, kids].sum() > 0:
+                v[r] = aggregate_values(np.where(app[:, kids], X, np.nan), W[r, kids], method, params)
+        ok = ~np.isnan(v)
+    if thr > 0 and obs is not den:
+        ok &= obs >= thr * tot
+    vals[k + a] = (np.where(ok, v, 0.0), ok)
 
 
-def evaluate(exp, d: Design, sink=None) -> np.ndarray | None:
+def evaluate(exp, d: Design, sink=None, subset: tuple[int, np.ndarray] | None = None) -> np.ndarray | None:
     """Index scores of every replication of a design (replications x rows, NaN = no score).
     With `sink`, each evaluated block is handed to `sink(replications, scores)` (indices into the
     design; a new array, replications x rows) in the thread that evaluated it, and nothing is
-    returned: a caller that ranks or reduces the scores need not hold them all.
+    returned: a caller that ranks or reduces the scores need not hold them all. With
+    `subset = (first, cols)`, the replications from `first` on are scored at the rows `cols` only
+    (their blocks are len(block) x len(cols), handed apart from the others): each configuration is
+    still prepared on every row and blocked as without `subset`, so every score, of either part, is
+    bit for bit the one the evaluation of every row gives it (`_tree`).
 
     Examples
     --------
@@ -297,14 +328,21 @@ def evaluate(exp, d: Design, sink=None) -> np.ndarray | None:
     (W, keep), C_is_W = _weights(exp, d), exp.threshold_by == "weight"
     C = W if C_is_W else keep.astype(float)
     combos, inverse = np.unique(d.choice[:, list(CONFIG)], axis=0, return_inverse=True)
-    S = np.empty((d.choice.shape[0], exp.keys.height)) if sink is None else None  # every row is in one block
+    n = d.choice.shape[0]
+    if subset is not None:
+        subset = (int(subset[0]), np.asarray(subset[1], dtype=np.int64))
+        if sink is None and 0 < subset[0] < n:
+            raise ValueError("evaluate: scores of two widths need a sink")
+    width = subset[1].size if subset is not None and subset[0] < n else exp.keys.height
+    S = np.empty((n, width)) if sink is None else None  # every row is in one block
     put = sink or S.__setitem__
     order = np.argsort(inverse.ravel(), kind="stable")
     bounds = np.searchsorted(inverse.ravel()[order], np.arange(len(combos) + 1))
     # thin products: BLAS threads cost more than they give (limited once per call: finding the
     # libraries to limit reads the process's memory map, which costs more than a configuration)
     with threadpool_limits(1, user_api="blas"):
-        threaded(lambda cs: _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put), _shares(combos))
+        threaded(lambda cs: _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset),
+                 _shares(combos))
     return S
 
 
@@ -321,8 +359,9 @@ def _shares(combos: np.ndarray) -> list[tuple]:
     return [(np.arange(0, cut),), (np.arange(cut, n),)]
 
 
-def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put) -> None:
-    """Scores of the replications of the configurations `cs`, handed to `put(replications, scores)`."""
+def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset=None) -> None:
+    """Scores of the replications of the configurations `cs`, handed to `put(replications, scores)`;
+    with `subset` (see `evaluate`) the later replications at its rows only, from the same blocks."""
     cache: dict = {}
     for c in cs:
         dl, i, t, z, g = combos[c]
@@ -337,7 +376,14 @@ def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put) -> None:
         # one block at a time: blocks stream through memory
         for s in range(0, rows.size, CHUNK):
             block = rows[s:s + CHUNK]
-            put(block, _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W)))
+            at = block.size if subset is None else int(np.searchsorted(block, subset[0]))  # rows ascend
+            if at == block.size:
+                put(block, _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W)))
+                continue
+            whole, part = _tree(exp, N, specs, parts, W[block], C[block], C_is_W, split=(at, subset[1]))
+            if at:
+                put(block[:at], _round40(whole))
+            put(block[at:], _round40(part))
 
 
 def _round40(S: np.ndarray) -> np.ndarray:
@@ -446,7 +492,8 @@ class Sensitivity:
     runs: int
 
 
-def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: float = 0.95) -> Sensitivity:
+def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: float = 0.95,
+                year: int | None = None) -> Sensitivity:
     """Variance-based sensitivity of the ranks to each uncertain assumption of `exp`.
 
     Parameters
@@ -459,6 +506,9 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
         Seed of the design and of the bootstrap.
     resamples, ci : int, float
         Bootstrap resamples and level of the confidence intervals.
+    year : int, optional
+        Evaluate the design on that year's unit-years only (`exp.keys["year"]`; a run gives its
+        latest year: earlier years' indices were published with them); None: every unit-year.
 
     Returns
     -------
@@ -470,7 +520,8 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
         same indices of each unit-year's own rank, i.e. how much of a unit's rank uncertainty is
         the data and how much each modelling choice (a shift common to every unit, such as
         dropping an indicator, moves the mean shift; redrawn data moves units apart and shows in
-        the per-unit indices); `variance` of the output; `runs` of the index.
+        the per-unit indices); `year`: the year of the unit-years covered (null: every one);
+        `variance` of the output; `runs` of the index.
 
     Examples
     --------
@@ -483,14 +534,29 @@ def sensitivity(exp, base: int = 500, seed: int = 0, resamples: int = 500, ci: f
     plan = saltelli_plan(exp, base, seed)
     if plan is None:
         return Sensitivity(pl.DataFrame(schema=SCHEMA), 0.0, 0)
-    R = rank_matrix(evaluate(exp, design(exp, plan.U)), exp.rank_groups, dtype=np.float32)
+    cols = year_rows(exp, year)
+    at = slice(None) if cols is None else cols
+    R = rank_matrix(evaluate(exp, design(exp, plan.U), subset=None if cols is None else (0, cols)),
+                    exp.rank_groups[at], dtype=np.float32)
     r0 = rank_matrix(evaluate(exp, design(exp)), exp.rank_groups)[0]
-    return indices(plan, R, r0, resamples, ci)
+    return indices(plan, R, r0[at], resamples, ci, year=year)
 
 
-#: Columns of `Sensitivity.indices`.
+def year_rows(exp, year: int | None) -> np.ndarray | None:
+    """Rows of `exp` in `year` (None: every row, also when the year is every row's)."""
+    if year is None:
+        return None
+    if "year" not in exp.keys.columns:
+        raise ValueError(f"sensitivity of year {year}: the experiment has no year column")
+    hit = exp.keys["year"].to_numpy() == int(year)
+    if not hit.any():
+        raise ValueError(f"sensitivity of year {year}: no unit-year of that year")
+    return None if hit.all() else np.flatnonzero(hit)
+
+
+#: Columns of `Sensitivity.indices`: `year` is that of the unit-years covered (null: every one).
 SCHEMA = {"factor": pl.String, **dict.fromkeys(("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high",
-                                                 "S1_unit", "ST_unit"), pl.Float64)}
+                                                 "S1_unit", "ST_unit"), pl.Float64), "year": pl.Int64}
 
 
 @dataclass(frozen=True)
@@ -515,14 +581,16 @@ def saltelli_plan(exp, base: int, seed: int) -> Plan | None:
 
 
 def indices(plan: Plan, R: np.ndarray, r0: np.ndarray, resamples: int = 500, ci: float = 0.95,
-            block: int = 256) -> Sensitivity:
+            block: int = 256, year: int | None = None) -> Sensitivity:
     """`Sensitivity` from the ranks `R` (rows of `plan.U` x unit-years; float32 holds them exactly)
-    and the nominal ranks `r0`; the output per replication is computed a block of rows at a time."""
+    and the nominal ranks `r0` of those unit-years (of `year`; None: every one); the output per
+    replication is computed a block of rows at a time."""
     base = plan.base
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a draw that ranks no unit counts as 0 change
         y = np.nan_to_num(np.concatenate([_mean_shift(R[lo:lo + block], r0) for lo in range(0, R.shape[0], block)]))
     (s1, st), b = estimate(y, base), bootstrap(y, base, resamples, ci, plan.rng)
     s1u, stu = _per_unit(R, r0, base)
-    ind = pl.DataFrame([plan.names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1], s1u, stu], schema=SCHEMA, orient="col")
+    ind = pl.DataFrame([plan.names, s1, b[0, 0], b[1, 0], st, b[0, 1], b[1, 1], s1u, stu, [year] * len(plan.names)],
+                       schema=SCHEMA, orient="col")
     return Sensitivity(ind.fill_nan(None), float(np.var(y[:2 * base], ddof=1)), int(plan.U.shape[0]))

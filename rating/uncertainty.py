@@ -37,7 +37,7 @@ from rating.resample import MODELS, DataModel, data_model
 from rating.score import group_codes, peer_groups
 from rating.ranks import rank_rows
 from rating.sensitivity import (Design, Sensitivity, design, evaluate, factor_columns, indices, quantiles,
-                                rank_matrix, saltelli_plan)
+                                rank_matrix, saltelli_plan, year_rows)
 from indicators.spec import format_spec, parse_spec
 from rating.treat import TREATMENTS
 
@@ -354,26 +354,32 @@ class _Ranked:
     """Receives the evaluated blocks of the Monte Carlo replications (the first `replications`
     rows of the design) and of the sensitivity design after them, from `evaluate`'s threads, and
     ranks them a batch at a time: it keeps the Monte Carlo scores and ranks (both tie ends) and
-    the sensitivity's ranks, not its scores. Unscored unit-years are NaN in every row."""
+    the sensitivity's ranks, not its scores. Unscored unit-years are NaN in every row. The
+    sensitivity's blocks cover the unit-years `cols` only (None: every one), and come apart from
+    the Monte Carlo ones (`evaluate(..., subset=...)`)."""
 
-    def __init__(self, replications: int, runs: int, groups: np.ndarray, unscored: np.ndarray, batch: int = 64):
+    def __init__(self, replications: int, runs: int, groups: np.ndarray, unscored: np.ndarray, batch: int = 64,
+                 cols: np.ndarray | None = None):
         n = unscored.size
-        self.replications, self.groups, self.batch = replications, groups, batch
-        self.unscored = np.flatnonzero(unscored)
+        at = slice(None) if cols is None else cols
+        self.replications, self.batch = replications, batch
+        self.groups = {False: groups, True: groups[at]}
+        self.unscored = {False: np.flatnonzero(unscored), True: np.flatnonzero(unscored[at])}
         self.scores = np.empty((replications, n))
         self.ranks = {t: np.full((replications, n), np.nan, np.float32) for t in ("min", "max")}
-        self.sensitivity = {"min": np.full((runs, n), np.nan, np.float32)}
+        self.sensitivity = {"min": np.full((runs, unscored[at].size), np.nan, np.float32)}
         self.pending: dict[tuple, list] = {}  # per thread and design: blocks not ranked yet
         self.lock = threading.Lock()
 
     def __call__(self, rows: np.ndarray, scores: np.ndarray) -> None:
-        scores[:, self.unscored] = np.nan
         mc = rows < self.replications
         for sa, part in ((False, mc), (True, ~mc)):
             if part.any():
+                X = scores if part.all() else scores[part]
+                X[:, self.unscored[sa]] = np.nan
                 with self.lock:
                     buf = self.pending.setdefault((threading.get_ident(), sa), [])
-                buf.append((rows[part], scores if part.all() else scores[part]))
+                buf.append((rows[part], X))
                 if sum(r.size for r, _ in buf) >= self.batch:
                     self._rank(buf, sa)
 
@@ -389,10 +395,24 @@ class _Ranked:
         X = np.vstack([s for _, s in buf]) if len(buf) > 1 else buf[0][1]
         buf.clear()
         if sa:
-            rank_rows(self.sensitivity, rows - self.replications, X, self.groups, serial=True)
+            rank_rows(self.sensitivity, rows - self.replications, X, self.groups[True], serial=True)
         else:
             self.scores[rows] = X
-            rank_rows(self.ranks, rows, X, self.groups, serial=True)
+            rank_rows(self.ranks, rows, X, self.groups[False], serial=True)
+
+
+def latest_year(exp: Experiment) -> int | None:
+    """The latest year of the experiment's unit-years (None without a year column): the one a
+    run's sensitivity analysis covers.
+
+    Examples
+    --------
+    >>> latest_year(experiment_from_scored(*demo_scored())), latest_year(demo_experiment())
+    (2024, None)
+    """
+    if "year" not in exp.keys.columns or exp.keys.is_empty():
+        return None
+    return int(exp.keys["year"].max())
 
 
 def _col(name: str, v, dtype=pl.Float64) -> pl.Series:
@@ -400,7 +420,7 @@ def _col(name: str, v, dtype=pl.Float64) -> pl.Series:
 
 
 def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensitivity_base: int = 0,
-                resamples: int = 500, ci: float = 0.95) -> Uncertainty:
+                resamples: int = 500, ci: float = 0.95, sensitivity_year: int | None = None) -> Uncertainty:
     """Monte Carlo uncertainty analysis of ranks, scores and grades.
 
     Parameters
@@ -411,9 +431,13 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
         same seed gives the same result).
     sensitivity_base, resamples, ci : int, int, float
         With a base sample > 0 (and replications), also `rating.sensitivity.sensitivity(exp,
-        sensitivity_base, seed, resamples, ci)`, the same indices, its design evaluated together
-        with the replications: each configuration (data set, imputation, ...) is prepared once
-        for both.
+        sensitivity_base, seed, resamples, ci, sensitivity_year)`, the same indices, its design
+        evaluated together with the replications: each configuration (data set, imputation, ...)
+        is prepared once for both.
+    sensitivity_year : int, optional
+        Evaluate the sensitivity design on that year's unit-years only (a run gives its latest
+        year, `latest_year`: published years keep the indices published with them); the
+        replications still cover every unit-year, and their results are the same either way.
 
     Returns
     -------
@@ -437,15 +461,18 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
     unscored = np.isnan(s0)  # not published: never ranked, and no place in the others' ranks
     groups = np.where(unscored, -1, exp.rank_groups)  # a negative group is not ranked
     sa, ds = None, design(exp, plan.U) if plan is not None else None
+    cols = year_rows(exp, sensitivity_year) if plan is not None else None
     # one pass over the configurations for both designs (rows are evaluated independently), each
-    # block ranked as it comes: the sensitivity's scores are never held
-    ranked = _Ranked(replications, ds.choice.shape[0] if ds else 0, groups, unscored)
+    # block ranked as it comes: the sensitivity's scores are never held, and with a year only its
+    # unit-years are scored (each configuration is still prepared once, on every row, for both)
+    ranked = _Ranked(replications, ds.choice.shape[0] if ds else 0, groups, unscored, cols=cols)
     if replications:
         evaluate(exp, Design(np.vstack([d.multipliers, ds.multipliers]), np.vstack([d.choice, ds.choice]))
-                 if ds else d, sink=ranked)
+                 if ds else d, sink=ranked, subset=None if cols is None else (int(replications), cols))
     ranked.close()
     if plan is not None:
-        sa = indices(plan, ranked.sensitivity["min"], r0, resamples, ci)
+        sa = indices(plan, ranked.sensitivity["min"], r0 if cols is None else r0[cols], resamples, ci,
+                     year=sensitivity_year)
     S, R, R_last = ranked.scores, ranked.ranks["min"], ranked.ranks["max"]
     del ranked
     rq = quantiles(R, [0.05, 0.5, 0.95])

@@ -250,7 +250,7 @@ def alerts_context(inp: Inputs, colours: dict) -> dict:
 
     units = inp.units
     unit_rows = _unit_rows(df, units)
-    info = {r["unit_id"]: r for r in units.select("unit_id", "label", "kind", "level", "city_id").iter_rows(named=True)}
+    info = {r["unit_id"]: r for r in rows_of(units.select("unit_id", "label", "kind", "level", "city_id"))}
     peer_keys = sorted({(r["kind"], r["level"]) for r in info.values() if r["kind"] and r["level"]},
                        key=lambda k: (k[0] != "region", ("province", "city", "county", "township").index(k[1])
                                       if k[1] in ("province", "city", "county", "township") else 9))

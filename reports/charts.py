@@ -1,8 +1,8 @@
 """Summary charts drawn with matplotlib, and the colours every chart and page shares.
 
 Each chart function takes prepared plain data and returns a matplotlib `Figure`
-(`reports.embed.figure_svg` turns it into inline SVG). Per-unit charts are small SVG templates
-instead (`reports.svg`), which is much faster for thousands of pages.
+(`reports.embed.figure_svg` turns it into inline SVG). Per-unit charts are small inline SVG
+written by `reports.svg` instead, which is much faster for thousands of pages.
 """
 from __future__ import annotations
 

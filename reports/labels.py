@@ -193,6 +193,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "the others; intervals are bootstrap confidence intervals (estimates may fall slightly "
                          "outside 0–1)."),
     "sensitivity_runs": ("指数共计算{runs}次。", "The index was computed {runs} times."),
+    "sensitivity_year": ("本分析覆盖{year}年（最新评价年度）的单位；较早年度的敏感性分析已随其发布，发布后不再变动。",
+                         "The analysis covers the unit-years of {year}, the latest year rated; earlier years' "
+                         "sensitivity was published with them and does not change."),
     "assumption": ("假设", "Assumption"),
     "s1": ("一阶指数 S1", "First order S1"),
     "st": ("总效应指数 ST", "Total order ST"),

@@ -76,21 +76,28 @@ def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
         return None
     df = sort_units(inp.scores.filter(pl.col("year").is_in(years)))
     units, index, rows = [], {}, {str(y): [] for y in years}
+    lang = inp.lang
 
-    def num(x, digits=4):
-        return None if fmt.missing(x) else round(float(x), digits)
+    def col(name: str) -> list:
+        return df.get_column(name).to_list() if name in df.columns else [None] * df.height
 
-    for r in rows_of(df):
-        uid = r["unit_id"]
+    def num(name: str, digits: int = 4) -> list:  # column by column: the rows are every unit and year
+        return [None if x is None or x != x else round(float(x), digits) for x in col(name)]
+
+    grade, uncapped, veto, override = col("grade"), col("grade_uncapped"), col("veto"), col("override")
+    outlook = col("outlook")
+    outlooks = {v: outlook_label(v, lang) for v in set(outlook)}
+    vetoed = [{"grade": g, "grade_uncapped": u, "veto": v, "override": o} if v else None  # no veto: not capped
+              for g, u, v, o in zip(grade, uncapped, veto, override)]
+    shown = [grade_label(r, lang) if r is not None and is_capped(r) else None for r in vetoed]
+    for uid, year, label, kind, level, city, score, rank, low, high, g, o, alert, yoy, capped in zip(
+            col("unit_id"), col("year"), col("label"), col("kind"), col("level"), col("city_id"), num("score"),
+            num("rank", 0), num("rank_low", 0), num("rank_high", 0), grade, outlook, col("alert"), num("yoy"), shown):
         if uid not in index:
             index[uid] = len(units)
-            units.append([uid, unit_href(uid, inp), r["label"], r["kind"] or "", r["level"] or "", r["city_id"] or "",
-                          kind_label(r["kind"], inp.lang), level_label(r["level"], inp.lang),
-                          cities.get(r["city_id"], fmt.DASH)])
-        rows[str(r["year"])].append([index[uid], num(r["score"]), num(r["rank"], 0), num(r["rank_low"], 0),
-                                     num(r["rank_high"], 0), r["grade"], outlook_label(r.get("outlook"), inp.lang),
-                                     r.get("alert"),
-                                     num(r["yoy"]), grade_label(r, inp.lang) if is_capped(r) else None])
+            units.append([uid, unit_href(uid, inp), label, kind or "", level or "", city or "",
+                          kind_label(kind, lang), level_label(level, lang), cities.get(city, fmt.DASH)])
+        rows[str(year)].append([index[uid], score, rank, low, high, g, outlooks[o], alert, yoy, capped])
     return {"latest": str(inp.year), "units": units, "years": rows,
             "grades": {g: v["idx"] for g, v in grades.items()},
             "alerts": {lv: alert_label(lv, inp.lang) for lv in ALERT_ORDER}, "order": ALERT_ORDER}

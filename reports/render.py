@@ -17,9 +17,10 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
+from keyword import iskeyword
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup, escape
 
@@ -110,6 +111,31 @@ class _CodeGenerator(CodeGenerator):
     def write_commons(self) -> None:
         super().write_commons()
         self.writeline("_ei = environment.escape_str")
+        self.writeline("_pc = environment.plain_calls")
+
+    def visit_Call(self, node, frame, forward_caller: bool = False) -> None:
+        """``grade(...)``, ``alert(...)`` and ``unit_link(...)`` called directly when the name
+        still holds that function (`environment.plain_calls`), without `context.call`'s checks
+        for a function that wants the context (a unit page makes about twenty such calls);
+        anything else, or the name bound to something else, goes through `context.call`."""
+        name = node.node.name if isinstance(node.node, nodes.Name) else None
+        if (forward_caller or self.environment.is_async or self.environment.sandboxed or node.dyn_args
+                or node.dyn_kwargs or name not in self.environment.plain_calls
+                or any(iskeyword(k.key) for k in node.kwargs)):
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        self.write("(_pf(")
+        for i, arg in enumerate(node.args):
+            self.write(", " if i else "")
+            self.visit(arg, frame)
+        for i, kwarg in enumerate(node.kwargs):
+            self.write(", " if i or node.args else "")
+            self.visit(kwarg, frame)
+        self.write(") if (_pf := ")
+        self.visit(node.node, frame)
+        self.write(f") is _pc[{name!r}] else ")
+        super().visit_Call(node, frame, forward_caller=forward_caller)
+        self.write(")")
 
     @optimizeconst
     def visit_Getattr(self, node, frame) -> None:
@@ -132,6 +158,7 @@ class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
     escape_output = staticmethod(escape_output)
     escape_str = staticmethod(_escape_inner)
+    plain_calls: dict = {}  # name -> function: globals called directly (see _CodeGenerator.visit_Call)
 
     def getattr(self, obj, attribute):
         if type(obj) is dict:
@@ -186,7 +213,8 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(root)), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False, cache_size=-1,
     )
-    env.globals.update(grade=grade, alert=alert, unit_link=unit_link)
+    env.plain_calls = {"grade": grade, "alert": alert, "unit_link": unit_link}
+    env.globals.update(env.plain_calls)
     return env
 
 
@@ -211,8 +239,20 @@ def static(name: str) -> Markup:
     return Markup(text)
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 def _write(path: pathlib.Path, text: str) -> pathlib.Path:
-    path.write_bytes(text.encode("utf-8"))  # a fifth of the time of write_text's text layer
+    """Write `text` as UTF-8 with one open, write and close (no buffered file object around it:
+    a page is written whole, and the unit pages are thousands of files)."""
+    data = text.encode("utf-8")
+    fd = os.open(path, _CREATE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:  # a regular file takes it in one write; a short write is continued
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
     return path
 
 
@@ -243,12 +283,14 @@ class _UnitPages:
 
 
 def _workers(pages: int) -> int:
-    """Processes for the unit pages: one per CPU this process may use (at most 4), none for
-    few pages (a fork costs more than it saves) or where fork does not exist."""
+    """Forked processes for the unit pages: one per CPU this process may use but its own (it
+    takes unit pages too once the other pages are written), at most 4; none for few pages (a
+    fork costs more than it saves) or where fork does not exist. One process more than the CPUs
+    would share them with the one writing the other pages, which then finishes last."""
     if not hasattr(os, "fork") or pages < 200:
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(cpus, 4) if cpus > 1 else 0
+    return min(cpus - 1, 4) if cpus > 1 else 0
 
 
 class _Queue:
@@ -319,8 +361,8 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
         `public` leaves out record-level evidence, pending objections and model internals.
     processes : int, optional
         Forked processes that build and write the unit pages while this one writes the other
-        pages and then takes unit pages too (default: one per CPU, at most 4, for 200 pages or
-        more; 0: all in this process). The pages are the same bytes either way.
+        pages and then takes unit pages too (default: one per CPU but this one's, at most 4, for
+        200 pages or more; 0: all in this process). The pages are the same bytes either way.
     files : iterable of str, optional
         The run's data files (names relative to `out`) that index.html links; default: the
         files other than pages found in `out` when the index is written.

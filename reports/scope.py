@@ -209,9 +209,9 @@ def unit_years(inp) -> dict[str, list[str]] | None:
         span = year_span(table_years(c)) if c.get("present") else fmt.DASH
         units = c.get("units")
         inside = None if units == "all" or not isinstance(units, list) else set(units)
-        for u in ids:
-            years = span if inside is None or u in inside else fmt.DASH
-            out[u].append(message("data_years_line", lang, table=label,
-                                  years=t["no_data"] if years == fmt.DASH else years))
+        lines = {years: message("data_years_line", lang, table=label,
+                                years=t["no_data"] if years == fmt.DASH else years) for years in {span, fmt.DASH}}
+        for u in ids:  # one of two lines per table: its span, or no data
+            out[u].append(lines[span if inside is None or u in inside else fmt.DASH])
     return out
 

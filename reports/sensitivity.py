@@ -47,6 +47,14 @@ def _column(cols: dict, base: str, side: str | None = None) -> str | None:
     return next((cols[n] for n in names if n in cols), None)
 
 
+def _year(df: pl.DataFrame) -> int | None:
+    """The year whose unit-years the indices cover (a run's latest year), if the frame says one."""
+    if "year" not in df.columns or df.schema["year"] not in (pl.Int64, pl.Int32, pl.Int16):
+        return None
+    years = df["year"].drop_nulls().unique()
+    return int(years[0]) if years.len() == 1 else None
+
+
 def _frame(sensitivity) -> tuple[pl.DataFrame | None, int | None]:
     """The indices frame and the number of runs, from a frame, a dict or a result object."""
     runs = getattr(sensitivity, "runs", None)
@@ -59,11 +67,13 @@ def _frame(sensitivity) -> tuple[pl.DataFrame | None, int | None]:
 
 
 def sensitivity_section(sensitivity, lang: str) -> dict | None:
-    """First- and total-order indices per assumption with their intervals; any other frame is
-    shown as a plain table."""
+    """First- and total-order indices per assumption with their intervals, and the year they
+    cover when the frame says one; any other frame is shown as a plain table."""
     df, runs = _frame(sensitivity)
     if df is None or df.is_empty():
         return None
+    year = _year(df)
+    df = df.drop("year") if year is not None else df
     cols = {c.lower().replace(" ", "_").replace("-", "_"): c for c in df.columns}
     name = next((cols[c] for c in NAME_COLUMNS if c in cols),
                 next((c for c in df.columns if df.schema[c] == pl.String), None))
@@ -88,8 +98,10 @@ def sensitivity_section(sensitivity, lang: str) -> dict | None:
         rows.append({"label": label, **v, "s1_text": fmt.num(v["s1"], 3), "st_text": fmt.num(v["st"], 3),
                      "s1_ci": fmt.interval(v["s1_low"], v["s1_high"], 3),
                      "st_ci": fmt.interval(v["st_low"], v["st_high"], 3)})
+    notes = ([message("sensitivity_runs", lang, runs=fmt.integer(runs))] if runs else []) + \
+        ([message("sensitivity_year", lang, year=year)] if year is not None else [])  # what the indices cover
     t = catalogue(lang)
     fig = charts.sensitivity_bars(rows, s1_label="S1", st_label="ST")
     desc = "; ".join(f"{r['label']}: S1 {r['s1_text']}, ST {r['st_text']}" for r in rows)
     return {"table": None, "rows": rows, "svg": figure_svg(fig, title=t["sensitivity"], desc=desc, salt="sa"),
-            "runs": message("sensitivity_runs", lang, runs=fmt.integer(runs)) if runs else None}
+            "runs": ("" if lang == "zh" else " ").join(notes) or None}

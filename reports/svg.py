@@ -1,13 +1,22 @@
-"""Geometry of the small per-unit charts, drawn by SVG templates (_partials/_svg_*.html).
+"""Geometry of the small per-unit charts and their inline SVG.
 
-These functions compute coordinates only; the templates place the shapes. Scores are on the
-0-100 scale of the index.
+`dimension_bars` and `trend` compute coordinates; `bars_svg` and `trend_svg` place the shapes
+(in Python: a template include with its loops costs a unit page several times as much). Scores
+are on the 0-100 scale of the index.
 """
 from __future__ import annotations
 
 import math
 
+from markupsafe import Markup, escape
+
 from reports.fmt import missing, num
+
+try:  # markupsafe's C escaping of a str, without the Markup object around each result
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover - other markupsafe versions
+    def _escape_inner(text: str) -> str:
+        return str(escape(text))
 
 BAR = {"width": 640, "label": 200, "plot": 330, "row": 24, "top": 22}
 TREND = {"width": 640, "height": 210, "left": 44, "right": 48, "top": 22, "bottom": 30}  # right: grade bounds' labels
@@ -24,15 +33,16 @@ def dimension_bars(rows: list[dict], *, colour: str, title: str, desc: str, lege
     """
     x0, plot, step, top = BAR["label"], BAR["plot"], BAR["row"], BAR["top"]
     out = []
-    for i, r in enumerate(rows):
+    h, vx = f"{step - 6:.1f}", f"{x0 + plot + 8:.1f}"
+    for i, r in enumerate(rows):  # coordinates formatted inline (as `_c`): thousands of pages
         y = top + i * step
         v, m = r["value"], r["median"]
         out.append({
-            "y": _c(y), "ty": _c(y + step * 0.62), "label": r["label"],
-            "w": None if missing(v) else _c(max(0.0, min(100.0, v)) / 100 * plot),
-            "mx": None if missing(m) else _c(x0 + max(0.0, min(100.0, m)) / 100 * plot),
-            "my1": _c(y + 1), "my2": _c(y + step - 3), "h": _c(step - 6), "by": _c(y + 3),
-            "text": num(v), "vx": _c(x0 + plot + 8),
+            "y": f"{y:.1f}", "ty": f"{y + step * 0.62:.1f}", "label": r["label"],
+            "w": None if v is None or v != v else f"{max(0.0, min(100.0, v)) / 100 * plot:.1f}",
+            "mx": None if m is None or m != m else f"{x0 + max(0.0, min(100.0, m)) / 100 * plot:.1f}",
+            "my1": f"{y + 1:.1f}", "my2": f"{y + step - 3:.1f}", "h": h, "by": f"{y + 3:.1f}",
+            "text": num(v), "vx": vx,
         })
     height = top + len(rows) * step + 6
     return {"width": BAR["width"], "height": height, "x0": x0, "lx": x0 - 8, "plot": plot, "rows": out,
@@ -108,3 +118,81 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         "ylabels": [{"y": _c(y(v)), "label": f"{v:g}"} for v in (lo, (lo + hi) / 2, hi)],
         "xlabel_y": _c(h - 10), "title": title, "desc": desc,
     }
+
+
+def _e(value) -> str:
+    """The escaped text of a value, as the pages' templates write ``{{ value }}``."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape_inner(str(value))
+
+
+def _head(ch: dict) -> str:
+    title, width, height = _e(ch["title"]), _e(ch["width"]), _e(ch["height"])
+    return (f'<figure>\n<svg class="chart" role="img" aria-label="{title}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">\n<title>{title}</title>\n<desc>{_e(ch["desc"])}</desc>\n')
+
+
+# Coordinates (and the points of lines and bands) are numbers this module formatted, written as
+# they are; every other text (labels, titles, colours) is escaped.
+
+def bars_svg(ch: dict) -> Markup:
+    """The figure of `dimension_bars(...)` as inline SVG, every text escaped."""
+    out = [_head(ch)]
+    axis_y = ch["axis_y"]
+    for g in ch["grid"]:
+        x = g["x"]
+        out.append(f'<line x1="{x}" y1="16" x2="{x}" y2="{axis_y}" stroke="#d0d7de" stroke-width="1"/>'
+                   f'<text x="{x}" y="12" font-size="10" text-anchor="middle" fill="#59636e">{_e(g["label"])}</text>')
+    lx, x0, colour = ch["lx"], ch["x0"], _e(ch["colour"])
+    for r in ch["rows"]:
+        ty = r["ty"]
+        out.append(f'<text x="{lx}" y="{ty}" font-size="12" text-anchor="end" fill="#1f2328">{_e(r["label"])}</text>\n')
+        if r["w"] is not None:
+            out.append(f'<rect x="{x0}" y="{r["by"]}" width="{r["w"]}" height="{r["h"]}" fill="{colour}" '
+                       f'opacity="0.85"/>')
+        if r["mx"] is not None:
+            mx = r["mx"]
+            out.append(f'<line x1="{mx}" y1="{r["my1"]}" x2="{mx}" y2="{r["my2"]}" stroke="#1f2328" stroke-width="2"/>')
+        out.append(f'<text x="{r["vx"]}" y="{ty}" font-size="12" fill="#1f2328">{_e(r["text"])}</text>\n')
+    legend = ch["legend"]
+    out.append(f'</svg>\n<figcaption><span class="bar" style="width: 14px; background: {colour}"></span>'
+               f'{_e(legend["unit"])} · ┃ {_e(legend["median"])}</figcaption>\n</figure>\n')
+    return Markup("".join(out))
+
+
+def trend_svg(ch: dict) -> Markup:
+    """The figure of `trend(...)` as inline SVG, every text escaped."""
+    left, right, bottom = ch["left"], ch["right"], ch["bottom"]
+    out = [_head(ch), f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#8c959f"/>\n']
+    ylx, tlx = ch["ylx"], ch["tlx"]
+    for y in ch["ylabels"]:
+        out.append(f'<text x="{ylx}" y="{y["y"]}" font-size="10" text-anchor="end" dominant-baseline="middle" '
+                   f'fill="#59636e">{_e(y["label"])}</text>')
+    for k in ch["ticks"]:
+        ky = k["y"]
+        out.append(f'<line x1="{left}" y1="{ky}" x2="{right}" y2="{ky}" stroke="#d0d7de" stroke-dasharray="4 3"/>'
+                   f'<text x="{tlx}" y="{ky}" font-size="10" text-anchor="start" dominant-baseline="middle" '
+                   f'fill="#59636e">{_e(k["label"])}</text>')
+    for b in ch["bands"]:
+        out.append(f'<polygon points="{b}" fill="#0b5cad" opacity="0.15"/>')
+    for w in ch["whiskers"]:
+        wx = w["x"]
+        out.append(f'<line x1="{wx}" y1="{w["y1"]}" x2="{wx}" y2="{w["y2"]}" stroke="#0b5cad" opacity="0.5"/>')
+    for line in ch["lines"]:
+        out.append(f'<polyline points="{line}" fill="none" stroke="#0b5cad" stroke-width="2"/>')
+    for d in ch["dots"]:
+        cx = d["cx"]
+        out.append(f'<circle cx="{cx}" cy="{d["cy"]}" r="4" fill="{_e(d["colour"])}"><title>{_e(d["title"])}'
+                   f'</title></circle>')
+        if d["grade"]:
+            out.append(f'<text x="{cx}" y="{d["gy"]}" font-size="11" font-weight="700" text-anchor="middle" '
+                       f'fill="#1f2328">{_e(d["grade"])}</text>')
+    xly = ch["xlabel_y"]
+    for x in ch["years"]:
+        out.append(f'<text x="{x["x"]}" y="{xly}" font-size="10" text-anchor="middle" fill="#59636e">'
+                   f'{_e(x["label"])}</text>')
+    out.append("</svg>\n</figure>\n")
+    return Markup("".join(out))

@@ -6,6 +6,7 @@ A unit page shows the latest year the unit was rated in, and its trend over all 
 """
 from __future__ import annotations
 
+import math
 from typing import Iterator
 
 import polars as pl
@@ -72,6 +73,8 @@ class Prepared:
         self.cells = {code: (self.definitions.get(code), counts.minimum(self.definitions.get(code), default),
                              fmt.measurer(n.unit)) for code, n in by_code.items()}
         self.grades = {g.code: i for i, g in enumerate(fw.grades)}
+        #: `_counts` by (indicator, thin flag, numerator, denominator): most pages repeat the same few
+        self.counts_memo: dict = {}
         self.data_years = scope.unit_years(inp)
         self.debt_rules, self.fiscal_note = scope.capacity_rules(fw), scope.fiscal_note(inp)
         self.risk_parts = unit_risk.RiskParts(inp, current)
@@ -139,7 +142,7 @@ def dimensions(row: dict, inp: Inputs, p: Prepared, colour: str) -> dict:
     chart = svg.dimension_bars([{"label": r["label"], "value": r["_v"], "median": r["_m"]} for r in top],
                                colour=colour, title=t["dimensions_vs_peers"], desc=desc,
                                legend={"unit": t["score"], "median": t["peer_median"]}) if top else None
-    return {"rows": rows, "chart": chart}
+    return {"rows": rows, "chart": chart, "svg": svg.bars_svg(chart) if chart else None}
 
 
 def trend(rows: list[dict], inp: Inputs, colours: dict) -> dict:
@@ -153,7 +156,7 @@ def trend(rows: list[dict], inp: Inputs, colours: dict) -> dict:
     desc = "; ".join(f"{x['year']}: {x['score']} {x['grade']}" for x in table)
     chart = svg.trend(points, grades=[{"code": g.code, "min": g.min} for g in fw.grades],
                       title=t["trend"], desc=desc)
-    return {"rows": table, "chart": chart}
+    return {"rows": table, "chart": chart, "svg": svg.trend_svg(chart)}
 
 
 def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list[dict], list[dict]]:
@@ -161,7 +164,7 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
 
     The hottest loop of the unit pages (about twenty rows a page): formats are written out here
     (`fmt.num` and `fmt.pct` inline) rather than called per cell."""
-    fw, info, cells, lang = inp.framework, p.info, p.cells, inp.lang
+    fw, info, cells, lang, memo = inp.framework, p.info, p.cells, inp.lang, p.counts_memo
     have = p.indicators.get(uid, {})
     groups: dict[str, dict] = {}
     empty: dict = {}
@@ -179,7 +182,7 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
         grp["rows"].append({
             "code": code, "label": i["label"], "unit": i["unit_text"], "dimension": grp["label"],
             "value": dash if outside else measure(r.get("value")), "outside": outside,
-            **_counts(d, need, r, inp, outside, lang),
+            **_counts(d, need, r, inp, outside, lang, memo, code),
             "normalised": dash if x is None or x != x else f"{x:,.1f}", "n_records": 0,
             "eff": dash if eff is None or eff != eff else f"{100 * eff:.1f}%",
             "contribution": dash if c is None or c != c else f"{c:,.2f}",
@@ -195,30 +198,47 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
             d, need, measure = cells[code]
             aux.append({"code": code, "label": i["label"], "unit": i["unit_text"],
                         "value": dash if outside else measure(r.get("value")), "outside": outside,
-                        **_counts(d, need, r, inp, outside, lang)})
+                        **_counts(d, need, r, inp, outside, lang, memo, code)})
     return list(groups.values()), aux
 
 
 def evidence_counts(code: str, r: dict, inp: Inputs, p: Prepared, outside: bool) -> dict:
     """The counts behind a value ("2/4份合同") and whether it rests on too few cases."""
     d, need, _ = p.cells.get(code) or (None, 0.0, None)
-    return _counts(d, need, r, inp, outside, inp.lang)
+    return dict(_counts(d, need, r, inp, outside, inp.lang, p.counts_memo, code))
 
 
 _NO_COUNTS = {"counts": "", "thin": False, "thin_text": ""}
 
 
-def _counts(d, need: float, r: dict, inp: Inputs, outside: bool, lang: str) -> dict:
-    """`evidence_counts` with the definition and its fewest cases (`counts.minimum`) given."""
+def _counts(d, need: float, r: dict, inp: Inputs, outside: bool, lang: str, memo: dict | None = None,
+            code: str | None = None) -> dict:
+    """`evidence_counts` with the definition and its fewest cases (`counts.minimum`) given; kept
+    in `memo` by (`code`, flag, numerator, denominator) when given (one language and framework per
+    memo: `Prepared.counts_memo`). The result is shared: copy it, never change it."""
     if outside or not r:
         return _NO_COUNTS
-    flag, den = r.get("thin"), r.get("denominator")
+    flag, den, n = r.get("thin"), r.get("denominator"), r.get("numerator")
+    key = (code, flag, n, den) if memo is not None and _keyable(n) and _keyable(den) and flag == flag else None
+    if key is not None:
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
     # counts.is_thin, written out
     thin = (flag is not None and flag == flag and bool(flag)) or (
         bool(need) and den is not None and den == den and float(den) < need)
     text = message("thin_value", lang, n=fmt.integer(den), min=f"{need:g}") if thin and need else (
         inp.t["thin_value_bare"] if thin else "")
-    return {"counts": counts.counts_text(d, r.get("numerator"), den, lang), "thin": thin, "thin_text": text}
+    out = {"counts": counts.counts_text(d, n, den, lang), "thin": thin, "thin_text": text}
+    if key is not None:
+        memo[key] = out
+    return out
+
+
+def _keyable(x) -> bool:
+    """Whether a count may key `_counts`' memo: equal keys print the same (not NaN, which never
+    equals itself, nor -0.0, which equals 0.0 but prints "-0")."""
+    return x is None or (x == x and (x != 0 or math.copysign(1.0, x) > 0))
 
 
 def losses(groups: list[dict], row: dict, inp: Inputs) -> dict:

@@ -14,7 +14,7 @@ import polars as pl
 from reports import fmt
 from reports.i18n import alert_label, lookup, message
 from reports.labels import OUTLOOK
-from reports.tables import Inputs, group_rows
+from reports.tables import Inputs, group_rows, rows_of
 
 _OVERRIDE = re.compile(r"^(?P<before>[^:]*?) -> (?P<after>[^:]*?): (?P<rest>.*)$", re.S)
 BAR_PX = 120  # width of the largest contribution's bar
@@ -56,7 +56,7 @@ class RiskParts:
         self.levels, self.departments = {}, {}
         if inp.levels is not None:
             rows = inp.levels.join(current, on=["unit_id", "year"], how="semi")
-            self.levels = {r["unit_id"]: r for r in rows.iter_rows(named=True)}
+            self.levels = {r["unit_id"]: r for r in rows_of(rows)}
             self.departments = department_levels(rows, inp.units)
         self.explanations = {}
         if inp.explanations is not None:

@@ -84,7 +84,8 @@ def test_rank_coverage_and_width():
 def test_minimum_counts_come_from_definitions_else_alerts():
     fw = load_framework()
     nodes = tuple(dataclasses.replace(n, definition=dataclasses.replace(
-        n.definition, min_denominator=12.0 if n.code == "satisfaction_rate" else 0.0)) if n.is_indicator else n
+        n.definition, min_denominator=12.0 if n.code == "satisfaction_rate" else 0.0, min_count=None))
+        if n.is_indicator else n
         for n in fw.nodes)
     alert = {"code": "low", "kind": "threshold", "indicator": "complaint_ontime_rate", "op": "lt", "value": 0.8,
              "min_denominator": 30, "level": "yellow"}

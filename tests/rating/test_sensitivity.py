@@ -95,7 +95,9 @@ def test_sensitivity_frames_and_reproducibility():
     a = sensitivity(exp, base=32, seed=3, resamples=50)
     b = sensitivity(exp, base=32, seed=3, resamples=50)
     assert_frame_equal(a.indices, b.indices, check_exact=True)
-    assert a.indices.columns == ["factor", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high", "S1_unit", "ST_unit"]
+    assert a.indices.columns == ["factor", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high", "S1_unit", "ST_unit",
+                                 "year"]
+    assert a.indices["year"].null_count() == a.indices.height  # every unit-year (one table, no year)
     assert a.indices["factor"].to_list() == ["weights", "impute", "normalise", "aggregate"]
     none = sensitivity(asem_experiment(weight_noise=0.0, impute=()), base=8)
     assert none.indices.is_empty() and none.runs == 0

@@ -247,3 +247,63 @@ def test_groupwise_normalisation_equals_the_per_group_functions(method, params):
     for k in range(7):
         rows = g == k
         np.testing.assert_allclose(filled[rows], np.where(app[rows], impute(X[rows], "mean")[0], X[rows]))
+
+
+def test_a_runs_sensitivity_evaluates_only_the_latest_year_and_leaves_the_intervals_unchanged(monkeypatch):
+    """Published years keep the sensitivity published with them: a run evaluates the Saltelli
+    design on the latest year's unit-years only, and the Monte Carlo intervals of every year are
+    those of the analysis without it, to the bit."""
+    from polars.testing import assert_frame_equal
+
+    import rating.sensitivity as rs
+    from rating.uncertainty import latest_year
+
+    old, units = world(seed=1)
+    new, _ = world(seed=0)
+    ind = pl.concat([old.with_columns(pl.lit(2023, pl.Int64).alias("year")), new])
+    fw = framework(data="posterior", data_draws=20)
+    exp = experiment_from_scored(score(ind, units, fw), fw, Assumptions(data="posterior", data_draws=20,
+                                 composite_bootstrap="indicators", impute=True), indicators=ind, seed=3)
+    assert latest_year(exp) == 2024
+    cols = np.flatnonzero(exp.keys["year"].to_numpy() == 2024)
+    widths, tree = [], rs._tree
+
+    def spy(*args, **kw):
+        out = tree(*args, **kw)
+        widths.extend(o.shape for o in (out if isinstance(out, tuple) else (out,)))
+        return out
+
+    monkeypatch.setattr(rs, "_tree", spy)
+    last = uncertainty(exp, 200, 5, sensitivity_base=32, resamples=20, sensitivity_year=2024)
+    monkeypatch.setattr(rs, "_tree", tree)
+    scored_at = {}
+    for r, n in widths[1:]:  # after the nominal evaluation: scores of every row or of the latest year's
+        scored_at[n] = scored_at.get(n, 0) + r
+    assert scored_at == {exp.keys.height: 200, cols.size: last.sensitivity.runs} and cols.size < exp.keys.height
+
+    every = uncertainty(exp, 200, 5, sensitivity_base=32, resamples=20)
+    alone = uncertainty(exp, 200, 5)
+    for u in (every, alone):
+        assert_frame_equal(last.summary, u.summary, check_exact=True)
+        assert last.scores.tobytes() == u.scores.tobytes() and last.ranks.tobytes() == u.ranks.tobytes()
+    ind_last = last.sensitivity.indices
+    assert ind_last["year"].to_list() == [2024] * ind_last.height
+    assert every.sensitivity.indices["year"].null_count() == ind_last.height
+    # the indices are those of the latest year's columns of the full evaluation
+    plan = rs.saltelli_plan(exp, 32, 5)
+    R = rank_matrix(evaluate(exp, design(exp, plan.U))[:, cols], exp.rank_groups[cols], dtype=np.float32)
+    r0 = rank_matrix(evaluate(exp, design(exp)), exp.rank_groups)[0][cols]
+    assert_frame_equal(ind_last, rs.indices(plan, R, r0, 20, year=2024).indices, check_exact=True)
+    assert_frame_equal(ind_last, rs.sensitivity(exp, base=32, seed=5, resamples=20, year=2024).indices)
+    assert not ind_last.drop("year").equals(every.sensitivity.indices.drop("year"))
+
+
+def test_with_one_year_the_latest_years_sensitivity_is_the_whole_one(scored):
+    sc, fw, ind = scored
+    exp = experiment_from_scored(sc, fw, Assumptions(data="posterior", data_draws=20, impute=True), indicators=ind)
+    a = uncertainty(exp, 100, 2, sensitivity_base=16, resamples=10, sensitivity_year=2024).sensitivity.indices
+    b = uncertainty(exp, 100, 2, sensitivity_base=16, resamples=10).sensitivity.indices
+    assert a["year"].to_list() == [2024] * a.height
+    assert a.drop("year").equals(b.drop("year"))
+    with pytest.raises(ValueError, match="no unit-year of that year"):
+        uncertainty(exp, 10, 2, sensitivity_base=4, sensitivity_year=1999)

@@ -52,6 +52,34 @@ def test_trend_writes_the_grade_at_each_point_and_labels_thresholds_outside_the_
     assert {k["label"] for k in ch["ticks"]} == {"A 90", "B 80", "C 60"}
 
 
+def test_unit_charts_are_well_formed_svg_with_every_text_escaped():
+    """The per-unit charts are written as markup in Python: hostile labels stay text, each scored
+    year is a point with its grade written above it, and each dimension with a value a bar."""
+    import xml.etree.ElementTree as ET
+
+    hostile = '</svg><script>alert("x")</script>&'
+    pts = [{"year": y, "score": s, "low": None if s is None else s - 2, "high": None if s is None else s + 2,
+            "colour": "#000000", "grade": g}
+           for y, s, g in ((2023, 70.0, "C"), (2024, None, None), (2025, 80.5, hostile))]
+    trend = svg.trend_svg(svg.trend(pts, grades=[{"code": hostile, "min": 75}], title=hostile, desc=hostile))
+    bars = svg.bars_svg(svg.dimension_bars([{"label": hostile, "value": 60.0, "median": 50.0},
+                                            {"label": "b", "value": None, "median": None}],
+                                           colour="#123456", title=hostile, desc=hostile,
+                                           legend={"unit": hostile, "median": "m"}))
+    for markup in (trend, bars):
+        assert "<script>" not in markup and "&lt;script&gt;" in markup
+        root = ET.fromstring(str(markup))  # one figure, well formed
+        chart = root.find("svg")
+        assert root.tag == "figure" and chart.get("aria-label") == hostile and chart.find("title").text == hostile
+    chart = ET.fromstring(str(trend)).find("svg")
+    assert [c.find("title").text for c in chart.iter("circle")] == ["2023: 70.0 C", f"2025: 80.5 {hostile}"]
+    assert [x.text for x in chart.iter("text") if x.get("font-weight") == "700"] == ["C", hostile]
+    assert f"{hostile} 75" in [x.text for x in chart.iter("text")]
+    chart = ET.fromstring(str(bars)).find("svg")
+    assert len(chart.findall("rect")) == 1
+    assert [x.text for x in chart.iter("text")][-4:] == [hostile, "60.0", "b", "—"]
+
+
 def _bbox_inside(fig, artist) -> bool:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

@@ -52,6 +52,24 @@ def test_pages_are_those_of_stock_jinja(framework, run, tmp_path, monkeypatch, l
     assert hostile == [] and any("&lt;script&gt;".encode() in text for text in pages.values()), PAYLOAD
 
 
+def test_badge_calls_bound_to_something_else_call_that():
+    """A badge function is called directly only while its name holds it: a template that binds
+    the name to a function of its own (here one that wants the context), or passes keywords, gets
+    what stock jinja gives."""
+    source = ('{% set grade = own %}{{ grade("<A>", 1) }}|{{ alert(level="red", label="<x>") }}|'
+              '{% for unit_link in [own] %}{{ unit_link("a", "b") }}{% endfor %}|{{ unit_link("A&B", "x.html") }}|'
+              '{% macro m(grade) %}{{ grade("c") }}{% endmacro %}{{ m(own) }}')
+
+    @jinja2.pass_context
+    def own(context, *args):
+        return context["who"] + "<" + ",".join(map(str, args)) + ">"
+
+    fast = FAST().from_string(source).render(own=own, who="w")
+    assert fast == _stock().from_string(source).render(own=own, who="w")
+    assert fast == ('w&lt;&lt;A&gt;,1&gt;|<span class="alert al-red">&lt;x&gt;</span>|w&lt;a,b&gt;|'
+                    '<a href="x.html">A&amp;B</a>|w&lt;c&gt;')
+
+
 def test_badges_escape_their_text():
     assert str(render_mod.grade("<b>", 1)) == '<span class="grade g1">&lt;b&gt;</span>'
     assert str(render_mod.grade("<b>", "")) == "&lt;b&gt;"
