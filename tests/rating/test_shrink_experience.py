@@ -9,29 +9,16 @@ import polars as pl
 import pytest
 
 from indicators.errors import FrameworkError, MethodError
-from indicators.framework_load import load_framework, parse_framework
+from indicators.framework_load import load_framework
 from rating.score import group_codes, peer_groups, score
 from rating.shrink import pool_years, shrink
 from rating.resample import SHARE
+from tests.rating import three_indicators
 from rating.uncertainty import experiment_from_scored
 
 
 def framework(**methods):
-    return parse_framework({
-        "framework": {"code": "IDX", "name_zh": "指数", "name_en": "Index"},
-        "methods": {"normalise": "zscore:50,10", "normalise_over": "year", "peer_group": "kind-level", **methods},
-        "uncertainty": {"data": "posterior", "data_draws": 50},
-        "grade": [{"code": "A", "min": 55}, {"code": "B", "min": 45}, {"code": "C", "min": 0}],
-        "dimension": [{"code": "d", "parent": "IDX", "weight": 1, "name_zh": "维", "name_en": "D"}],
-        "indicator": [
-            {"code": "rate", "parent": "d", "name_zh": "率", "name_en": "Rate", "direction": -1, "weight": 1,
-             "table": "failure_records", "measure": "count", "per": "staff", "scale": 100},
-            {"code": "share", "parent": "d", "name_zh": "比", "name_en": "Share", "direction": 1, "weight": 1,
-             "table": "complaints", "measure": "share", "numerator": [{"column": "repeat", "eq": False}]},
-            {"code": "amount", "parent": "d", "name_zh": "额", "name_en": "Amount", "direction": -1, "weight": 1,
-             "table": "failure_records", "measure": "sum", "column": "amount", "per": "budget"},
-        ],
-    })
+    return three_indicators.framework(methods, {"data": "posterior", "data_draws": 50})
 
 
 def world(units=40, years=(2019, 2024), seed=0):

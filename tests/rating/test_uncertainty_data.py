@@ -7,30 +7,17 @@ import polars as pl
 import pytest
 
 from indicators.errors import FrameworkError
-from indicators.framework_load import load_framework, parse_framework
+from indicators.framework_load import load_framework
 from rating.grade import published_probabilities, veto_sources
 from rating.resample import COUNT, SHARE
 from rating.score import score
 from rating.sensitivity import design, evaluate, factor_columns, rank_matrix
+from tests.rating import three_indicators
 from rating.uncertainty import Assumptions, demo_experiment, experiment_from_scored, uncertainty
 
 
 def framework(**unc):
-    return parse_framework({
-        "framework": {"code": "IDX", "name_zh": "指数", "name_en": "Index"},
-        "methods": {"normalise": "zscore:50,10", "normalise_over": "year", "peer_group": "kind-level"},
-        "uncertainty": unc,
-        "grade": [{"code": "A", "min": 55}, {"code": "B", "min": 45}, {"code": "C", "min": 0}],
-        "dimension": [{"code": "d", "parent": "IDX", "weight": 1, "name_zh": "维", "name_en": "D"}],
-        "indicator": [
-            {"code": "rate", "parent": "d", "name_zh": "率", "name_en": "Rate", "direction": -1, "weight": 1,
-             "table": "failure_records", "measure": "count", "per": "staff", "scale": 100},
-            {"code": "share", "parent": "d", "name_zh": "比", "name_en": "Share", "direction": 1, "weight": 1,
-             "table": "complaints", "measure": "share", "numerator": [{"column": "repeat", "eq": False}]},
-            {"code": "amount", "parent": "d", "name_zh": "额", "name_en": "Amount", "direction": -1, "weight": 1,
-             "table": "failure_records", "measure": "sum", "column": "amount", "per": "budget"},
-        ],
-    })
+    return three_indicators.framework(uncertainty=unc)
 
 
 def world(units=30, seed=0):
