@@ -104,4 +104,4 @@ def sensitivity_section(sensitivity, lang: str) -> dict | None:
     fig = charts.sensitivity_bars(rows, s1_label="S1", st_label="ST")
     desc = "; ".join(f"{r['label']}: S1 {r['s1_text']}, ST {r['st_text']}" for r in rows)
     return {"table": None, "rows": rows, "svg": figure_svg(fig, title=t["sensitivity"], desc=desc, salt="sa"),
-            "runs": ("" if lang == "zh" else " ").join(notes) or None}
+            "runs": "".join(("" if lang == "zh" else " ") + n for n in notes) or None}  # follows the note

@@ -3,17 +3,8 @@
    after each step it walks every page (the Next button) and reports the rows shown as
    "unit_id|year|level" plus the counts line; one JSON line out. Needs the jsdom package. */
 'use strict';
-const fs = require('fs');
-const { JSDOM, VirtualConsole } = require('jsdom');
-
-const errors = [];
-const vc = new VirtualConsole();
-vc.on('jsdomError', (e) => errors.push(String(e.message || e)));
-vc.on('error', (e) => errors.push(String(e)));
-const dom = new JSDOM(fs.readFileSync(process.argv[2], 'utf8'), { runScripts: 'dangerously', virtualConsole: vc });
-const d = dom.window.document;
+const { d, errors, fire } = require('./jsdom_page').open(process.argv[2]);
 const steps = JSON.parse(process.argv[3] || '[]');
-const fire = (el, type) => el.dispatchEvent(new dom.window.Event(type));
 const ids = ['ap-year', 'ap-city', 'ap-level', 'ap-rule', 'ap-peer', 'ap-search'];
 
 function walk() {

@@ -3,16 +3,7 @@
           node js_smoke.js index.html dump [YEAR]  the ranking rows (after selecting YEAR)
    Needs the jsdom package. */
 'use strict';
-const fs = require('fs');
-const { JSDOM, VirtualConsole } = require('jsdom');
-
-const errors = [];
-const vc = new VirtualConsole();
-vc.on('jsdomError', (e) => errors.push(String(e.message || e)));
-vc.on('error', (e) => errors.push(String(e)));
-const dom = new JSDOM(fs.readFileSync(process.argv[2], 'utf8'), { runScripts: 'dangerously', virtualConsole: vc });
-const d = dom.window.document;
-const fire = (el, type) => el.dispatchEvent(new dom.window.Event(type));
+const { d, errors, fire } = require('./jsdom_page').open(process.argv[2]);
 const rows = () => Array.from(d.querySelectorAll('#ranking tbody tr'));
 const column = (i) => rows().map((r) => r.cells[i].getAttribute('data-value')).filter((v) => v !== '').map(Number);
 const snapshot = () => rows().map((r) => [r.getAttribute('data-unit'), r.querySelector('td.c-score').textContent,

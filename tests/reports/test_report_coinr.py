@@ -140,3 +140,17 @@ def test_sensitivity_section(asem, tmp_path):
     assert check(html)[1] == []
     plain = render_coinr(tmp_path / "b", asem[2])[1].read_text(encoding="utf-8")
     assert 'id="sensitivity"' not in plain
+
+
+def test_sensitivity_notes_follow_the_explanation_as_prose(asem, tmp_path):
+    """The run count and the year the indices cover follow the explanation: run on in Chinese
+    (no space after '。'), one space apart in English."""
+    from reports.coinr import render_coinr
+
+    sa = pl.DataFrame({"factor": ["weights"], "S1": [0.7], "S1_low": [0.6], "S1_high": [0.8],
+                       "ST": [0.85], "ST_low": [0.7], "ST_high": [0.95], "year": [2025]})
+    for lang, bad, good in (("zh", "。 ", "2025年"), ("en", ".T", "2025")):
+        html = render_coinr(tmp_path / lang, asem[2], lang=lang, sensitivity={"indices": sa, "runs": 1500})[1] \
+            .read_text(encoding="utf-8")
+        note = html.split('id="h-sensitivity"', 1)[1].split("<p>", 1)[1].split("</p>", 1)[0]
+        assert good in note and bad not in note, note
