@@ -19,7 +19,7 @@ from indicators.framework import (
     Condition, Definition, Framework, Grade, Node, Veto,
 )
 from indicators.lifecycle import Lifecycle
-from indicators.model_config import ALERT_ACTION_KEYS, ModelConfig, alert_action_problems
+from indicators.model_config import ALERT_ACTION_KEYS, REMOVED_KEYS, ModelConfig, alert_action_problems
 
 TOP_KEYS = {"framework", "methods", "lifecycle", "dimension", "indicator", "grade", "veto",
             "alert", "uncertainty", "model", "honours", "publication"}
@@ -378,7 +378,7 @@ class Checker:
             if not isinstance(unc[k], str):
                 self.problem("bad_value", f"uncertainty.{k}", f"{unc[k]!r} is not a text")
         raw_model = self.table("model")
-        self.keys("model", raw_model, set(ModelConfig.__dataclass_fields__), ())
+        self.keys("model", raw_model, set(ModelConfig.__dataclass_fields__) | set(REMOVED_KEYS), ())  # removed: from_table
         model_config, problems = ModelConfig.from_table(raw_model)
         self.problems += problems
         publication = {**DEFAULT_PUBLICATION, **self.table("publication")}

@@ -57,11 +57,15 @@ class Fits:
             for m, ix in models.items():
                 self.keys[m, t] = digest("fit", env, rows, m, ix) if keep else f"{m} {t}"
 
+    def rows(self, rows: np.ndarray, m: str) -> np.ndarray:
+        """The feature matrix's `rows` (a mask or positions) in model m's columns, copied once."""
+        return self.X[np.ix_(rows, self.models[m])]
+
     def estimator(self, m: str, t: int):
         """The fitted model m of origin t (fitted now if its results came from the cache)."""
         if (m, t) not in self._fitted:
             o = self.origins[t]
-            self._fitted[m, t] = estimators.fit(m, self.X[o.train][:, self.models[m]], o.y, self.cfg, self.seed,
+            self._fitted[m, t] = estimators.fit(m, self.rows(o.train, m), o.y, self.cfg, self.seed,
                                                 o.years, self._folds)
         return self._fitted[m, t]
 
@@ -82,7 +86,7 @@ class Fits:
         def one(key):
             m, t, rows = todo[key]
             o = self.origins[t]
-            return estimators.base(m, self.cfg, self.seed).fit(self.X[o.train][:, self.models[m]][rows], o.y[rows])
+            return estimators.base(m, self.cfg, self.seed).fit(self.rows(np.flatnonzero(o.train)[rows], m), o.y[rows])
 
         for key, model in zip(order, _run(one, order)):
             self._folds[key] = model
@@ -115,7 +119,7 @@ class Fits:
 
     def _predict(self, job: tuple[str, int]) -> np.ndarray:
         m, t = job
-        X = self.X[self.origins[t].test][:, self.models[m]]
+        X = self.rows(self.origins[t].test, m)
         return np.round(estimators.probability(self.estimator(m, t), X), 6)
 
     def explanations(self, chosen: dict[int, str], groups: list[tuple[str, list[int]]], k: int) -> dict:
@@ -136,8 +140,9 @@ class Fits:
 
         def one(t):
             o, m = self.origins[t], chosen[t]
-            ref = estimators.medians(self.X[o.train][:, self.models[m]])
-            c = contributions(self.estimator(m, t), self.X[o.test][:, self.models[m]], ref, own_groups(groups, self.models[m]))
+            ref = estimators.medians(self.rows(o.train, m))
+            c = contributions(self.estimator(m, t), self.rows(o.test, m), ref, own_groups(groups, self.models[m]),
+                              order=estimators.layout(m))
             order = np.argsort(-c, axis=1, kind="stable")[:, :width]
             return order.astype(np.int32), np.take_along_axis(c, order, axis=1)
 
@@ -177,13 +182,14 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def contributions(est, X: np.ndarray, ref: np.ndarray, groups: list[tuple[str, list[int]]],
-                  block_rows: int = 200_000) -> np.ndarray:
+                  block_rows: int = 200_000, order: str = "C") -> np.ndarray:
     """Occlusion contributions on the log-odds scale, one column per group: how much the group's
     own values move the row's log-odds away from where they would be at `ref` (the medians of the
     training rows). For the logistic model, nearly the coefficient times the distance from the
     median, scaled by the calibration; for boosting, a local one-group-at-a-time reading. A group
     whose values are at `ref` or missing (a missing value has no value of its own to explain)
-    contributes 0, and its rows are not predicted again.
+    contributes 0, and its rows are not predicted again. The moved rows are predicted in blocks
+    of about `block_rows`, laid out in `order` (estimators.layout: the one the model reads fastest).
 
     Examples
     --------
@@ -198,25 +204,26 @@ def contributions(est, X: np.ndarray, ref: np.ndarray, groups: list[tuple[str, l
     """
     base = _logit(estimators.probability(est, X))
     out = np.zeros((X.shape[0], len(groups)))
-    batch: list[tuple[int, np.ndarray, np.ndarray]] = []
-
-    def flush():
-        p = _logit(estimators.probability(est, np.concatenate([b for _, _, b in batch])))
-        at = 0
-        for g, rows, _ in batch:
-            out[rows, g] = base[rows] - p[at:at + len(rows)]
-            at += len(rows)
-        batch.clear()
-
+    moves = []  # (group, its columns, the rows it moves)
     for g, (_, js) in enumerate(groups):
         sub = X[:, js]
         rows = np.flatnonzero(((sub != ref[js]) & ~np.isnan(sub)).any(axis=1))
         if len(rows):
-            moved = X[rows]
-            moved[:, js] = ref[js]
-            batch.append((g, rows, moved))
-            if sum(len(r) for _, r, _ in batch) >= block_rows:
-                flush()
-    if batch:
-        flush()
+            moves.append((g, js, rows))
+    while moves:
+        block, n = [], 0
+        while moves and (not block or n + len(moves[0][2]) <= block_rows):
+            block.append(moves.pop(0))
+            n += len(block[-1][2])
+        moved = np.empty((n, X.shape[1]), order=order)  # each row once, in the model's layout
+        at = 0
+        for _, js, rows in block:
+            moved[at:at + len(rows)] = X[rows]
+            moved[at:at + len(rows), js] = ref[js]
+            at += len(rows)
+        p = _logit(estimators.probability(est, moved))
+        at = 0
+        for g, _, rows in block:
+            out[rows, g] = base[rows] - p[at:at + len(rows)]
+            at += len(rows)
     return out

@@ -4,11 +4,12 @@ kind is one module here, one entry in KINDS and its keys in indicators.framework
 the framework checker reads at load time; tests/models/test_kinds.py keeps the two in step)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import polars as pl
 
 from indicators.framework import Framework
+from models import dynamics
 from models.kinds import band, event, overdue, peer, spike, threshold, trend
 
 KINDS = {m.KIND: m for m in (band, threshold, event, trend, peer, spike, overdue)}
@@ -25,6 +26,13 @@ class Frames:
     monthly: pl.DataFrame | None = None
     records: pl.DataFrame | None = None
     contracts: pl.DataFrame | None = None
+    _coverage: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def coverage_changes(self, framework: Framework) -> pl.DataFrame:
+        """dynamics.coverage_changes of `values`: computed once for all the trend rules of a run."""
+        if id(framework) not in self._coverage:
+            self._coverage[id(framework)] = (framework, dynamics.coverage_changes(self.values, framework))
+        return self._coverage[id(framework)][1]
 
 
 def params(rule: dict):

@@ -51,9 +51,9 @@ def alerts(monthly: pl.DataFrame | None, rule: dict, framework: Framework) -> li
     units = monthly["unit_id"].unique().sort()
     grid = units.to_frame().join(months.to_frame(), how="cross").join(monthly, on=["unit_id", "month"], how="left")
     counts = grid["tickets"].cast(pl.Float64).fill_null(np.nan).to_numpy().reshape(len(units), len(months))
-    z, med, mad = dynamics.robust_z(counts, int(rule["history"]), int(rule["min_history"]))
-    hit = np.nan_to_num(z, nan=-np.inf) >= rule["z"]
-    hit &= np.nan_to_num(counts, nan=-np.inf) >= rule["min_tickets"]
+    enough = np.nan_to_num(counts, nan=-np.inf) >= rule["min_tickets"]  # only these months can fire
+    z, med, mad = dynamics.robust_z(counts, int(rule["history"]), int(rule["min_history"]), at=enough)
+    hit = enough & (np.nan_to_num(z, nan=-np.inf) >= rule["z"])
     ui, mi = np.nonzero(hit)
     if not len(ui):
         return []

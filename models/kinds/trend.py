@@ -30,9 +30,10 @@ class Params:
         return [] if len(set_) == 1 else ["exactly one of fall, fall_sd, notches"]
 
 
-def alerts(values, scores, rule: dict, framework: Framework) -> list[dict]:
+def alerts(values, scores, rule: dict, framework: Framework, coverage: pl.DataFrame | None = None) -> list[dict]:
     """A fall from the previous year of at least `fall` (target units), `notches` (grades) or
-    `fall_sd` standard deviations of the peers' year-on-year changes.
+    `fall_sd` standard deviations of the peers' year-on-year changes. `coverage`: the
+    dynamics.coverage_changes of `values` when already known (computed here otherwise).
 
     Examples
     --------
@@ -50,7 +51,8 @@ def alerts(values, scores, rule: dict, framework: Framework) -> list[dict]:
     prev = s.select("unit_id", (pl.col("year") + 1).alias("year"), pl.col("x").alias("previous"))
     d = s.join(prev, on=["unit_id", "year"])
     if rule["target"] not in {n.code for n in framework.computed}:  # a composite of the index
-        d = d.join(dynamics.coverage_changes(values, framework), on=["unit_id", "year"], how="anti")
+        changes = dynamics.coverage_changes(values, framework) if coverage is None else coverage
+        d = d.join(changes, on=["unit_id", "year"], how="anti")
     d = d.with_columns(
         ((pl.col("previous") - pl.col("x")) * pl.col("direction")).alias("fall"))
     if "fall_sd" in rule:
@@ -94,7 +96,7 @@ def _text(rule: dict, r: dict, value, previous, grade: bool, framework: Framewor
 
 def evaluate(rule: dict, frames, framework: Framework) -> list[dict]:
     """The kind's alerts over the run's frames (models.kinds.Frames)."""
-    return alerts(frames.values, frames.scores, rule, framework)
+    return alerts(frames.values, frames.scores, rule, framework, frames.coverage_changes(framework))
 
 
 def describe(rule: dict) -> tuple[str, str]:

@@ -2,10 +2,14 @@
 contributions that skip rows at the medians against predicting every row."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.impute import SimpleImputer
 
+from indicators.errors import FrameworkError
+from indicators.framework_load import load_framework
 from indicators.model_config import ModelConfig
 from models import estimators
 from models.origins import contributions
@@ -58,6 +62,8 @@ def test_contributions_are_occlusions_but_skip_rows_at_the_medians_or_missing(na
         gone = np.isnan(T[:, js]).all(axis=1)  # a missing value explains nothing
         np.testing.assert_allclose(got[:, g], np.where(gone, 0, logodds(T) - logodds(Z)), rtol=0, atol=1e-12)
     assert (got[:3] == 0).all()
+    # small blocks, in the layout the model reads fastest: the same numbers to the bit
+    assert np.array_equal(contributions(est, T, ref, groups, block_rows=7, order=estimators.layout(name)), got)
 
 
 @pytest.mark.parametrize("name", ["logit", "gbm"])
@@ -79,3 +85,31 @@ def test_too_few_outcomes_for_two_folds_fit_one_uncalibrated_model():
     y[:3] = 1  # three events, all in 2020: no fold holds out two of each outcome elsewhere
     est = estimators.fit("logit", X, y, CFG, 0, years)
     assert not isinstance(est, estimators.FoldAverage) and est.predict_proba(X).shape == (len(X), 2)
+
+
+def test_gbm_is_histogram_boosting_with_exactly_the_trees_asked():
+    X, y, _ = world(n_years=4, per_year=3000)  # 12,000 rows: above 10,000 scikit-learn would stop early by default
+    est = estimators.base("gbm", ModelConfig(gbm_trees=7, gbm_depth=2), 0).fit(X, y)
+    model = est.named_steps["model"]
+    assert type(model).__name__ == "HistGradientBoostingClassifier" and model.n_iter_ == 7
+    assert max(p.nodes["depth"].max() for (p,) in model._predictors) == 2
+
+
+def test_the_boosting_predicts_the_same_from_rows_in_either_memory_order():
+    X, y, years = world()
+    est = estimators.fit("gbm", X, y, CFG, 0, years)
+    T = world(1, 200, seed=7)[0]
+    assert np.array_equal(est.predict_proba(T), est.predict_proba(np.asfortranarray(T)))
+
+
+def test_a_framework_that_still_sets_gbm_subsample_is_told_to_remove_it(tmp_path):
+    """Row subsampling went with the exact trees: the key is refused with why, not ignored."""
+    src = Path(__file__).parents[2] / "indicators" / "default_framework.toml"
+    text = src.read_text(encoding="utf-8")
+    assert text.count("\nhold_periods = 0\n") == 1
+    bad = tmp_path / "framework.toml"
+    bad.write_text(text.replace("\nhold_periods = 0\n", "\nhold_periods = 0\ngbm_subsample = 0.5\n"), encoding="utf-8")
+    with pytest.raises(FrameworkError) as err:
+        load_framework(bad)
+    assert err.value.problems == ["[removed_key] model.gbm_subsample: no longer used: the gradient boosting is "
+                                  "histogram-based and fits every tree on all training rows; remove the key"]

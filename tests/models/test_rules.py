@@ -230,6 +230,19 @@ def test_robust_z_floor_keeps_quiet_units_calm():
     assert med[0, -1] == 0 and z[0, -1] == 3.0  # scale floored at 1, not MAD 0
 
 
+def test_robust_z_of_some_months_is_the_full_computation_there():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(rng.uniform(0, 30, size=(40, 1)), size=(40, 60)).astype(float)
+    counts[rng.random(counts.shape) < 0.1] = np.nan
+    at = np.nan_to_num(counts) >= 20
+    full, some = robust_z(counts, 24, 12), robust_z(counts, 24, 12, at=at)
+    for f, s in zip(full, some):
+        assert np.array_equal(np.where(at, f, np.nan), s, equal_nan=True)
+    assert np.isfinite(some[0][at]).sum() > 100
+
+
 def test_windowed_median_is_numpys_nanmedian_to_the_bit():
     import warnings
 
