@@ -106,11 +106,17 @@ def rank_matrix(scores: np.ndarray, groups: np.ndarray, ties: str = "min", dtype
     return (res["min"], res["max"]) if ties == "both" else res[ties]
 
 
-def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarray, serial: bool = False) -> None:
+def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarray, serial: bool = False,
+              ties: list | None = None) -> None:
     """`rank_matrix` of `scores` (len(rows) x units) written into the rows `rows` of the arrays
     in `out` ("min" and/or "max": C-ordered, units wide), so that a caller can rank replications
     as they are evaluated; columns of a negative group are not written. Each peer group is ranked
-    a block of rows at a time (`_sorted`), on up to `THREADS` threads unless `serial`."""
+    a block of rows at a time (`_sorted`), on up to `THREADS` threads unless `serial`.
+
+    With a list `ties`, the "max" ranks of the few cells whose tie band is wider than one are
+    appended to it instead, as pairs (flat positions in `out`'s arrays, ranks): a caller that
+    needs the band's last position only where it differs from the first need not hold a second
+    matrix (`tie_ends`)."""
     if not all(r.flags.c_contiguous and r.ndim == 2 and r.shape[1] == scores.shape[1] for r in out.values()):
         raise ValueError("rank_rows: the results must be C-ordered matrices as wide as the scores")
     groups = np.asarray(groups)
@@ -133,6 +139,8 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
             first = np.where(pos <= (cols.size - nan.sum(axis=1))[:, None], pos, np.nan).astype(dtype, copy=False)
         dest = cols[order]
         dest += base[lo:hi, None]  # flat positions in the result
+        if ties is not None and rows.any():
+            _log_ties(ties, tie[rows], first[rows], dest[rows], pos)
         for t, res in out.items():
             p = first
             if rows.any():
@@ -155,6 +163,37 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
             block(*task)
     else:
         threaded(block, tasks)
+
+
+def _log_ties(ties: list, tie: np.ndarray, first: np.ndarray, dest: np.ndarray, pos: np.ndarray) -> None:
+    """Append (positions, last ranks) of the cells of rows with a tie whose band is wider than one;
+    `tie[:, j]`: sorted positions j and j + 1 are equal, `first`: the ranks without ties (NaN: none)."""
+    no = np.zeros((tie.shape[0], 1), bool)
+    low = np.maximum.accumulate(np.where(np.c_[no, tie], 0, pos), axis=1)
+    high = np.minimum.accumulate(np.where(np.c_[tie, no], np.inf, pos)[:, ::-1], axis=1)[:, ::-1]
+    wide = (high > low) & ~np.isnan(first)
+    ties.append((dest[wide], high[wide].astype(pos.dtype)))
+
+
+def tie_ends(R: np.ndarray, ties: list) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of `R` (the "min" ranks `rank_rows` wrote) where some cell's tie band is wider
+    than one, and those columns of the "max" ranks: `R`'s with the logged `ties` put in.
+
+    Examples
+    --------
+    >>> R, ties = np.full((2, 3), np.nan, np.float32), []
+    >>> rank_rows({"min": R}, np.arange(2), np.array([[5.0, 5.0, 1.0], [3.0, 2.0, 1.0]]), np.zeros(3, int), ties=ties)
+    >>> cols, high = tie_ends(R, ties)
+    >>> R.tolist(), cols.tolist(), high.tolist()
+    ([[1.0, 1.0, 3.0], [1.0, 2.0, 3.0]], [0, 1], [[2.0, 2.0], [1.0, 2.0]])
+    """
+    n = R.shape[1]
+    at = np.concatenate([a for a, _ in ties]) if ties else np.zeros(0, np.int64)
+    val = np.concatenate([v for _, v in ties]) if ties else np.zeros(0, R.dtype)
+    cols = np.unique(at % n)
+    high = R[:, cols]
+    high[at // n, np.searchsorted(cols, at % n)] = val
+    return cols, high
 
 
 def _sorted(x: np.ndarray, nan: np.ndarray, has_nan: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,7 @@ stream, `numpy.random.SeedSequence((seed, d))`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -87,16 +88,26 @@ class DataModel:
         if d == 0:
             return self.value
         rng = np.random.default_rng(np.random.SeedSequence((int(self.seed), int(d))))
-        out = self.value.copy()
-        g = _gamma(rng, self.a)
-        share = self.family == SHARE
+        share, rate, first, second, order, at = self._plan
+        out = np.array(self.value, order=order)  # a copy in the memory order of `value`
+        g = first.draw(rng)
         v = np.empty(g.shape)
-        v[~share] = g[~share] / self.b[~share]
-        if share.any():
-            other = _gamma(rng, self.b[share])
-            v[share] = g[share] / (g[share] + other)
-        out[self.rows, self.cols] = v * self.scale
+        v[~share] = g[~share] / rate
+        if second is not None:
+            gs = g[share]
+            v[share] = gs / (gs + second.draw(rng))
+        out.reshape(-1, order=order)[at] = v * self.scale
         return out
+
+    @cached_property
+    def _plan(self) -> tuple:
+        """What every draw reuses: the share cells, the Gamma rates of the others, the Gamma
+        variates to draw (shapes `a`, then `b` of the shares), and the cells' flat positions in
+        `value`'s memory order (the column-major order of the Monte Carlo, or C order)."""
+        share = self.family == SHARE
+        order = "F" if self.value.flags.f_contiguous and not self.value.flags.c_contiguous else "C"
+        at = np.ravel_multi_index((self.rows, self.cols), self.value.shape, order=order)
+        return share, self.b[~share], _Gamma(self.a), (_Gamma(self.b[share]) if share.any() else None), order, at
 
 
 #: Shapes from which a Gamma variate is drawn by the Wilson-Hilferty transform of a normal one
@@ -106,13 +117,25 @@ LARGE_SHAPE = 30.0
 
 def _gamma(rng: np.random.Generator, a: np.ndarray) -> np.ndarray:
     """Standard Gamma variates of shapes `a`: exact below LARGE_SHAPE, Wilson-Hilferty above."""
-    out = np.empty(a.shape)
-    big = a >= LARGE_SHAPE
-    out[~big] = rng.standard_gamma(a[~big])
-    ab = a[big]
-    z = rng.standard_normal(ab.size)
-    out[big] = ab * (1.0 - 1.0 / (9.0 * ab) + z / (3.0 * np.sqrt(ab))) ** 3
-    return out
+    return _Gamma(a).draw(rng)
+
+
+class _Gamma:
+    """Standard Gamma variates of fixed shapes `a`, drawn again and again (`_gamma`): the split
+    at LARGE_SHAPE and the Wilson-Hilferty constants computed once."""
+
+    def __init__(self, a: np.ndarray):
+        big = a >= LARGE_SHAPE
+        self.size, self.big, self.small = a.shape, big, a[~big]
+        ab = a[big]
+        self.ab, self.shift, self.spread = ab, 1.0 - 1.0 / (9.0 * ab), 3.0 * np.sqrt(ab)
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        out = np.empty(self.size)
+        out[~self.big] = rng.standard_gamma(self.small)
+        z = rng.standard_normal(self.ab.size)
+        out[self.big] = self.ab * (self.shift + z / self.spread) ** 3
+        return out
 
 
 def data_model(keys: pl.DataFrame, groups: np.ndarray, codes, value: np.ndarray, indicators: pl.DataFrame,

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from indicators.errors import MethodError
 from rating.aggregate import aggregate as aggregate_values
-from rating.groupwise import normalise_column
+from rating.groupwise import Groups, normalise_matrix
 from rating.ranks import THREADS, quantiles, rank_matrix, threaded  # noqa: F401 (quantiles re-exported for the analysis)
 from rating.treat import treat_matrix
 
@@ -149,21 +149,23 @@ def _data(exp, i: int, dl: int, cache: dict) -> tuple[np.ndarray, np.ndarray]:
     return exp.refill(exp.levels["impute"][i], X), ~np.isnan(X)
 
 
-def _prepare(exp, i: int, t: int, z: int, cache: dict, dl: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _prepare(exp, i: int, t: int, z: int, cache: dict, dl: int = 0, groups: Groups | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Normalised matrix of a configuration (NaN where not applicable), cells available for the
-    data threshold; imputed and treated matrices are cached by (data set, imputation, treatment)."""
+    data threshold; imputed and treated matrices are cached by (data set, imputation, treatment).
+    `groups`: `exp.norm_groups` as a `Groups` (built once per evaluation, not per configuration)."""
     tname, tparams = exp.treat[exp.levels["treat"][t]]
     k = exp.n_indicators
     if (dl, i, t) not in cache:
         X, observed = _data(exp, i, dl, cache)
-        Xt = X if tname == "none" else X.copy()  # `X` is not written to: untreated, it is shared
+        Xt = X if tname == "none" else X.copy(order="K")  # `X` is not written to: untreated, it is shared
         for g in np.unique(exp.norm_groups) if tname != "none" else []:
             rows = np.flatnonzero(exp.norm_groups == g)
             Xt[rows] = treat_matrix(X[rows], list(exp.nodes[:k]), [""] * rows.size, tname, tparams)[0]
         cache[(dl, i, t)] = Xt, observed
-    (Xt, observed), N = cache[(dl, i, t)], np.full(exp.applicable[:, :k].shape, np.nan)
-    for j, (method, params) in enumerate(exp.normalise[exp.levels["normalise"][z]]):
-        N[:, j] = normalise_column(Xt[:, j], exp.norm_groups, method, params, int(exp.direction[j]))
+    Xt, observed = cache[(dl, i, t)]
+    N = normalise_matrix(Xt, exp.norm_groups if groups is None else groups, exp.normalise[exp.levels["normalise"][z]],
+                         exp.direction)
     N = np.where(exp.applicable[:, :k], N, np.nan)
     return N, ~np.isnan(N) & observed
 
@@ -194,10 +196,11 @@ def _weights(exp, d: Design) -> tuple[np.ndarray, np.ndarray]:
     return exp.weight * d.multipliers * keep, keep
 
 
-def _parts(exp, N, O, specs, C_is_W: bool) -> list:
+def _parts(exp, N, O, specs, C_is_W: bool, app: np.ndarray) -> list:
     """Per aggregate, its indicator children stacked for one matrix product per weight set: `num`
     (f(value), 0 if missing), `den` (available), and `obs` (observed; left out when equal to `den`)
-    and `tot` (applicable; left out when all are) for the data threshold."""
+    and `tot` (applicable; left out when all are) for the data threshold; `app`: the applicable
+    nodes of the rows of `N`."""
     k, out, thr = exp.n_indicators, [], exp.data_threshold > 0
     for (method, params), kids in zip(specs, exp.children):
         ind, tf = kids[kids < k], _transform(method, params)
@@ -208,13 +211,13 @@ def _parts(exp, N, O, specs, C_is_W: bool) -> list:
         if tf is not None:  # f(value), 0 where missing (the arithmetic mean's f is the value itself)
             with np.errstate(all="ignore"):
                 wb = {"num": np.where(A, Ni if method == "arithmetic" else tf[0](np.where(A, Ni, 1.0)), 0.0), "den": A}
-        full = bool(exp.applicable[:, ind].all())  # then `tot` is the sum of the weights
+        full = bool(app[:, ind].all())  # then `tot` is the sum of the weights
         cb = ({} if alias else {"obs": Oi}) if thr else {}
         if thr and not full:
-            cb["tot"] = exp.applicable[:, ind]
+            cb["tot"] = app[:, ind]
         if C_is_W:
             wb, cb = {**wb, **cb}, {}
-        out.append((ind, alias, bool(exp.applicable[:, kids[kids >= k]].all()),
+        out.append((ind, alias, bool(app[:, kids[kids >= k]].all()),
                     *[(tuple(b), _stack(b)) for b in (wb, cb)]))
     return out
 
@@ -233,39 +236,22 @@ def _stack(blocks: dict) -> np.ndarray | None:
     return P
 
 
-def _tree(exp, N, specs, parts, W, C, C_is_W: bool, split: tuple[int, np.ndarray] | None = None):
-    """Index scores (replications x rows) of one configuration for the weight sets `W`; `C` weighs
-    children for the data threshold (`W`, or 1 per kept child). With `split = (at, cols)`, a pair:
-    the scores of the replications before `at`, and those of the others at the rows `cols` only.
-    The matrix products are those of the whole block either way (their BLAS kernel, and so their
-    last bits, depend on its shape); only the element-wise steps are cut, so every score is, bit
-    for bit, the one of the whole block."""
-    k, n, app, thr, R = exp.n_indicators, N.shape[0], exp.applicable, exp.data_threshold, W.shape[0]
-    if split is not None and any(_transform(*m) is None for m in specs):  # whole-table methods: every row
-        out = _tree(exp, N, specs, parts, W, C, C_is_W)
-        return out[:split[0]], out[split[0]:][:, split[1]]
-    pieces = [(slice(None), slice(None))] if split is None else [(slice(0, split[0]), slice(None)),
-                                                                 (slice(split[0], R), split[1])]
-    vals: list[dict] = [{} for _ in pieces]  # per piece, node -> (value with 0 where missing, available)
+def _tree(exp, N, specs, parts, W, C, C_is_W: bool, app: np.ndarray) -> np.ndarray:
+    """Index scores (replications x rows) of one configuration at the rows of `N` for the weight
+    sets `W`; `C` weighs children for the data threshold (`W`, or 1 per kept child); `app`: the
+    applicable nodes of those rows, `parts`: `_parts` of them."""
+    k, n, thr, R = exp.n_indicators, N.shape[0], exp.data_threshold, W.shape[0]
+    vals: dict = {}  # node -> (value with 0 where missing, available)
     for a, ((method, params), kids, (ind, alias, full, (wn, wp), (cn, cp))) in enumerate(zip(specs, exp.children, parts)):
         sub = kids[kids >= k]
-        whole = {}
+        bl = {}
         for names, P, M in ((wn, wp, W), (cn, cp, C)):
             res = M[:, ind] @ P.T if P is not None and ind.size else np.zeros((R, n * len(names)))
-            whole.update({nm: res[:, i * n:(i + 1) * n] for i, nm in enumerate(names)})
-        shared = C[:, sub] @ app[:, sub].T.astype(float) if thr > 0 and sub.size and not full else None
-        for (rs, cs), vp in zip(pieces, vals):
-            if split is None:
-                bl, extra = whole, shared
-            else:
-                bl = {nm: b[rs][:, cs] for nm, b in whole.items()}
-                extra = None if shared is None else shared[rs][:, cs]
-            if W[rs].shape[0]:
-                _node(exp, a, method, params, kids, ind, alias, full, bl, extra, vp, N[:, :k][cs], W[rs], C[rs],
-                      app[cs], C_is_W)
+            bl.update({nm: res[:, i * n:(i + 1) * n] for i, nm in enumerate(names)})
+        extra = C[:, sub] @ app[:, sub].T.astype(float) if thr > 0 and sub.size and not full else None
+        _node(exp, a, method, params, kids, ind, alias, full, bl, extra, vals, N[:, :k], W, C, app, C_is_W)
     last = len(exp.nodes) - 1
-    out = [np.where(vp[last][1], vp[last][0], np.nan) if last in vp else np.empty((0, n)) for vp in vals]
-    return out[0] if split is None else (out[0], out[1] if last in vals[1] else np.empty((0, split[1].size)))
+    return np.where(vals[last][1], vals[last][0], np.nan)
 
 
 def _node(exp, a, method, params, kids, ind, alias, full, bl, extra, vals, N, W, C, app, C_is_W) -> None:
@@ -308,15 +294,18 @@ def _node(exp, a, method, params, kids, ind, alias, full, bl, extra, vals, N, W,
     vals[k + a] = (np.where(ok, v, 0.0), ok)
 
 
-def evaluate(exp, d: Design, sink=None, subset: tuple[int, np.ndarray] | None = None) -> np.ndarray | None:
+def evaluate(exp, d: Design, sink=None, subset: tuple[int, np.ndarray | None] | None = None) -> np.ndarray | None:
     """Index scores of every replication of a design (replications x rows, NaN = no score).
     With `sink`, each evaluated block is handed to `sink(replications, scores)` (indices into the
     design; a new array, replications x rows) in the thread that evaluated it, and nothing is
     returned: a caller that ranks or reduces the scores need not hold them all. With
     `subset = (first, cols)`, the replications from `first` on are scored at the rows `cols` only
-    (their blocks are len(block) x len(cols), handed apart from the others): each configuration is
-    still prepared on every row and blocked as without `subset`, so every score, of either part, is
-    bit for bit the one the evaluation of every row gives it (`_tree`).
+    (None: every row; their blocks are len(block) x len(cols), handed apart from the others):
+    each configuration is still prepared (imputed, treated, normalised) on every row, then
+    aggregated on those rows only (on every row for a method of the whole table, e.g. a median,
+    then cut). The two parts are blocked apart, so the replications before `first` get, bit for
+    bit, the scores they get without the others (the last bits of a matrix product depend on its
+    shape).
 
     Examples
     --------
@@ -330,10 +319,10 @@ def evaluate(exp, d: Design, sink=None, subset: tuple[int, np.ndarray] | None = 
     combos, inverse = np.unique(d.choice[:, list(CONFIG)], axis=0, return_inverse=True)
     n = d.choice.shape[0]
     if subset is not None:
-        subset = (int(subset[0]), np.asarray(subset[1], dtype=np.int64))
-        if sink is None and 0 < subset[0] < n:
+        subset = (int(subset[0]), None if subset[1] is None else np.asarray(subset[1], dtype=np.int64))
+        if sink is None and 0 < subset[0] < n and subset[1] is not None:
             raise ValueError("evaluate: scores of two widths need a sink")
-    width = subset[1].size if subset is not None and subset[0] < n else exp.keys.height
+    width = subset[1].size if subset is not None and subset[1] is not None and subset[0] < n else exp.keys.height
     S = np.empty((n, width)) if sink is None else None  # every row is in one block
     put = sink or S.__setitem__
     order = np.argsort(inverse.ravel(), kind="stable")
@@ -341,7 +330,8 @@ def evaluate(exp, d: Design, sink=None, subset: tuple[int, np.ndarray] | None = 
     # thin products: BLAS threads cost more than they give (limited once per call: finding the
     # libraries to limit reads the process's memory map, which costs more than a configuration)
     with threadpool_limits(1, user_api="blas"):
-        threaded(lambda cs: _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset),
+        groups = Groups(exp.norm_groups)
+        threaded(lambda cs: _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset, groups),
                  _shares(combos))
     return S
 
@@ -359,9 +349,10 @@ def _shares(combos: np.ndarray) -> list[tuple]:
     return [(np.arange(0, cut),), (np.arange(cut, n),)]
 
 
-def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset=None) -> None:
+def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset=None, groups=None) -> None:
     """Scores of the replications of the configurations `cs`, handed to `put(replications, scores)`;
-    with `subset` (see `evaluate`) the later replications at its rows only, from the same blocks."""
+    with `subset` (see `evaluate`) the later replications at its rows only, in blocks of their own;
+    `groups`: the normalisation groups (`_prepare`)."""
     cache: dict = {}
     for c in cs:
         dl, i, t, z, g = combos[c]
@@ -369,21 +360,32 @@ def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset=No
         if c != cs[0] and dl != combos[c - 1][0]:  # a data set's matrices are not needed again
             cache = {key: v for key, v in cache.items() if key[0] == dl}
         key = (dl, i, t, z)
-        N, O = cache[key] if key in cache else cache.setdefault(key, _prepare(exp, i, t, z, cache, dl))
+        N, O = cache[key] if key in cache else cache.setdefault(key, _prepare(exp, i, t, z, cache, dl, groups))
         specs = exp.aggregate[label := exp.levels["aggregate"][g]]
         N = _check(exp, N, specs, label)
-        parts = _parts(exp, N, O, specs, C_is_W)
-        # one block at a time: blocks stream through memory
-        for s in range(0, rows.size, CHUNK):
-            block = rows[s:s + CHUNK]
-            at = block.size if subset is None else int(np.searchsorted(block, subset[0]))  # rows ascend
-            if at == block.size:
-                put(block, _round40(_tree(exp, N, specs, parts, W[block], C[block], C_is_W)))
-                continue
-            whole, part = _tree(exp, N, specs, parts, W[block], C[block], C_is_W, split=(at, subset[1]))
-            if at:
-                put(block[:at], _round40(whole))
-            put(block[at:], _round40(part))
+        if subset is None:
+            _blocks(exp, rows, N, O, specs, W, C, C_is_W, put)
+            continue
+        later = rows >= subset[0]  # rows ascend
+        _blocks(exp, rows[~later], N, O, specs, W, C, C_is_W, put)
+        _blocks(exp, rows[later], N, O, specs, W, C, C_is_W, put, subset[1])
+
+
+def _blocks(exp, rows, N, O, specs, W, C, C_is_W, put, cols=None) -> None:
+    """Scores of the replications `rows` of one configuration (normalised `N`, observed `O`) at
+    the rows `cols` of the table (None: every one), `CHUNK` replications at a time, so that blocks
+    stream through memory."""
+    if not rows.size:
+        return
+    whole = cols is not None and any(_transform(*m) is None for m in specs)  # needs every row: cut after
+    at = slice(None) if cols is None or whole else cols
+    app = exp.applicable[at]
+    N, O = N[at], O[at]
+    parts = _parts(exp, N, O, specs, C_is_W, app)
+    for s in range(0, rows.size, CHUNK):
+        block = rows[s:s + CHUNK]
+        S = _tree(exp, N, specs, parts, W[block], C[block], C_is_W, app)
+        put(block, _round40(S[:, cols] if whole else S))
 
 
 def _round40(S: np.ndarray) -> np.ndarray:

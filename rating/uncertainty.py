@@ -30,12 +30,12 @@ from indicators.errors import FrameworkError, MethodError
 from rating.aggregate import AGGREGATORS
 from rating.coinr import _impute as impute_tables, indicator_params  # the scorer's own imputation
 from rating.imeta import check_idata, check_imeta
-from rating.groupwise import impute_groups
+from rating.groupwise import Groups, impute_groups
 from rating.impute import IMPUTERS
 from rating.normalise import NORMALISERS
 from rating.resample import MODELS, DataModel, data_model
 from rating.score import group_codes, peer_groups
-from rating.ranks import rank_rows
+from rating.ranks import rank_rows, tie_ends
 from rating.sensitivity import (Design, Sensitivity, design, evaluate, factor_columns, indices, quantiles,
                                 rank_matrix, saltelli_plan, year_rows)
 from indicators.spec import format_spec, parse_spec
@@ -213,6 +213,7 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
     pos, fw_pos = {c: i for i, c in enumerate(nodes)}, {n.code: i for i, n in enumerate(framework.nodes)}
     keys = scored.keys
     norm_groups = group_codes(peer_groups(keys, framework))  # as the scorer imputes, treats and normalises
+    by_group = Groups(norm_groups)  # sorted once for every data set's imputation
     app = scored.applicable[:, [fw_pos[c] for c in nodes]]
     nominal = {"impute": m.get("impute") or "none", "treat": m.get("treat") or "none",
                "normalise": m["normalise"], "aggregate": m["aggregate"]}
@@ -224,12 +225,13 @@ def experiment_from_scored(scored, framework, assumptions: Assumptions | None = 
         name, _ = parse_spec(label)
         if name not in ("none", "mean", "median"):
             raise MethodError(f"imputation {label!r} is not available for a framework; expected none, mean or median")
-        return X if name == "none" else impute_groups(X, norm_groups, name, app[:, :len(inds)])  # never written to
+        return X if name == "none" else impute_groups(X, by_group, name, app[:, :len(inds)])  # never written to
 
     def impute(label):
-        return refill(label, values.copy()), ~np.isnan(values)
+        return refill(label, values.copy(order="F")), ~np.isnan(values)
 
-    values = scored.inputs  # the estimates the scorer normalised
+    # the estimates the scorer normalised, column by column as the Monte Carlo reads them (rating.groupwise)
+    values = np.asfortranarray(scored.inputs)
     draws = None
     if a.data != "none" and indicators is not None:
         draws = data_model(keys, group_codes(peer_groups(keys, framework, per_year=True)), [n.code for n in inds],
@@ -353,10 +355,11 @@ class Uncertainty:
 class _Ranked:
     """Receives the evaluated blocks of the Monte Carlo replications (the first `replications`
     rows of the design) and of the sensitivity design after them, from `evaluate`'s threads, and
-    ranks them a batch at a time: it keeps the Monte Carlo scores and ranks (both tie ends) and
-    the sensitivity's ranks, not its scores. Unscored unit-years are NaN in every row. The
-    sensitivity's blocks cover the unit-years `cols` only (None: every one), and come apart from
-    the Monte Carlo ones (`evaluate(..., subset=...)`)."""
+    ranks them a batch at a time: it keeps the Monte Carlo scores and ranks (the first tie end,
+    and the last where a band is wider: `rating.ranks.tie_ends`) and the sensitivity's ranks,
+    not its scores. Unscored unit-years are NaN in every row. The sensitivity's blocks cover the
+    unit-years `cols` only (None: every one), and come apart from the Monte Carlo ones
+    (`evaluate(..., subset=...)`)."""
 
     def __init__(self, replications: int, runs: int, groups: np.ndarray, unscored: np.ndarray, batch: int = 64,
                  cols: np.ndarray | None = None):
@@ -366,7 +369,8 @@ class _Ranked:
         self.groups = {False: groups, True: groups[at]}
         self.unscored = {False: np.flatnonzero(unscored), True: np.flatnonzero(unscored[at])}
         self.scores = np.empty((replications, n))
-        self.ranks = {t: np.full((replications, n), np.nan, np.float32) for t in ("min", "max")}
+        self.ranks = {"min": np.full((replications, n), np.nan, np.float32)}
+        self.ties: list = []  # the last ranks of tied bands wider than one (`rating.ranks.tie_ends`)
         self.sensitivity = {"min": np.full((runs, unscored[at].size), np.nan, np.float32)}
         self.pending: dict[tuple, list] = {}  # per thread and design: blocks not ranked yet
         self.lock = threading.Lock()
@@ -398,7 +402,7 @@ class _Ranked:
             rank_rows(self.sensitivity, rows - self.replications, X, self.groups[True], serial=True)
         else:
             self.scores[rows] = X
-            rank_rows(self.ranks, rows, X, self.groups[False], serial=True)
+            rank_rows(self.ranks, rows, X, self.groups[False], serial=True, ties=self.ties)
 
 
 def latest_year(exp: Experiment) -> int | None:
@@ -464,21 +468,22 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
     cols = year_rows(exp, sensitivity_year) if plan is not None else None
     # one pass over the configurations for both designs (rows are evaluated independently), each
     # block ranked as it comes: the sensitivity's scores are never held, and with a year only its
-    # unit-years are scored (each configuration is still prepared once, on every row, for both)
+    # unit-years are scored (each configuration is still prepared once, on every row, for both);
+    # the designs are blocked apart, so the replications score as they do without the sensitivity
     ranked = _Ranked(replications, ds.choice.shape[0] if ds else 0, groups, unscored, cols=cols)
     if replications:
         evaluate(exp, Design(np.vstack([d.multipliers, ds.multipliers]), np.vstack([d.choice, ds.choice]))
-                 if ds else d, sink=ranked, subset=None if cols is None else (int(replications), cols))
+                 if ds else d, sink=ranked, subset=(int(replications), cols))
     ranked.close()
     if plan is not None:
         sa = indices(plan, ranked.sensitivity["min"], r0 if cols is None else r0[cols], resamples, ci,
                      year=sensitivity_year)
-    S, R, R_last = ranked.scores, ranked.ranks["min"], ranked.ranks["max"]
-    del ranked
+    S, R = ranked.scores, ranked.ranks["min"]
     rq = quantiles(R, [0.05, 0.5, 0.95])
     high = rq[2]  # tied units share the band of positions they occupy: the last one, where a unit ever tied
-    tied = np.flatnonzero((R_last > R).any(axis=0))
-    high[tied] = quantiles(R_last[:, tied], [0.95])[0]
+    tied, R_last = tie_ends(R, ranked.ties)
+    del ranked
+    high[tied] = quantiles(R_last, [0.95])[0]
     del R_last
     # the interval holds the nominal rank (about 2% of unit-years sit just outside the 5-95% range)
     rq[0], high = np.minimum(rq[0], r0), np.maximum(high, r0)  # NaN (no replication) stays NaN

@@ -165,6 +165,26 @@ def test_rows_ranked_into_a_larger_result_equal_rank_matrix_and_leave_other_rows
         rank_rows({"min": np.zeros((10, 300)).T}, rows, scores, groups)
 
 
+def test_logged_tie_ends_equal_the_last_ranks_where_a_band_is_wider_than_one():
+    from rating.ranks import tie_ends
+
+    rng = np.random.default_rng(8)
+    scores = _round40(np.round(rng.normal(50, 10, (40, 500))))  # many ties
+    scores[rng.random(scores.shape) < 0.05] = np.nan
+    groups = rng.integers(-1, 4, 500)
+    low, high = rank_matrix(scores, groups, ties="both", dtype=np.float32)
+    R, ties = np.full((50, 500), np.nan, np.float32), []
+    rows = rng.permutation(50)[:40]
+    rank_rows({"min": R}, rows, scores, groups, serial=True, ties=ties)
+    np.testing.assert_array_equal(R[rows], low)
+    cols, last = tie_ends(R[rows], [])
+    assert cols.size == 0 and last.shape == (40, 0)
+    cols, last = tie_ends(R, ties)
+    wider = np.flatnonzero((high > low).any(axis=0))
+    assert cols.tolist() == wider.tolist() and wider.size > 100
+    np.testing.assert_array_equal(last[rows], high[:, wider])
+
+
 def test_evaluate_hands_each_block_to_a_sink_with_the_scores_it_returns():
     exp = asem_experiment(weight_noise=0.25, impute=("none", "mean"), normalise=("minmax:0,100", "zscore:10,2"))
     d = design(exp, np.random.default_rng(1).random((300, max(sl.stop for _, sl in factor_columns(exp)))))
