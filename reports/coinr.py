@@ -15,8 +15,7 @@ import polars as pl
 from markupsafe import Markup
 
 from rating.version import __version__
-from reports import charts, fmt
-from reports.embed import figure_svg
+from reports import fmt, plots
 from reports.i18n import HTML_LANG, METHODS, catalogue, check_lang, method_explain
 from reports.sensitivity import sensitivity_section
 
@@ -110,8 +109,8 @@ def chart(df: pl.DataFrame, meta: Meta, t: dict):
     lo, hi = float(x.min()), float(x.max())
     pad = 0.05 * ((hi - lo) or 1.0)
     xlim = (0.0, 100.0) if lo >= 0 and hi <= 100 else (lo - pad, hi + pad)
-    fig = charts.score_rank_intervals(panels, xlabel=meta.name(meta.root), ylabel=t["rank"], xlim=xlim)
-    return figure_svg(fig, title=t["coinr_ranking"], desc=t["index_chart_desc"], salt="ci")
+    return plots.score_rank_intervals(panels, xlabel=meta.name(meta.root), ylabel=t["rank"], xlim=xlim,
+                                      title=t["coinr_ranking"], desc=t["index_chart_desc"])
 
 
 def hierarchy(result, meta: Meta, t: dict) -> list[dict]:

@@ -11,8 +11,7 @@ from pathlib import PurePath
 import polars as pl
 
 from indicators.spec import format_spec, parse_spec
-from reports import charts, fmt, statement, wording
-from reports.embed import figure_svg
+from reports import fmt, plots, statement, wording
 from reports.fmt import frame_table
 from reports.i18n import (SETTING_TEXT, alert_label, kind_label, level_label, lookup, message, method_explain,
                           method_text, node_label, unit_text)
@@ -193,9 +192,7 @@ def _heatmap(df: pl.DataFrame, a: str, b: str, v: str, inp: Inputs, salt: str):
             names.append(node_label(inp.framework.node(code), inp.lang))
         except KeyError:
             names.append(str(code))
-    fig = charts.correlation_heatmap(names, m, title=inp.t["audit"])
-    desc = inp.t["audit_heatmap_desc"]
-    return figure_svg(fig, title=inp.t["audit"], desc=desc, salt=salt)
+    return plots.correlation_heatmap(names, m, title=inp.t["audit"], desc=inp.t["audit_heatmap_desc"], prefix=salt)
 
 
 def audit_section(audit, inp: Inputs) -> dict | None:

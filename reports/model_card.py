@@ -9,9 +9,8 @@ import numpy as np
 import polars as pl
 
 from indicators.framework import ALERT_LEVELS
-from reports import charts, fmt
+from reports import charts, fmt, plots
 from reports.alerts_page import rule_names
-from reports.embed import figure_svg
 from reports.i18n import CATEGORY, alert_label, lookup, message
 from reports.labels import MODEL_NAMES
 from reports.peers import group_label
@@ -58,8 +57,8 @@ TABLE_TEXT = {
 ESTIMATORS_ZH = {
     "logit": "中位数插补 + 标准化 + L2 正则逻辑回归（C = {logit_c}），变量为综合得分、其三年均值、"
              "所属地区及该地区各部门的得分、单位类别和层级",
-    "gbm": "中位数插补 + 梯度提升树（{gbm_trees} 棵树，深度 {gbm_depth}，学习率 {gbm_learning_rate}，"
-           "子样本比例 {gbm_subsample}，每次分裂尝试的特征比例 {gbm_max_features}）",
+    "gbm": "中位数插补 + 直方图梯度提升树（{gbm_trees} 棵树，深度 {gbm_depth}，学习率 {gbm_learning_rate}，"
+           "每棵树使用全部训练行，每次分裂尝试的特征比例 {gbm_max_features}）",
     "naive_last_event": "按当年是否发生事件给出次年事件率（训练年度的频率）",
     "naive_last_score": "以当年综合得分为唯一变量的逻辑回归",
 }
@@ -84,7 +83,6 @@ CONFIG_LABELS = {
     "gbm_trees": ("梯度提升树：树的数量", "Gradient boosting: trees"),
     "gbm_depth": ("梯度提升树：树深", "Gradient boosting: depth"),
     "gbm_learning_rate": ("梯度提升树：学习率", "Gradient boosting: learning rate"),
-    "gbm_subsample": ("梯度提升树：子样本比例", "Gradient boosting: subsample"),
     "gbm_max_features": ("梯度提升树：每次分裂尝试的特征比例", "Gradient boosting: share of features per split"),
     "calibration": ("概率校准方法", "Probability calibration"),
     "calibration_folds": ("校准折数", "Calibration folds"),
@@ -147,7 +145,7 @@ def summary(inp: Inputs, card: dict) -> list[dict]:
 def _fill(template: str, cfg: dict) -> str:
     """`template` with the card's config values; a value the card does not give shows as a dash."""
     return template.format_map({k: fmt.text(v) for k, v in cfg.items()} | {
-        k: fmt.DASH for k in ("logit_c", "gbm_trees", "gbm_depth", "gbm_learning_rate", "gbm_subsample",
+        k: fmt.DASH for k in ("logit_c", "gbm_trees", "gbm_depth", "gbm_learning_rate",
                               "gbm_max_features") if k not in cfg})
 
 
@@ -312,9 +310,9 @@ def roc_section(inp: Inputs, card: dict, predictions: pl.DataFrame | None) -> di
     if not curves:
         return None
     t = inp.t
-    fig = charts.roc_curves(curves, xlabel=t["fpr"], ylabel=t["tpr"])
     desc = "; ".join(f"{r['label']}: AUROC {r['auroc']}" for r in rows)
-    return {"svg": figure_svg(fig, title=t["roc"], desc=desc, salt="roc"), "rows": rows,
+    return {"svg": plots.roc_curves(curves, xlabel=t["fpr"], ylabel=t["tpr"], title=t["roc"], desc=desc,
+                                    chance=charts.MISSING_COLOUR), "rows": rows,
             "at": [message("tpr_at", inp.lang, fpr=fmt.pct(f, 0)) for f in FPR_AT]}
 
 
@@ -336,11 +334,12 @@ def calibration_section(inp: Inputs, predictions: pl.DataFrame | None, bins: int
             points.append({"n": int(hit.sum()), "predicted": float(p[hit].mean()), "observed": float(y[hit].mean()),
                            "range": f"{fmt.pct(edges[g], 1)}–{fmt.pct(edges[g + 1], 1)}"})
     t = inp.t
-    fig = charts.calibration(points, xlabel=t["mean_predicted"], ylabel=t["observed_rate"])
     desc = "; ".join(f"{fmt.pct(x['predicted'], 1)} → {fmt.pct(x['observed'], 1)}" for x in points)
     rows = [{"bin": i + 1, "range": x["range"], "n": fmt.integer(x["n"]), "predicted": fmt.pct(x["predicted"], 1),
              "observed": fmt.pct(x["observed"], 1)} for i, x in enumerate(points)]
-    return {"svg": figure_svg(fig, title=t["calibration_chart"], desc=desc, salt="cal"), "rows": rows}
+    return {"svg": plots.calibration(points, xlabel=t["mean_predicted"], ylabel=t["observed_rate"],
+                                     title=t["calibration_chart"], desc=desc, diagonal=charts.MISSING_COLOUR),
+            "rows": rows}
 
 
 def features(inp: Inputs, card: dict) -> list[dict]:

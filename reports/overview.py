@@ -10,9 +10,9 @@ from __future__ import annotations
 import polars as pl
 from markupsafe import Markup
 
-from reports import charts, fmt, whatif
+from reports import charts, fmt, plots, whatif
 from reports.datafiles import listing
-from reports.embed import _XMLNS, figure_svg, script_json
+from reports.embed import _XMLNS, script_json
 from reports.headline import headline
 from reports.i18n import alert_label, kind_label, level_label, message, node_label
 from reports.labels import grade_label, is_capped
@@ -134,11 +134,12 @@ def distribution(latest: pl.DataFrame, inp: Inputs, colours) -> dict:
             table.append({"label": label, "counts": [c.get(g["code"], 0) for g in grades], "missing": miss,
                           "total": sum(c.values())})
     t = inp.t
-    fig = charts.grade_distribution(groups, grades, missing_label=t["insufficient_data"], xlabel=t["share_of_units"])
     desc = "; ".join(f"{grp['label']}: " + ", ".join(f"{g['code']} {grp['counts'].get(g['code'], 0)}" for g in grades)
                      for grp in groups)
     return {"grades": grades, "rows": table,
-            "svg": figure_svg(fig, title=t["grade_distribution"], desc=desc, salt="gd")}
+            "svg": plots.grade_distribution(groups, grades, missing_label=t["insufficient_data"],
+                                            missing_colour=charts.MISSING_COLOUR, xlabel=t["share_of_units"],
+                                            title=t["grade_distribution"], desc=desc)}
 
 
 def intervals_chart(latest: pl.DataFrame, inp: Inputs, colours) -> object | None:
@@ -163,9 +164,9 @@ def intervals_chart(latest: pl.DataFrame, inp: Inputs, colours) -> object | None
         panels.append({"title": group_label(kind, level, inp.lang),
                        "n": int(sub["_hi"].max()), "series": series})
     t = inp.t
-    fig = charts.score_rank_intervals(panels, xlabel=t["score"], ylabel=t["rank"],
+    return plots.score_rank_intervals(panels, xlabel=t["score"], ylabel=t["rank"], title=t["scores_intervals"],
+                                      desc=t["scores_intervals_desc"],
                                       bands=[{"code": g.code, "min": g.min} for g in inp.framework.grades])
-    return figure_svg(fig, title=t["scores_intervals"], desc=t["scores_intervals_desc"], salt="sri")
 
 
 def movers(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict:

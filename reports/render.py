@@ -202,18 +202,31 @@ def unit_link(label, href) -> Markup:
     return Markup(escape_output(label))
 
 
+def evidence(pairs) -> Markup:
+    """An alert's evidence ((key, value) pairs, `fmt.evidence`) as a list of terms; the dash for none.
+
+    >>> str(evidence([("n", "<3>"), ("", "x")])), str(evidence([]))
+    ('<dl class="evidence"><dt>n</dt><dd>&lt;3&gt;</dd><dd>x</dd></dl>', '—')
+    """
+    if not pairs:
+        return Markup("—")
+    return Markup('<dl class="evidence">' + "".join(
+        (f"<dt>{escape_output(k)}</dt>" if k else "") + f"<dd>{escape_output(v)}</dd>" for k, v in pairs) + "</dl>")
+
+
 def environment() -> jinja2.Environment:
     """The template environment: autoescape everywhere, undefined names are errors; every template
     kept once compiled in a plain dict (cache_size -1: a page's includes and imports look their
     templates up without the bookkeeping of jinja's default LRU cache).
-    The badges and links every page writes many times (`grade`, `alert`, `unit_link`) are Python
-    functions: a jinja macro call costs several times the markup it writes."""
+    The badges, links and alert evidence every page writes many times (`grade`, `alert`,
+    `unit_link`, `evidence`) are Python functions: a jinja macro call costs several times the
+    markup it writes."""
     root = resources.files("reports") / "templates"
     env = _Environment(
         loader=jinja2.FileSystemLoader(str(root)), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False, cache_size=-1,
     )
-    env.plain_calls = {"grade": grade, "alert": alert, "unit_link": unit_link}
+    env.plain_calls = {"grade": grade, "alert": alert, "unit_link": unit_link, "evidence": evidence}
     env.globals.update(env.plain_calls)
     return env
 
@@ -377,11 +390,16 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
     Unit ids are checked against `^[0-9]{6}(-[A-Z][A-Z0-9_]{0,31})?$` before any file is named
     after one; an id that fails raises `indicators.errors.InputError` and nothing is written.
     """
+    with _frozen():  # the run's tables out of the collector's passes from here on
+        return _render(pathlib.Path(out), run, lang, audience, processes, files)
+
+
+def _render(out: pathlib.Path, run: RunTables, lang: str, audience: str, processes: int | None,
+            files) -> list[pathlib.Path]:
     framework = run.framework
     inp = prepare(framework, units=run.units, scores=run.scores, indicators=run.indicators, alerts=run.alerts,
                   risk=run.risk, records=run.records, manifest=run.manifest, lang=lang, audience=audience,
                   alert_levels=run.alert_levels, explanations=run.explanations)
-    out = pathlib.Path(out)
     (out / "units").mkdir(parents=True, exist_ok=True)
     env = environment()
     t = inp.t
@@ -425,17 +443,18 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
             raise ValueError(f"refusing unit id {uid!r} as a file name")
     units = _UnitPages(compiled(env, "unit.html"), common, inp, p, colours, out / "units", uids)
     n = _workers(len(uids)) if processes is None else processes
-    with _frozen():
-        return _write_all(n, main_pages, units, uids)
+    gc.freeze()  # the prepared rows too: a forked process would copy the memory of each object a pass walks
+    return _write_all(n, main_pages, units, uids)
 
 
 @contextmanager
 def _frozen() -> Iterator[None]:
-    """Leave what exists now (the run's tables, the prepared rows) out of the garbage collector's
-    passes while the pages are written: each full pass would walk them all again, for nothing
-    (the pages make little cyclic garbage), and a forked process would copy the memory of each
-    object it walks. Young objects are collected in larger batches too (a page makes a few
-    thousand dicts and lists, all freed by reference counting once it is written)."""
+    """Leave what exists now (the run's tables; `render` freezes the prepared rows too once they
+    are made) out of the garbage collector's passes while the pages are prepared and written:
+    each full pass would walk them all again, for nothing (the pages make little cyclic garbage),
+    and a forked process would copy the memory of each object it walks. Young objects are
+    collected in larger batches too (a page makes a few thousand dicts and lists, all freed by
+    reference counting once it is written; the prepared rows are millions of them)."""
     gc.freeze()
     threshold = gc.get_threshold()
     gc.set_threshold(max(threshold[0], YOUNG), *threshold[1:])

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from reports import charts, fmt
-from reports.embed import figure_svg
+from reports import fmt, plots
 from reports.fmt import frame_table
 from reports.i18n import catalogue, kind_label, level_label, lookup, message
 from reports.labels import FACTORS
@@ -101,7 +100,7 @@ def sensitivity_section(sensitivity, lang: str) -> dict | None:
     notes = ([message("sensitivity_runs", lang, runs=fmt.integer(runs))] if runs else []) + \
         ([message("sensitivity_year", lang, year=year)] if year is not None else [])  # what the indices cover
     t = catalogue(lang)
-    fig = charts.sensitivity_bars(rows, s1_label="S1", st_label="ST")
     desc = "; ".join(f"{r['label']}: S1 {r['s1_text']}, ST {r['st_text']}" for r in rows)
-    return {"table": None, "rows": rows, "svg": figure_svg(fig, title=t["sensitivity"], desc=desc, salt="sa"),
+    return {"table": None, "rows": rows,
+            "svg": plots.sensitivity_bars(rows, s1_label="S1", st_label="ST", title=t["sensitivity"], desc=desc),
             "runs": "".join(("" if lang == "zh" else " ") + n for n in notes) or None}  # follows the note

@@ -69,40 +69,44 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
 
     # the vertical axis spans the scores, their intervals and the grade thresholds, in steps of
     # ten (on a z-scored index every score sits near 50: a 0-100 axis would draw a flat line)
-    seen = [float(v) for p in points for v in (p["score"], p["low"], p["high"]) if not missing(v)]
+    seen = [float(v) for p in points for v in (p["score"], p["low"], p["high"]) if v is not None and v == v]
     seen += [float(g["min"]) for g in grades if 0 < g["min"] < 100]
     lo = max(0.0, math.floor((min(seen, default=0.0) - 2) / 10) * 10)
     hi = min(100.0, math.ceil((max(seen, default=100.0) + 2) / 10) * 10)
     lo = max(0.0, min(lo, hi - 20))  # at least 20 points tall
     hi = max(hi, lo + 20)
+    span = hi - lo
 
     def y(v: float) -> float:
-        return top + (hi - max(lo, min(hi, v))) / (hi - lo) * ph
+        return top + (hi - max(lo, min(hi, v))) / span * ph
 
     lines, bands, line, upper, lower, dots, whiskers = [], [], [], [], [], [], []
     xs = [_c(x(i)) for i in range(n)]  # each coordinate formatted once
+    # the loop is `y` written out (thousands of pages, a few points each)
     for i, p in enumerate(points):
         score, low, high = p["score"], p["low"], p["high"]
+        xi = xs[i]
         if score is None or score != score:
             if line:
                 lines.append(" ".join(line))
             line = []
         else:
-            sy = y(score)
+            sy = top + (hi - (lo if score < lo else hi if score > hi else score)) / span * ph
             cy = f"{sy:.1f}"
-            line.append(f"{xs[i]},{cy}")
+            line.append(f"{xi},{cy}")
             grade = p.get("grade") or ""
-            dots.append({"cx": xs[i], "cy": cy, "colour": p["colour"], "grade": grade, "gy": f"{sy - 8:.1f}",
+            dots.append({"cx": xi, "cy": cy, "colour": p["colour"], "grade": grade, "gy": f"{sy - 8:.1f}",
                          "title": f"{p['year']}: {score:,.1f}{' ' + grade if grade else ''}"})
         if low is None or low != low or high is None or high != high:
             if upper:
                 bands.append(" ".join(upper + lower[::-1]))
             upper, lower = [], []
         else:
-            high, low = f"{y(high):.1f}", f"{y(low):.1f}"
-            whiskers.append({"x": xs[i], "y1": high, "y2": low})
-            upper.append(f"{xs[i]},{high}")
-            lower.append(f"{xs[i]},{low}")
+            high = f"{top + (hi - (lo if high < lo else hi if high > hi else high)) / span * ph:.1f}"
+            low = f"{top + (hi - (lo if low < lo else hi if low > hi else low)) / span * ph:.1f}"
+            whiskers.append({"x": xi, "y1": high, "y2": low})
+            upper.append(f"{xi},{high}")
+            lower.append(f"{xi},{low}")
     if line:
         lines.append(" ".join(line))
     if upper:

@@ -7,6 +7,7 @@ A unit page shows the latest year the unit was rated in, and its trend over all 
 from __future__ import annotations
 
 import math
+from math import copysign
 from typing import Iterator
 
 import polars as pl
@@ -73,6 +74,8 @@ class Prepared:
         self.cells = {code: (self.definitions.get(code), counts.minimum(self.definitions.get(code), default),
                              fmt.measurer(n.unit)) for code, n in by_code.items()}
         self.grades = {g.code: i for i, g in enumerate(fw.grades)}
+        self.grade_bounds = [{"code": g.code, "min": g.min} for g in fw.grades]  # the trend chart's lines
+        self.grade_names = {g.code: node_label(g, inp.lang) for g in fw.grades}
         #: `_counts` by (indicator, thin flag, numerator, denominator): most pages repeat the same few
         self.counts_memo: dict = {}
         self.data_years = scope.unit_years(inp)
@@ -106,9 +109,9 @@ def header(uid: str, inp: Inputs, p: Prepared) -> dict:
 
 
 def summary(row: dict, inp: Inputs, p: Prepared, grades: dict) -> dict:
-    t, fw = inp.t, inp.framework
+    t = inp.t
     g, gu = row.get("grade"), row.get("grade_uncapped")
-    names = {x.code: node_label(x, inp.lang) for x in fw.grades}
+    names = p.grade_names
     honours = row.get("honours_eligible")
     risk = p.risk.get(row["unit_id"], [])
     return {
@@ -145,17 +148,31 @@ def dimensions(row: dict, inp: Inputs, p: Prepared, colour: str) -> dict:
     return {"rows": rows, "chart": chart, "svg": svg.bars_svg(chart) if chart else None}
 
 
-def trend(rows: list[dict], inp: Inputs, colours: dict) -> dict:
-    t, fw = inp.t, inp.framework
-    table = [{"year": r["year"], "score": fmt.num(r["score"]),
-              "score_interval": fmt.interval(r["score_low"], r["score_high"], 1),
-              "rank": fmt.integer(r["rank"]), "rank_interval": fmt.interval(r["rank_low"], r["rank_high"]),
-              "grade": grade_label(r, inp.lang) or fmt.DASH, "yoy": fmt.signed(r.get("yoy"))} for r in rows]
-    points = [{"year": r["year"], "score": r["score"], "low": r["score_low"], "high": r["score_high"],
-               "colour": colours.get(r.get("grade"), "#757575"), "grade": r.get("grade")} for r in rows]
-    desc = "; ".join(f"{x['year']}: {x['score']} {x['grade']}" for x in table)
-    chart = svg.trend(points, grades=[{"code": g.code, "min": g.min} for g in fw.grades],
-                      title=t["trend"], desc=desc)
+def trend(rows: list[dict], inp: Inputs, colours: dict, grades: list[dict] | None = None) -> dict:
+    """The table and chart of a unit's scores over the years (`grades`: the framework's
+    [{code, min}], built once for all pages when given). Formats are written out here, as
+    `fmt.num`, `fmt.interval`, `fmt.integer` and `fmt.signed` write them (thousands of pages)."""
+    t, fw, lang = inp.t, inp.framework, inp.lang
+    dash, signed = fmt.DASH, fmt.signed
+    table, points, desc = [], [], []
+    for r in rows:
+        score, low, high, g = r["score"], r["score_low"], r["score_high"], r.get("grade")
+        rank, rlo, rhi, yoy = r["rank"], r["rank_low"], r["rank_high"], r.get("yoy")
+        shown = dash if score is None or score != score else f"{score:,.1f}"
+        label = (grade_label(r, lang) if r.get("veto") else g) or dash
+        table.append({"year": r["year"], "score": shown,
+                      "score_interval": dash if low is None or low != low or high is None or high != high
+                      else f"{low:.1f}–{high:.1f}",
+                      "rank": dash if rank is None or rank != rank else f"{int(rank):,d}",
+                      "rank_interval": dash if rlo is None or rlo != rlo or rhi is None or rhi != rhi
+                      else f"{int(rlo)}–{int(rhi)}",
+                      "grade": label, "yoy": dash if yoy is None else signed(yoy)})
+        points.append({"year": r["year"], "score": score, "low": low, "high": high,
+                       "colour": colours.get(g, "#757575"), "grade": g})
+        desc.append(f"{r['year']}: {shown} {label}")
+    if grades is None:
+        grades = [{"code": g.code, "min": g.min} for g in fw.grades]
+    chart = svg.trend(points, grades=grades, title=t["trend"], desc="; ".join(desc))
     return {"rows": table, "chart": chart, "svg": svg.trend_svg(chart)}
 
 
@@ -179,10 +196,17 @@ def indicator_rows(uid: str, unit: dict, inp: Inputs, p: Prepared) -> tuple[list
         if grp is None:
             grp = groups[i["top"]] = {"label": info[i["top"]]["label"], "rows": []}
         d, need, measure = cells[code]
+        if outside or not r:
+            cnt = _NO_COUNTS
+        else:  # `_counts`' memo looked up here: most rows are in it
+            n, den = r.get("numerator"), r.get("denominator")
+            cnt = memo.get((code, r.get("thin"), n, den)) if (n is None or (n == n and (n or copysign(1.0, n) > 0))) \
+                and (den is None or (den == den and (den or copysign(1.0, den) > 0))) else None
+            if cnt is None:
+                cnt = _counts(d, need, r, inp, outside, lang, memo, code)
         grp["rows"].append({
             "code": code, "label": i["label"], "unit": i["unit_text"], "dimension": grp["label"],
-            "value": dash if outside else measure(r.get("value")), "outside": outside,
-            **_counts(d, need, r, inp, outside, lang, memo, code),
+            "value": dash if outside else measure(r.get("value")), "outside": outside, **cnt,
             "normalised": dash if x is None or x != x else f"{x:,.1f}", "n_records": 0,
             "eff": dash if eff is None or eff != eff else f"{100 * eff:.1f}%",
             "contribution": dash if c is None or c != c else f"{c:,.2f}",
@@ -386,7 +410,7 @@ def unit_context(uid: str, inp: Inputs, p: Prepared, colours: dict) -> dict | No
     colour = colours.get(row.get("grade"), "#757575")
     return {
         "unit": header(uid, inp, p), "summary": summary(row, inp, p, grades),
-        "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours),
+        "dimensions": dimensions(row, inp, p, colour), "trend": trend(years, inp, colours, p.grade_bounds),
         "indicator_groups": groups, "auxiliary": aux, "strengths": good, "losses": lost,
         "vetoes": veto_rows(row, uid, inp, p),
         "alerts": alert_rows(p.alerts.get(uid, []), inp, p),

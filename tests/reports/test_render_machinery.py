@@ -32,11 +32,12 @@ class _Stock(jinja2.Environment):
 
 
 def _stock() -> jinja2.Environment:
-    """A plain jinja environment with the report's options and the same badge functions."""
+    """A plain jinja environment with the report's options and the same badge and evidence functions."""
     fast = FAST()
     env = _Stock(loader=fast.loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(grade=render_mod.grade, alert=render_mod.alert, unit_link=render_mod.unit_link)
+    env.globals.update(grade=render_mod.grade, alert=render_mod.alert, unit_link=render_mod.unit_link,
+                       evidence=render_mod.evidence)
     return env
 
 

@@ -22,19 +22,6 @@ def test_script_json_escapes_and_round_trips():
     assert json.loads(text) == {"a": "</script><!-- & \u2028", "n": None, "x": [1.5, None]}
 
 
-def test_svg_element_prefixes_ids_and_drops_namespaces():
-    from reports.embed import svg_element
-
-    doc = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "x" "http://example.org/x.dtd">\n'
-           '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10">'
-           '<metadata><rdf:RDF>http://purl.org</rdf:RDF></metadata><defs><path id="m1"/></defs>'
-           '<g clip-path="url(#c1)"><use xlink:href="#m1"/></g></svg>')
-    out = str(svg_element(doc, title="T <b>", desc="D", prefix="f1"))
-    assert out.startswith("<svg") and "http" not in out and "xlink" not in out
-    assert 'id="f1-m1"' in out and 'href="#f1-m1"' in out and "url(#f1-c1)" in out
-    assert "<title>T &lt;b&gt;</title><desc>D</desc>" in out and 'role="img"' in out
-
-
 def test_effective_weights_sum_to_one(framework):
     eff = framework.effective_weights()
     assert math.isclose(sum(eff[n.code] for n in framework.indicators), 1.0)
