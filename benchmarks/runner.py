@@ -127,7 +127,6 @@ def run_case(case: str, data: Path, work: Path, rss_cap: float | None, log, repl
         rec["ok"] = False
         tail = (work / "stderr.txt").read_text(errors="replace").strip().splitlines()[-3:]
         rec["error"] = f"exit {proc.returncode} during '{rec.get('current')}': " + " | ".join(tail)
-    shutil.rmtree(out, ignore_errors=True)
     return rec
 
 
@@ -445,6 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     doc = {"machine": machine(), "rounds": args.rounds, "sizes": sizes, "cases": cases, "data": {}, "records": [],
            "started": time.strftime("%Y-%m-%d %H:%M:%S")}
 
+    # each run's output is deleted when the benchmark ends, not before the next run: on a file
+    # system that passes over recently deleted inodes (ext4 without a journal does, for minutes),
+    # the next run would pay for the files the last one left in its rendering stage
+    done: list[Path] = []
+
     def save() -> None:
         if args.json:
             args.json.write_text(json.dumps(doc, indent=1))
@@ -465,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     work = root / "work" / f"{n}-{case}-{rnd}"
                     rec = run_case(case, folder, work, args.rss_cap, log, args.replications)
-                    shutil.rmtree(work, ignore_errors=True)
+                    done.append(work)
                     rec.update(size=n, round=rnd)
                     doc["records"].append(rec)
                     save()
@@ -478,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             for rnd in range(1, args.rounds + 1):
                 work = root / "work" / f"demo-{rnd}"
                 rec = run_case("demo", work / "data", work, args.rss_cap, log, args.replications)
-                shutil.rmtree(work, ignore_errors=True)
+                done.append(work)
                 rec.update(size=None, round=rnd)
                 doc["records"].append(rec)
                 save()
@@ -486,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         doc["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
         save()
+        for work in done:
+            shutil.rmtree(work, ignore_errors=True)
         if args.data_dir is None:
             shutil.rmtree(root, ignore_errors=True)
     print(report(doc))
