@@ -21,11 +21,12 @@ _PLAIN = frozenset({str, int, bool, type(None)})  # values `_clean` returns as t
 
 def _clean(obj):
     """NaN and infinities become null (JSON has no NaN). Plain values and finite floats inside a
-    list or dict are kept without a call per value (the overview's data holds about a million)."""
+    list or dict are kept without a call per value (the overview's data holds about a million).
+    Keys are kept as they are: `json.dumps` writes them, as it does when nothing needs cleaning."""
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
-        return {str(k): v if type(v) in _PLAIN or (type(v) is float and _finite(v)) else _clean(v)
+        return {k: v if type(v) in _PLAIN or (type(v) is float and _finite(v)) else _clean(v)
                 for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [v if type(v) in _PLAIN or (type(v) is float and _finite(v)) else _clean(v) for v in obj]
@@ -33,6 +34,11 @@ def _clean(obj):
 
 
 _finite = math.isfinite
+
+
+def _dumps(obj) -> str:
+    """Compact JSON, non-ASCII kept; raises ValueError at a NaN or an infinity."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=False, allow_nan=False)
 
 
 def script_json(obj) -> Markup:
@@ -43,7 +49,10 @@ def script_json(obj) -> Markup:
     >>> str(script_json({"name": "</script><b>&"}))
     '{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
     """
-    text = json.dumps(_clean(obj), ensure_ascii=False, separators=(",", ":"), sort_keys=False, allow_nan=False)
+    try:  # most data has no NaN: written as it is, without a copy made by `_clean` first
+        text = _dumps(obj)
+    except ValueError:  # a NaN or an infinity somewhere: null in its place
+        text = _dumps(_clean(obj))
     return Markup(_JSON_RE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text))
 
 

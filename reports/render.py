@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import pathlib
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -20,11 +21,12 @@ from importlib import resources
 from keyword import iskeyword
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup, escape
 
 from rating.publish import RunTables
+from reports import template_cache
 from reports.alerts_page import alerts_context
 from reports.charts import grade_colours
 from reports.compare import compare_context
@@ -217,7 +219,8 @@ def evidence(pairs) -> Markup:
 def environment() -> jinja2.Environment:
     """The template environment: autoescape everywhere, undefined names are errors; every template
     kept once compiled in a plain dict (cache_size -1: a page's includes and imports look their
-    templates up without the bookkeeping of jinja's default LRU cache).
+    templates up without the bookkeeping of jinja's default LRU cache), and their code kept
+    between runs in the run's cache (`reports.template_cache`).
     The badges, links and alert evidence every page writes many times (`grade`, `alert`,
     `unit_link`, `evidence`) are Python functions: a jinja macro call costs several times the
     markup it writes."""
@@ -225,21 +228,35 @@ def environment() -> jinja2.Environment:
     env = _Environment(
         loader=jinja2.FileSystemLoader(str(root)), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False, cache_size=-1,
+        bytecode_cache=template_cache.from_env(),
     )
     env.plain_calls = {"grade": grade, "alert": alert, "unit_link": unit_link, "evidence": evidence}
     env.globals.update(env.plain_calls)
     return env
 
 
+_REFERENCE = re.compile(r'{%-?\s*(?:extends|include|import|from)\s+"([^"]+)"')
+
+
 def compiled(env: jinja2.Environment, name: str, seen: set | None = None) -> jinja2.Template:
     """Template `name`, with every template it extends, includes or imports compiled now (jinja
-    compiles those on first use: in each forked process, were the unit page first used there)."""
+    compiles those on first use: in each forked process, were the unit page first used there).
+    The names are read from the source's tags (not parsed: a template loaded from the cache is
+    never parsed); a name not written as a plain string is compiled where it is first used."""
     seen = set() if seen is None else seen
     seen.add(name)
-    for ref in meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0])):
-        if ref and ref not in seen:
+    for ref in _REFERENCE.findall(env.loader.get_source(env, name)[0]):
+        if ref not in seen:
             compiled(env, ref, seen)
     return env.get_template(name)
+
+
+def chrome(env: jinja2.Environment, common: dict, root: str, page: str) -> dict:
+    """The site's header and footer (`_partials/_nav.html`, `_footer.html`) as written on every
+    page of one kind, for `base.html` to write as they are: the thousands of unit pages are all
+    the same there, and each include would make a new context per page."""
+    return {part: Markup(env.get_template(f"_partials/_{part}.html").render(common, root=root, page=page))
+            for part in ("nav", "footer")}
 
 
 def static(name: str) -> Markup:
@@ -441,7 +458,8 @@ def _render(out: pathlib.Path, run: RunTables, lang: str, audience: str, process
     for uid in uids:
         if not UNIT_ID.match(uid):  # checked in prepare(); never name a file after anything else
             raise ValueError(f"refusing unit id {uid!r} as a file name")
-    units = _UnitPages(compiled(env, "unit.html"), common, inp, p, colours, out / "units", uids)
+    units = _UnitPages(compiled(env, "unit.html"), {**common, "chrome": chrome(env, common, "../", "unit")},
+                       inp, p, colours, out / "units", uids)
     n = _workers(len(uids)) if processes is None else processes
     gc.freeze()  # the prepared rows too: a forked process would copy the memory of each object a pass walks
     return _write_all(n, main_pages, units, uids)

@@ -55,7 +55,7 @@ class Prepared:
             self.pending = RowGroups(rec.pending(inp.records, units), key="target")
         else:
             self.behind, self.pending = {}, {}
-        rows = ev.behind(evidence, units, fw, current) if inp.internal and evidence else None
+        rows = _dates_as_text(ev.behind(evidence, units, fw, current)) if inp.internal and evidence else None
         self.rows_behind = RowGroups(rows, key="target") if rows is not None and not rows.is_empty() else {}
         by_code = {n.code: n for n in fw.nodes + fw.auxiliary}
         self.definitions = {code: n.definition for code, n in by_code.items() if n.is_indicator}
@@ -89,6 +89,20 @@ class Prepared:
             self._layouts[key] = [n.code for n in fw.indicators
                                   if kind is None or (kind in n.kinds and level in n.levels)]
         return self._layouts[key]
+
+
+def _dates_as_text(rows: pl.DataFrame) -> pl.DataFrame:
+    """The dates and times inside the contracts' and tickets' rows (`row_<table>` structs) as
+    the cells write them, YYYY-MM-DD (`fmt.date` writes a text as it is): formatted by polars
+    once for all rows, where a Python date object per value costs more to make than to write."""
+    out = []
+    for name, dtype in rows.schema.items():
+        if isinstance(dtype, pl.Struct):
+            dates = [pl.field(f.name).dt.strftime("%Y-%m-%d") for f in dtype.fields
+                     if f.dtype in (pl.Date, pl.Datetime)]
+            if dates:
+                out.append(pl.col(name).struct.with_fields(dates))
+    return rows.with_columns(out) if out else rows
 
 
 def link(uid, inp: Inputs, units: dict) -> dict | None:

@@ -93,3 +93,31 @@ def test_render_leaves_the_garbage_collector_as_it_was(framework, run, tmp_path,
     with pytest.raises(OSError):
         render_mod.render(tmp_path / "failed", RunTables(framework=framework, **run), processes=0)
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+def test_templates_kept_between_runs_write_the_same_pages(framework, run, tmp_path, monkeypatch):
+    """With a cache folder the templates' code is kept: a rerun compiles none of them again and
+    writes the same bytes as a render without the cache; an entry that holds no valid code is
+    compiled again, with the same pages."""
+    import numpy as np
+
+    from models.cache import Cache
+
+    tables = RunTables(framework=framework, **run)
+    render_mod.render(tmp_path / "plain", tables, processes=0)  # RATING_CACHE is off in the tests
+    plain = _pages(tmp_path / "plain")
+    monkeypatch.setenv("RATING_CACHE", str(tmp_path / "cache"))
+    for name in ("first", "again"):
+        render_mod.render(tmp_path / name, tables, processes=0)
+        assert _pages(tmp_path / name) == plain
+    env = render_mod.environment()
+    render_mod.compiled(env, "unit.html")
+    assert (env.bytecode_cache.cache.hits, env.bytecode_cache.cache.misses) == (5, 0)  # the page and its 4 parts
+    entries = sorted((tmp_path / "cache").rglob("*.npz"))
+    assert entries
+    for entry in entries:
+        Cache(tmp_path / "cache").put(entry.stem, {"code": np.frombuffer(b"not code", dtype=np.uint8)})
+    render_mod.render(tmp_path / "junk", tables, processes=0)
+    assert _pages(tmp_path / "junk") == plain
+    monkeypatch.setenv("RATING_CACHE", "off")
+    assert render_mod.environment().bytecode_cache is None
