@@ -232,10 +232,12 @@ def _sorted(x: np.ndarray, nan: np.ndarray, has_nan: bool) -> tuple[np.ndarray, 
     return order, np.take_along_axis(x, order, axis=1)
 
 
-def quantiles(M: np.ndarray, qs, block: int = 64) -> np.ndarray:
+def quantiles(M: np.ndarray, qs, block: int = 64, at_least=None):
     """Order-statistic quantiles (inverted CDF) over axis 0 ignoring NaN; NaN for an empty column.
     Columns are sorted `block` at a time as rows of a transposed copy (a strided sort down each
-    column of a wide matrix costs twice as much), on up to `THREADS` threads.
+    column of a wide matrix costs twice as much), on up to `THREADS` threads. With thresholds
+    `at_least`, also the count of each column's values >= each threshold (thresholds x columns;
+    -inf counts the values present), from the same sorted blocks: no further pass over `M`.
 
     Examples
     --------
@@ -243,18 +245,24 @@ def quantiles(M: np.ndarray, qs, block: int = 64) -> np.ndarray:
     array([[1., 4.],
            [2., 4.],
            [3., 4.]])
+    >>> quantiles(np.array([[1.0, np.nan], [2.0, 4.0]]), [0.5], at_least=[-np.inf, 2.0])[1]
+    array([[2, 1],
+           [1, 1]])
     """
-    n_ok = (~np.isnan(M)).sum(axis=0)
-    idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, max(M.shape[0] - 1, 0))
-    if not M.shape[0]:
-        return np.full(idx.shape, np.nan)
-    out = np.empty(idx.shape, dtype=M.dtype)
+    qs, n = np.asarray(qs, dtype=float), M.shape[0]
+    thresholds = np.asarray([] if at_least is None else at_least, dtype=float)  # compared in float64
+    out = np.full((qs.size, M.shape[1]), np.nan, dtype=M.dtype if n else float)
+    counts = np.zeros((thresholds.size, M.shape[1]), dtype=np.int64)
 
     def columns(lo: int) -> None:
         srt = M[:, lo:lo + block].T.copy()
         srt.sort(axis=1)  # NaN last
-        out[:, lo:lo + block] = np.take_along_axis(srt, idx[:, lo:lo + block].T, axis=1).T
+        n_ok = n - np.isnan(srt).sum(axis=1)
+        idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, n - 1)
+        out[:, lo:lo + block] = np.where(n_ok > 0, np.take_along_axis(srt, idx.T, axis=1).T, np.nan)
+        for i, t in enumerate(thresholds):
+            counts[i, lo:lo + block] = (srt >= t).sum(axis=1)
 
-    threaded(columns, [(lo,) for lo in range(0, M.shape[1], block)])
-    out[:, n_ok == 0] = np.nan
-    return out
+    if n:
+        threaded(columns, [(lo,) for lo in range(0, M.shape[1], block)])
+    return out if at_least is None else (out, counts)

@@ -4,9 +4,9 @@ variance-based sensitivity indices (COINr's `SA_sample`/`SA_estimate`).
 Notes
 -----
 `evaluate` groups replications by discrete configuration, normalises once per configuration and
-applies all its weight sets as a matrix; the configurations are cut into two runs of whole data
-sets, one per thread (each row's arithmetic is the same whichever thread computes it, so the scores
-are too). A run evaluates the sensitivity design in the same call as the Monte Carlo replications
+applies all its weight sets as a matrix; the configurations are cut into runs of one data set,
+which the threads take in turn (each row's arithmetic is the same whichever thread computes it, so
+the scores are too). A run evaluates the sensitivity design in the same call as the Monte Carlo replications
 (`rating.uncertainty.uncertainty(..., sensitivity_base=...)`): each data set is drawn and prepared
 once for both. Leaving out an indicator is a zero weight (an emptied
 group drops out too). Methods needing positive values (geometric, harmonic, generalised p <= 0;
@@ -337,16 +337,15 @@ def evaluate(exp, d: Design, sink=None, subset: tuple[int, np.ndarray | None] | 
 
 
 def _shares(combos: np.ndarray) -> list[tuple]:
-    """The configurations (indices into `combos`, sorted by data set) cut into `THREADS` runs of
-    whole data sets, each about as long: every thread draws and prepares its own data sets."""
+    """The configurations (indices into `combos`, sorted by data set) as one run per data set,
+    which the `THREADS` threads take in turn as each finishes its last: every thread draws and
+    prepares its own data sets, and the threads end within a data set of each other (two fixed
+    halves of the configurations can differ by a tenth of the work). One run without threads."""
     n = len(combos)
     if THREADS < 2 or n < 2:
         return [(np.arange(n),)]
     starts = np.flatnonzero(np.r_[True, combos[1:, 0] != combos[:-1, 0]])  # first configuration of a data set
-    if starts.size < 2:
-        return [(np.arange(n),)]
-    cut = starts[np.argmin(np.abs(starts - n / 2))] or starts[1]
-    return [(np.arange(0, cut),), (np.arange(cut, n),)]
+    return [(np.arange(a, b),) for a, b in zip(starts, np.r_[starts[1:], n])]
 
 
 def _configurations(exp, combos, cs, order, bounds, W, C, C_is_W, put, subset=None, groups=None) -> None:

@@ -35,7 +35,7 @@ from rating.impute import IMPUTERS
 from rating.normalise import NORMALISERS
 from rating.resample import MODELS, DataModel, data_model
 from rating.score import group_codes, peer_groups
-from rating.ranks import rank_rows, tie_ends
+from rating.ranks import rank_rows, threaded, tie_ends
 from rating.sensitivity import (Design, Sensitivity, design, evaluate, factor_columns, indices, quantiles,
                                 rank_matrix, saltelli_plan, year_rows)
 from indicators.spec import format_spec, parse_spec
@@ -368,10 +368,12 @@ class _Ranked:
         self.replications, self.batch = replications, batch
         self.groups = {False: groups, True: groups[at]}
         self.unscored = {False: np.flatnonzero(unscored), True: np.flatnonzero(unscored[at])}
+        # every row is ranked once, its unscored cells set to NaN then: no NaN fill of the whole
+        # matrices up front (first writes to fresh memory cost; the evaluation's threads share them)
         self.scores = np.empty((replications, n))
-        self.ranks = {"min": np.full((replications, n), np.nan, np.float32)}
+        self.ranks = {"min": np.empty((replications, n), np.float32)}
         self.ties: list = []  # the last ranks of tied bands wider than one (`rating.ranks.tie_ends`)
-        self.sensitivity = {"min": np.full((runs, unscored[at].size), np.nan, np.float32)}
+        self.sensitivity = {"min": np.empty((runs, unscored[at].size), np.float32)}
         self.pending: dict[tuple, list] = {}  # per thread and design: blocks not ranked yet
         self.lock = threading.Lock()
 
@@ -388,9 +390,9 @@ class _Ranked:
                     self._rank(buf, sa)
 
     def close(self) -> None:
-        """Rank what is still waiting (after `evaluate` returned)."""
-        for (_, sa), buf in self.pending.items():
-            self._rank(buf, sa)
+        """Rank what is still waiting (after `evaluate` returned), the buffers on up to `THREADS`
+        threads (they hold disjoint rows)."""
+        threaded(self._rank, [(buf, sa) for (_, sa), buf in self.pending.items() if buf])
 
     def _rank(self, buf: list, sa: bool) -> None:
         if not buf:
@@ -399,10 +401,13 @@ class _Ranked:
         X = np.vstack([s for _, s in buf]) if len(buf) > 1 else buf[0][1]
         buf.clear()
         if sa:
-            rank_rows(self.sensitivity, rows - self.replications, X, self.groups[True], serial=True)
+            rows = rows - self.replications
+            rank_rows(self.sensitivity, rows, X, self.groups[True], serial=True)
         else:
             self.scores[rows] = X
             rank_rows(self.ranks, rows, X, self.groups[False], serial=True, ties=self.ties)
+        R = (self.sensitivity if sa else self.ranks)["min"]
+        R[np.ix_(rows, self.unscored[sa])] = np.nan  # not ranked (`rank_rows` leaves them)
 
 
 def latest_year(exp: Experiment) -> int | None:
@@ -487,14 +492,15 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
     del R_last
     # the interval holds the nominal rank (about 2% of unit-years sit just outside the 5-95% range)
     rq[0], high = np.minimum(rq[0], r0), np.maximum(high, r0)  # NaN (no replication) stays NaN
-    sq = quantiles(S, [0.05, 0.5, 0.95])
+    # the score quantiles, and per grade's lower bound the replications at or above it (-inf: with a score)
+    sq, at_least = quantiles(S, [0.05, 0.5, 0.95], at_least=[-np.inf, *(lo for _, lo in exp.grades)])
     cols = [_col("score_nominal", s0), _col("rank_nominal", r0, pl.Int64), _col("rank_low", rq[0], pl.Int64),
             _col("rank_median", rq[1], pl.Int64), _col("rank_high", high, pl.Int64),
             _col("score_low", sq[0]), _col("score_median", sq[1]), _col("score_high", sq[2])]
     if exp.grades:
-        n_ok = (~np.isnan(S)).sum(axis=0)
+        n_ok = at_least[0]
         with np.errstate(all="ignore"):
-            at_least = [np.zeros(S.shape[1])] + [(S >= lo).sum(axis=0) / n_ok for _, lo in exp.grades]
+            at_least = [np.zeros(S.shape[1])] + [a / n_ok for a in at_least[1:]]
         probs = {c: at_least[i + 1] - at_least[i] for i, (c, _) in enumerate(exp.grades)}
         g0, p0 = np.full(s0.shape, None, dtype=object), np.full(s0.shape, np.nan)
         for code, lo in reversed(exp.grades):
@@ -502,5 +508,5 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
             g0[hit], p0[hit] = code, probs[code][hit]
         cols += [pl.Series("grade_nominal", g0.tolist(), dtype=pl.String),
                  *[_col(f"p_grade_{c}", p) for c, p in probs.items()],
-                 pl.Series("borderline", [None if np.isnan(p) else bool(p < exp.borderline) for p in p0], dtype=pl.Boolean)]
+                 _col("borderline", np.where(np.isnan(p0), np.nan, p0 < exp.borderline), pl.Boolean)]  # null: no grade
     return Uncertainty(exp.keys.with_columns(cols), S, R, s0, r0, d, sa)

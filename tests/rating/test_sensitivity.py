@@ -221,6 +221,18 @@ def test_quantiles_sorted_in_blocks_of_columns_equal_numpy(block):
         np.testing.assert_array_equal(got[:, j], want)
 
 
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_quantiles_count_the_values_at_least_each_threshold(block):
+    rng = np.random.default_rng(7)
+    M = rng.normal(0, 1, (101, 200))
+    M[rng.random(M.shape) < 0.2] = np.nan
+    M[:, 7] = np.nan
+    q, counts = quantiles(M, [0.05, 0.5, 0.95], block=block, at_least=[-np.inf, -0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(q, quantiles(M, [0.05, 0.5, 0.95]))
+    want = [(~np.isnan(M)).sum(axis=0)] + [(M >= t).sum(axis=0) for t in (-0.5, 0.0, 1.0)]
+    np.testing.assert_array_equal(counts, want)
+
+
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 4)),
               elements=st.one_of(st.just(np.nan), st.floats(-100, 100))))

@@ -122,6 +122,30 @@ def test_sensitivity_evaluated_with_the_replications_gives_the_same_figures(scor
     assert uncertainty(exp, 300, 5).sensitivity is None and uncertainty(exp, 0, 5, sensitivity_base=48).sensitivity is None
 
 
+def test_the_analysis_gives_the_same_bytes_on_one_thread_as_on_two(scored, monkeypatch):
+    """The threads take the data sets in turn, each ranking its own blocks: how the work falls
+    between them (and whether there are two) changes no score, rank, interval or index."""
+    from polars.testing import assert_frame_equal
+
+    import rating.ranks as rr
+    import rating.sensitivity as rs
+
+    sc, fw, ind = scored
+    exp = experiment_from_scored(sc, fw, Assumptions(data="posterior", data_draws=20, impute=True), indicators=ind, seed=2)
+    runs = []
+    for threads in (2, 1):
+        monkeypatch.setattr(rr, "THREADS", threads)
+        monkeypatch.setattr(rs, "THREADS", threads)
+        runs.append(uncertainty(exp, 200, 4, sensitivity_base=16, resamples=20))
+    two, one = runs
+    assert_frame_equal(two.summary, one.summary, check_exact=True)
+    assert_frame_equal(two.sensitivity.indices, one.sensitivity.indices, check_exact=True)
+    assert two.scores.tobytes() == one.scores.tobytes() and two.ranks.tobytes() == one.ranks.tobytes()
+    monkeypatch.setattr(rs, "THREADS", 2)  # a run per data set, taken in turn
+    combos = np.array([[d, 0, 0, 0, 0] for d in (1, 1, 2, 3, 3)])
+    assert [r.tolist() for r, in rs._shares(combos)] == [[0, 1], [2], [3, 4]]
+
+
 def test_bad_settings_are_refused():
     with pytest.raises(FrameworkError):
         Assumptions(data="bootstrap")
