@@ -383,7 +383,10 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
     from reports.render import render
 
     tables = edition_tables(result.tables, result.rated, audience)  # public: no model output in any file
-    with atomic_dir(result.out, force=force) as tmp:
+    with atomic_dir(result.out, force=force) as tmp, ThreadPoolExecutor(1) as pool:  # leaving waits for the workbook
+        # the workbook is written on a thread while the CSV files and the reports are written: its
+        # work (polars, zlib) runs outside the GIL; `excel` times what the run still waits for it
+        book = pool.submit(write_workbook, tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
         (tmp / "audit").mkdir()
         for name, df in tables.items():
             if name.startswith("audit_"):
@@ -397,23 +400,20 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
             df = tables[name]
             write_csv(df.select(cols) if cols else df, tmp / f"{name}.csv")
         write_csv(migration(result.tables["scores"], [g.code for g in result.rated.grades]), tmp / "migration.csv")
-        # the workbook is written on a thread while the reports render: its work (polars, zlib) runs
-        # outside the GIL; `excel` times what the run still waits for it after the reports
-        with ThreadPoolExecutor(1) as pool:  # leaving it waits for the workbook, even on an error
-            book = pool.submit(write_workbook, tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
-            write_quarantine(loaded, tmp)
-            with timer.stage("reports"):
-                st = result.staged if audience == "internal" else None  # record-level rows: internal only
-                evidence = {"contracts": st.contracts, "complaints": st.tickets} if st is not None else None
-                # index.html links the data files: those written so far and those written below
-                later = ["rating.xlsx", "results.duckdb", "manifest.json"]
-                later += ["model/card.json", "model/backtest.csv"] if result.model is not None \
-                    and audience == "internal" else []
-                render(tmp, RunTables.of(tables, framework=result.rated, manifest=result.manifest,
-                                         records=records, model=result.model, evidence=evidence),
-                       lang=lang, audience=audience, files=[*present(tmp), *later])
-            with timer.stage("excel"):
-                book.result()
+        write_quarantine(loaded, tmp)
+        with timer.stage("reports"):
+            st = result.staged if audience == "internal" else None  # record-level rows: internal only
+            evidence = {"contracts": st.contracts, "complaints": st.tickets} if st is not None else None
+            # index.html links the data files: those written so far and those written below (the
+            # workbook among them whether or not its thread has finished)
+            later = ["rating.xlsx", "results.duckdb", "manifest.json"]
+            later += ["model/card.json", "model/backtest.csv"] if result.model is not None \
+                and audience == "internal" else []
+            render(tmp, RunTables.of(tables, framework=result.rated, manifest=result.manifest,
+                                     records=records, model=result.model, evidence=evidence),
+                   lang=lang, audience=audience, files=[*(f for f in present(tmp) if f not in later), *later])
+        with timer.stage("excel"):
+            book.result()
         if result.model is not None and audience == "internal":
             (tmp / "model").mkdir()
             write_json(result.model.card, tmp / "model" / "card.json")
