@@ -358,12 +358,22 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
         and _staged.data == data and _staged.engine["name"] == engine and _staged.spark_master == spark_master \
         and _staged.years == years
     st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master, years)
-    tables, ew, rated, scope = rate(st, fw, seed, reps, timer)
-    manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
-    result = Result(tables=tables, manifest=manifest, framework=fw, out=Path(out) if out is not None else None,
-                    timings=timer.timings, staged=st, model=ew, rated=rated)
-    if out is not None:
-        write_run(result, st.loaded, st.records, timer, lang=lang, audience=audience, force=force)
+
+    def rated_result() -> Result:
+        tables, ew, rated, scope = rate(st, fw, seed, reps, timer)
+        manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
+        return Result(tables=tables, manifest=manifest, framework=fw, out=Path(out) if out is not None else None,
+                      timings=timer.timings, staged=st, model=ew, rated=rated)
+
+    if out is None:
+        return rated_result()
+    from reports.page_files import reserved_pages
+
+    # the output folder is prepared first (a folder that may not be replaced fails before the
+    # rating), and the unit pages' files are created in it on an idle CPU while the rating runs
+    with atomic_dir(Path(out), force=force) as tmp, reserved_pages(tmp, st.units["unit_id"]) as reserved:
+        result = rated_result()
+        write_run(result, tmp, st.loaded, st.records, timer, lang=lang, audience=audience, reserved=reserved)
     return result
 
 
@@ -377,13 +387,15 @@ def records_table(con: duckdb.DuckDBPyConnection, present) -> pl.DataFrame:
     ).pl())
 
 
-def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, lang: str, audience: str, force: bool) -> None:
-    """All run outputs into a temporary folder that replaces OUT when complete."""
+def write_run(result: Result, tmp: Path, loaded, records: pl.DataFrame, timer: _Timer, *, lang: str, audience: str,
+              reserved=None) -> None:
+    """All run outputs into the folder `tmp` (`rating.outputs.atomic_dir`: it replaces OUT when
+    complete); `reserved`: unit page files created ahead (reports.page_files)."""
     from reports.datafiles import present
     from reports.render import render
 
     tables = edition_tables(result.tables, result.rated, audience)  # public: no model output in any file
-    with atomic_dir(result.out, force=force) as tmp, ThreadPoolExecutor(1) as pool:  # leaving waits for the workbook
+    with ThreadPoolExecutor(1) as pool:  # leaving waits for the workbook
         # the workbook is written on a thread while the CSV files and the reports are written: its
         # work (polars, zlib) runs outside the GIL; `excel` times what the run still waits for it
         book = pool.submit(write_workbook, tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
@@ -411,7 +423,8 @@ def write_run(result: Result, loaded, records: pl.DataFrame, timer: _Timer, *, l
                 and audience == "internal" else []
             render(tmp, RunTables.of(tables, framework=result.rated, manifest=result.manifest,
                                      records=records, model=result.model, evidence=evidence),
-                   lang=lang, audience=audience, files=[*(f for f in present(tmp) if f not in later), *later])
+                   lang=lang, audience=audience, files=[*(f for f in present(tmp) if f not in later), *later],
+                   reserved=reserved)
         with timer.stage("excel"):
             book.result()
         if result.model is not None and audience == "internal":

@@ -34,6 +34,7 @@ from reports.datafiles import present
 from reports.i18n import HTML_LANG, node_label
 from reports.methodology import methodology_context
 from reports.overview import grade_info, overview
+from reports.page_files import Reserved
 from reports.scope import banner
 from reports.tables import UNIT_ID, prepare
 from reports.unit import Prepared, paged_units, unit_context
@@ -375,7 +376,7 @@ def _forked(n: int, work: Callable[[int], None]) -> Iterator[bool]:
 
 
 def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str = "internal",
-           processes: int | None = None, files=None) -> list[pathlib.Path]:
+           processes: int | None = None, files=None, reserved: Reserved | None = None) -> list[pathlib.Path]:
     """Write the HTML report of a run into `out` and return the written paths.
 
     Parameters
@@ -396,6 +397,9 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
     files : iterable of str, optional
         The run's data files (names relative to `out`) that index.html links; default: the
         files other than pages found in `out` when the index is written.
+    reserved : reports.page_files.Reserved, optional
+        Unit page files created ahead in `out/units` (`reports.page_files.reserved_pages`): the
+        pages are written into them, and those of units without a page are removed.
 
     Returns
     -------
@@ -408,11 +412,11 @@ def render(out: pathlib.Path, run: RunTables, *, lang: str = "zh", audience: str
     after one; an id that fails raises `indicators.errors.InputError` and nothing is written.
     """
     with _frozen():  # the run's tables out of the collector's passes from here on
-        return _render(pathlib.Path(out), run, lang, audience, processes, files)
+        return _render(pathlib.Path(out), run, lang, audience, processes, files, reserved)
 
 
 def _render(out: pathlib.Path, run: RunTables, lang: str, audience: str, processes: int | None,
-            files) -> list[pathlib.Path]:
+            files, reserved: Reserved | None) -> list[pathlib.Path]:
     framework = run.framework
     inp = prepare(framework, units=run.units, scores=run.scores, indicators=run.indicators, alerts=run.alerts,
                   risk=run.risk, records=run.records, manifest=run.manifest, lang=lang, audience=audience,
@@ -462,7 +466,10 @@ def _render(out: pathlib.Path, run: RunTables, lang: str, audience: str, process
                        inp, p, colours, out / "units", uids)
     n = _workers(len(uids)) if processes is None else processes
     gc.freeze()  # the prepared rows too: a forked process would copy the memory of each object a pass walks
-    return _write_all(n, main_pages, units, uids)
+    written = _write_all(n, main_pages, units, uids)
+    if reserved is not None:  # files made ahead for units that got no page go again
+        reserved.remove_unpaged(uids)
+    return written
 
 
 @contextmanager

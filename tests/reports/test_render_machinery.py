@@ -121,3 +121,25 @@ def test_templates_kept_between_runs_write_the_same_pages(framework, run, tmp_pa
     assert _pages(tmp_path / "junk") == plain
     monkeypatch.setenv("RATING_CACHE", "off")
     assert render_mod.environment().bytecode_cache is None
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_pages_written_into_files_made_ahead_are_the_same_and_no_empty_file_is_left(framework, run, tmp_path,
+                                                                                     processes):
+    """Unit page files created ahead (reports.page_files, as a run does while it rates) hold the
+    same pages as files the writers create; the file made for a unit without a page goes again,
+    and a file that is not a unit id is never made."""
+    from reports.page_files import reserved_pages
+
+    tables = RunTables(framework=framework, **run)
+    render_mod.render(tmp_path / "plain", tables, processes=processes)
+    plain = _pages(tmp_path / "plain")
+    ids = [p.removeprefix("units/").removesuffix(".html") for p in plain if p.startswith("units/")]
+    with reserved_pages(tmp_path / "ahead", [*ids, "999999", "../escape"]) as reserved:
+        reserved.join()  # every file exists before the pages are written
+        assert len(list((tmp_path / "ahead" / "units").iterdir())) == len(ids) + 1
+        render_mod.render(tmp_path / "ahead", tables, processes=processes, reserved=reserved)
+    assert _pages(tmp_path / "ahead") == plain
+    assert not (tmp_path / "ahead" / "units" / "999999.html").exists()
+    assert not (tmp_path / "escape.html").exists()
+    assert [p for p in (tmp_path / "ahead").rglob("*") if p.is_file() and p.stat().st_size == 0] == []
