@@ -250,10 +250,11 @@ def tickets_behind(con: duckdb.DuckDBPyConnection, fw: Framework, rated) -> pl.D
     return con.sql(" UNION ALL ".join(parts) + " ORDER BY indicator, unit_id, ticket_id").pl()
 
 
-def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None" = None):
+def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None" = None, ahead=None):
     """Rating (rating.publish) and early warning over staged indicators: every output table,
     the early-warning outcome, the framework as rated (without the indicators the data cannot
-    compute) and the scope."""
+    compute) and the scope. `ahead()`, if given, is called as the early warning starts, the
+    stage that leaves a CPU idle most (a run starts the unit page files there)."""
     timer = timer or _Timer()
     ind = st.indicators
     fw, scope = rated_framework(fw, ind, st.coverage, st.data)
@@ -263,6 +264,8 @@ def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None"
                       overrides=read_overrides(st.data, fw, scored.keys), records=st.records)
         scores = pub.scores
     with timer.stage("early_warning"):
+        if ahead is not None:
+            ahead()
         # region_id (the contract's declared relation) tells the model which departments are a region's
         peers = scores.join(st.units.select("unit_id", "kind", "level", *(["region_id"] if "region_id" in st.units.columns else [])),
                             on="unit_id", how="left")
@@ -359,8 +362,8 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
         and _staged.years == years
     st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master, years)
 
-    def rated_result() -> Result:
-        tables, ew, rated, scope = rate(st, fw, seed, reps, timer)
+    def rated_result(ahead=None) -> Result:
+        tables, ew, rated, scope = rate(st, fw, seed, reps, timer, ahead)
         manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
         return Result(tables=tables, manifest=manifest, framework=fw, out=Path(out) if out is not None else None,
                       timings=timer.timings, staged=st, model=ew, rated=rated)
@@ -370,9 +373,9 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     from reports.page_files import reserved_pages
 
     # the output folder is prepared first (a folder that may not be replaced fails before the
-    # rating), and the unit pages' files are created in it on an idle CPU while the rating runs
-    with atomic_dir(Path(out), force=force) as tmp, reserved_pages(tmp, st.units["unit_id"]) as reserved:
-        result = rated_result()
+    # rating), and the unit pages' files are created in it on an idle CPU from the early warning on
+    with atomic_dir(Path(out), force=force) as tmp, reserved_pages(tmp, st.units["unit_id"], start=False) as reserved:
+        result = rated_result(ahead=reserved.start)
         write_run(result, tmp, st.loaded, st.records, timer, lang=lang, audience=audience, reserved=reserved)
     return result
 

@@ -33,13 +33,16 @@ class Reserved:
         self._thread = threading.Thread(target=self._create, name="reserve-pages", daemon=True)
 
     def start(self) -> "Reserved":
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._thread.start()
+        """Start creating the files (once; a second call does nothing)."""
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._thread.start()
         return self
 
     def join(self) -> None:
         """Wait until every file exists (or the thread stopped)."""
-        self._thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
 
     def stop(self) -> None:
         """Stop creating files and wait for the thread (at most one more file)."""
@@ -74,9 +77,10 @@ class Reserved:
 
 
 @contextmanager
-def reserved_pages(out: pathlib.Path, unit_ids: Iterable[str]) -> Iterator[Reserved]:
+def reserved_pages(out: pathlib.Path, unit_ids: Iterable[str], start: bool = True) -> Iterator[Reserved]:
     """Create the unit page files of `unit_ids` under `out/units` in the background while the
-    body runs; the thread is stopped on leaving, also on an error.
+    body runs (from `Reserved.start` when `start` is False); the thread is stopped on leaving,
+    also on an error.
 
     Examples
     --------
@@ -88,7 +92,9 @@ def reserved_pages(out: pathlib.Path, unit_ids: Iterable[str]) -> Iterator[Reser
     ...     sorted(p.name for p in (pathlib.Path(tmp) / "units").iterdir())
     ['440100.html']
     """
-    reserved = Reserved(pathlib.Path(out) / "units", unit_ids).start()
+    reserved = Reserved(pathlib.Path(out) / "units", unit_ids)
+    if start:
+        reserved.start()
     try:
         yield reserved
     finally:
