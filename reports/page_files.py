@@ -2,9 +2,10 @@
 
 Creating a file can cost the kernel far more than writing it: ext4 without a journal steps past
 every inode freed in the last minutes, so a rerun right after the previous run's output was
-replaced pays about half a millisecond per new file (4,274 unit pages: 2 s of CPU). While the run
-still rates, a CPU is idle part of the time; `reserved_pages` creates the empty files of the unit
-pages then, at the lowest priority, the last unit first (the writers start at the first), and
+replaced pays about half a millisecond per new file (4,274 unit pages: 2-3 s of CPU). While the
+early warning runs, a CPU is idle much of the time; `reserved_pages` creates the empty files of the
+unit pages then (`rating.pipeline.run` starts it there), at the lowest priority, the last unit
+first (the writers start at the first), and
 `reports.render.render` writes each page into its file. Files of units that get no page are
 removed again. The pages are the same bytes either way; only who creates the file differs.
 """
