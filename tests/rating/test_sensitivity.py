@@ -208,12 +208,18 @@ def test_rank_matrix_of_a_wide_group_with_far_apart_scores_equals_ranking_each_r
     np.testing.assert_array_equal(rank_matrix(scores, groups), _want_ranks(scores, groups, "min"))
 
 
-@pytest.mark.parametrize("block", [1, 3, 64])
-def test_quantiles_sorted_in_blocks_of_columns_equal_numpy(block):
-    rng = np.random.default_rng(6)
+def _gappy(seed: int) -> np.ndarray:
+    """101 replications x 200 columns, a fifth of the cells missing and column 7 all missing."""
+    rng = np.random.default_rng(seed)
     M = rng.normal(0, 1, (101, 200))
     M[rng.random(M.shape) < 0.2] = np.nan
     M[:, 7] = np.nan
+    return M
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_quantiles_sorted_in_blocks_of_columns_equal_numpy(block):
+    M = _gappy(6)
     got = quantiles(M, [0.05, 0.5, 0.95], block=block)
     for j in range(M.shape[1]):
         col = M[~np.isnan(M[:, j]), j]
@@ -223,10 +229,7 @@ def test_quantiles_sorted_in_blocks_of_columns_equal_numpy(block):
 
 @pytest.mark.parametrize("block", [1, 3, 64])
 def test_quantiles_count_the_values_at_least_each_threshold(block):
-    rng = np.random.default_rng(7)
-    M = rng.normal(0, 1, (101, 200))
-    M[rng.random(M.shape) < 0.2] = np.nan
-    M[:, 7] = np.nan
+    M = _gappy(7)
     q, counts = quantiles(M, [0.05, 0.5, 0.95], block=block, at_least=[-np.inf, -0.5, 0.0, 1.0])
     np.testing.assert_array_equal(q, quantiles(M, [0.05, 0.5, 0.95]))
     want = [(~np.isnan(M)).sum(axis=0)] + [(M >= t).sum(axis=0) for t in (-0.5, 0.0, 1.0)]
