@@ -167,20 +167,6 @@ def normalise_matrix(X: np.ndarray, groups, specs, direction) -> np.ndarray:
     return out.T
 
 
-def normalise_column(x: np.ndarray, groups, method: str, params: tuple, direction: int) -> np.ndarray:
-    """`rating.normalise.normalise` of `x` within each group of `groups` (codes 0..G-1).
-
-    Examples
-    --------
-    >>> x, g = np.array([1.0, 2.0, 3.0, 10.0, np.nan, 30.0]), np.array([0, 0, 0, 1, 1, 1])
-    >>> normalise_column(x, g, "zscore", (50, 10), 1)
-    array([40.        , 50.        , 60.        , 42.92893219,         nan, 57.07106781])
-    >>> normalise_column(x, g, "minmax", (0, 100), -1)
-    array([100.,  50.,   0., 100.,  nan,   0.])
-    """
-    return normalise_matrix(np.asarray(x, dtype=float)[:, None], groups, [(method, params)], [direction])[:, 0]
-
-
 def impute_groups(X: np.ndarray, groups, stat: str, applicable: np.ndarray) -> np.ndarray:
     """`X` with its missing applicable cells filled by the column's `stat` (mean or median)
     within each group (codes 0..G-1, or a `Groups`), as `rating.impute.impute` does group by

@@ -8,7 +8,31 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from markupsafe import Markup, escape
+
+try:  # markupsafe's C escaping of a str, without the Markup object around each result
+    from markupsafe import _escape_inner as escape_text
+except ImportError:  # pragma: no cover - other markupsafe versions
+    def escape_text(text: str) -> str:
+        return str(escape(text))
+
 DASH = "—"
+
+
+def escape_output(value) -> str:
+    """The text of `escape(value)` as a plain string: what every ``{{ ... }}`` of a page writes,
+    and every text the charts written in Python hold.
+
+    Examples
+    --------
+    >>> escape_output("<b> & 'q'"), escape_output(Markup("<b>")) == "<b>", escape_output(2)
+    ('&lt;b&gt; &amp; &#39;q&#39;', True, '2')
+    """
+    if type(value) is str:
+        return escape_text(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape_text(str(value))
 
 
 def missing(x) -> bool:

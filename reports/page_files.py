@@ -5,9 +5,9 @@ every inode freed in the last minutes, so a rerun right after the previous run's
 replaced pays about half a millisecond per new file (4,274 unit pages: 2-3 s of CPU). While the
 early warning runs, a CPU is idle much of the time; `reserved_pages` creates the empty files of the
 unit pages then (`rating.pipeline.run` starts it there), at the lowest priority, the last unit
-first (the writers start at the first), and
-`reports.render.render` writes each page into its file. Files of units that get no page are
-removed again. The pages are the same bytes either way; only who creates the file differs.
+first (the writers start at the first), and `reports.render.render` writes each page into its
+file. Files of units that get no page are removed again. The pages are the same bytes either
+way; only who creates the file differs.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class Reserved:
 
     def start(self) -> "Reserved":
         """Start creating the files (once; a second call does nothing)."""
-        if not self._thread.is_alive() and self._thread.ident is None:
+        if self._thread.ident is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._thread.start()
         return self

@@ -13,7 +13,7 @@ import math
 
 from markupsafe import Markup
 
-from reports.svg import _e
+from reports.fmt import escape_output as _e
 
 WIDTH = 680  # px: the natural width of a summary chart
 INK, MUTED, GRID, AXIS = "#1f2328", "#59636e", "#d0d7de", "#8c959f"

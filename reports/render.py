@@ -23,7 +23,7 @@ from keyword import iskeyword
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, optimizeconst
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from rating.publish import RunTables
 from reports import template_cache
@@ -31,6 +31,7 @@ from reports.alerts_page import alerts_context
 from reports.charts import grade_colours
 from reports.compare import compare_context
 from reports.datafiles import present
+from reports.fmt import escape_output, escape_text
 from reports.i18n import HTML_LANG, node_label
 from reports.methodology import methodology_context
 from reports.overview import grade_info, overview
@@ -45,28 +46,6 @@ CHUNK = 16  # unit pages a process takes at a time
 YOUNG = 20_000  # allocations between collections of the youngest objects while pages are written (default 700)
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
-
-
-try:  # markupsafe's C escaping without the Markup object around each result
-    from markupsafe import _escape_inner
-except ImportError:  # pragma: no cover - other markupsafe versions
-    def _escape_inner(text: str) -> str:
-        return str(escape(text))
-
-
-def escape_output(value) -> str:
-    """The text of `escape(value)` as a plain string: what every ``{{ ... }}`` of a page writes.
-
-    Examples
-    --------
-    >>> escape_output("<b> & 'q'"), escape_output(Markup("<b>")) == "<b>", escape_output(2)
-    ('&lt;b&gt; &amp; &#39;q&#39;', True, '2')
-    """
-    if type(value) is str:
-        return _escape_inner(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _escape_inner(str(value))
 
 
 class _CodeGenerator(CodeGenerator):
@@ -160,7 +139,7 @@ class _Environment(jinja2.Environment):
 
     code_generator_class = _CodeGenerator
     escape_output = staticmethod(escape_output)
-    escape_str = staticmethod(_escape_inner)
+    escape_str = staticmethod(escape_text)
     plain_calls: dict = {}  # name -> function: globals called directly (see _CodeGenerator.visit_Call)
 
     def getattr(self, obj, attribute):

@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import math
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from reports.fmt import missing, num
-
-try:  # markupsafe's C escaping of a str, without the Markup object around each result
-    from markupsafe import _escape_inner
-except ImportError:  # pragma: no cover - other markupsafe versions
-    def _escape_inner(text: str) -> str:
-        return str(escape(text))
+from reports.fmt import escape_output as _e, missing, num
 
 BAR = {"width": 640, "label": 200, "plot": 330, "row": 24, "top": 22}
 TREND = {"width": 640, "height": 210, "left": 44, "right": 48, "top": 22, "bottom": 30}  # right: grade bounds' labels
@@ -122,15 +116,6 @@ def trend(points: list[dict], *, grades: list[dict], title: str, desc: str) -> d
         "ylabels": [{"y": _c(y(v)), "label": f"{v:g}"} for v in (lo, (lo + hi) / 2, hi)],
         "xlabel_y": _c(h - 10), "title": title, "desc": desc,
     }
-
-
-def _e(value) -> str:
-    """The escaped text of a value, as the pages' templates write ``{{ value }}``."""
-    if type(value) is str:
-        return _escape_inner(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _escape_inner(str(value))
 
 
 def _head(ch: dict) -> str:

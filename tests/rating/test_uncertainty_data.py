@@ -234,10 +234,17 @@ def test_no_published_grade_shows_a_probability_that_disagrees_with_it(small_run
 # ---------------------------------------------------------------- group-wise normalisation
 
 
+def _column(x, g, method, params, direction):
+    """One column normalised within groups on its own (rating.groupwise.normalise_matrix)."""
+    from rating.groupwise import normalise_matrix
+
+    return normalise_matrix(np.asarray(x, dtype=float)[:, None], g, [(method, params)], [direction])[:, 0]
+
+
 @pytest.mark.parametrize("method, params", [("zscore", (50, 10)), ("minmax", (0, 100)), ("goalposts", (0.0, 5.0, 100)),
                                             ("rank", ()), ("zscore", ())])
 def test_groupwise_normalisation_equals_the_per_group_functions(method, params):
-    from rating.groupwise import impute_groups, normalise_column
+    from rating.groupwise import impute_groups
     from rating.impute import impute
     from rating.normalise import normalise
 
@@ -250,7 +257,7 @@ def test_groupwise_normalisation_equals_the_per_group_functions(method, params):
     want = np.full(300, np.nan)
     for k in range(7):
         want[g == k] = normalise(x[g == k], method, params, -1)
-    np.testing.assert_allclose(normalise_column(x, g, method, params, -1), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(_column(x, g, method, params, -1), want, rtol=1e-12, atol=1e-12)
     X = np.column_stack([x, x[::-1]])
     app = np.ones(X.shape, bool)
     app[:10, 1] = False
@@ -263,7 +270,7 @@ def test_groupwise_normalisation_equals_the_per_group_functions(method, params):
 def test_a_matrix_is_normalised_column_by_column_to_the_bit():
     """Normalising all columns of a configuration at once gives each column exactly what it gets
     alone (sums in the same order), whatever the methods, directions and memory layout."""
-    from rating.groupwise import Groups, impute_groups, normalise_column, normalise_matrix
+    from rating.groupwise import Groups, impute_groups, normalise_matrix
 
     rng = np.random.default_rng(9)
     X = rng.gamma(2.0, 2.0, (400, 6)) * 1e3
@@ -273,13 +280,13 @@ def test_a_matrix_is_normalised_column_by_column_to_the_bit():
     specs = [("zscore", (50, 10)), ("minmax", (0, 100)), ("zscore", ()), ("goalposts", (0.0, 5e3, 100)),
              ("rank", ()), ("minmax", (1, 100))]
     direction = [1, -1, -1, 1, -1, 1]
-    want = np.column_stack([normalise_column(X[:, j], g, m, p, d) for j, ((m, p), d) in
+    want = np.column_stack([_column(X[:, j], g, m, p, d) for j, ((m, p), d) in
                             enumerate(zip(specs, direction))])
     for layout in (np.ascontiguousarray, np.asfortranarray):
         got = normalise_matrix(layout(X), Groups(g), specs, direction)
         assert got.tobytes(order="F") == want.tobytes(order="F")
     one = [specs[0]] * 6
-    alone = np.column_stack([normalise_column(X[:, j], g, *one[j], 1) for j in range(6)])
+    alone = np.column_stack([_column(X[:, j], g, *one[j], 1) for j in range(6)])
     assert normalise_matrix(X, g, one, [1] * 6).tobytes(order="F") == alone.tobytes(order="F")
     app = rng.random(X.shape) < 0.9
     filled = impute_groups(X, Groups(g), "mean", app)
