@@ -14,7 +14,8 @@ sheet); the body of each table, which is nearly all of its cells, is built as wo
 polars expressions a slice of rows at a time and streamed into the archive, which is what makes
 the workbook of a province take seconds instead of writing millions of cells one by one. The same
 run gives the same bytes: the document is dated by the run's as-of date and the archive's entries
-by a fixed date.
+by a fixed date. The archive is compressed by ISA-L (its default level): about a tenth of zlib's
+CPU for a workbook a tenth larger.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from pathlib import Path, PurePath
 
 import polars as pl
 import xlsxwriter
+from isal import isal_zlib
 from xlsxwriter.utility import xl_col_to_name
 
 from indicators.contract import TABLES
@@ -337,6 +339,7 @@ def _assemble(skeleton: io.BytesIO, bodies: dict[str, "_Body"], path: Path) -> N
                 body = bodies.get(info.filename)
                 big = body is not None and body.df.height * body.df.width > 10_000_000
                 with dst.open(entry, "w", force_zip64=big) as out:
+                    _fast_deflate(out)
                     if body is None:
                         out.write(src.read(info))
                     else:
@@ -344,6 +347,15 @@ def _assemble(skeleton: io.BytesIO, bodies: dict[str, "_Body"], path: Path) -> N
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _fast_deflate(out) -> None:
+    """Compress a zip entry opened for writing with ISA-L's raw deflate instead of zlib's: the same
+    format (any reader inflates it), in about a tenth of the CPU (the sheets of a province are
+    80 MB of XML). zipfile has no parameter for the compressor, so the entry's own is replaced
+    before anything is written; where a Python keeps it elsewhere, zlib's stays (same format)."""
+    if getattr(out, "_compressor", None) is not None:
+        out._compressor = isal_zlib.compressobj(isal_zlib.ISAL_DEFAULT_COMPRESSION, isal_zlib.DEFLATED, -15)
 
 
 def _clean(v):
