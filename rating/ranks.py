@@ -107,11 +107,13 @@ def rank_matrix(scores: np.ndarray, groups: np.ndarray, ties: str = "min", dtype
 
 
 def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarray, serial: bool = False,
-              ties: list | None = None) -> None:
+              ties: list | None = None, gather: bool = False) -> None:
     """`rank_matrix` of `scores` (len(rows) x units) written into the rows `rows` of the arrays
     in `out` ("min" and/or "max": C-ordered, units wide), so that a caller can rank replications
     as they are evaluated; columns of a negative group are not written. Each peer group is ranked
-    a block of rows at a time (`_sorted`), on up to `THREADS` threads unless `serial`.
+    a block of rows at a time (`_sorted`), on up to `THREADS` threads unless `serial`. With
+    `gather`, `scores` is as tall as the results and the rows `rows` of it are ranked: a caller
+    that keeps the scores need not stack the rows it ranks into a copy first.
 
     With a list `ties`, the "max" ranks of the few cells whose tie band is wider than one are
     appended to it instead, as pairs (flat positions in `out`'s arrays, ranks): a caller that
@@ -126,8 +128,10 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
     base = np.asarray(rows, dtype=np.int64) * scores.shape[1]  # flat position of each row's first unit
     dtype = next(iter(out.values())).dtype
 
+    at = np.asarray(rows, dtype=np.int64)[:, None] if gather else None
+
     def block(cols: np.ndarray, lo: int, hi: int) -> None:
-        x = scores[lo:hi, cols]  # a copy
+        x = scores[at[lo:hi], cols] if gather else scores[lo:hi, cols]  # a copy
         nan = np.isnan(x)
         has_nan = bool(nan.any())
         order, val = _sorted(x, nan, has_nan)
@@ -152,7 +156,7 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
                 p[rows] = np.where(np.isnan(first[rows]), np.nan, acc)
             res.reshape(-1)[dest.reshape(-1)] = p.reshape(-1)
 
-    n, tasks = scores.shape[0], []
+    n, tasks = len(rows), []
     for a, b in zip(bounds[:-1], bounds[1:]):
         if gs[a] < 0:
             continue

@@ -383,9 +383,11 @@ class _Ranked:
             if part.any():
                 X = scores if part.all() else scores[part]
                 X[:, self.unscored[sa]] = np.nan
+                if not sa:  # kept at once; the batch is ranked from the kept rows (no stacked copy)
+                    self.scores[rows[part]] = X
                 with self.lock:
                     buf = self.pending.setdefault((threading.get_ident(), sa), [])
-                buf.append((rows[part], X))
+                buf.append((rows[part], None if not sa else X))
                 if sum(r.size for r, _ in buf) >= self.batch:
                     self._rank(buf, sa)
 
@@ -398,14 +400,14 @@ class _Ranked:
         if not buf:
             return
         rows = np.concatenate([r for r, _ in buf])
-        X = np.vstack([s for _, s in buf]) if len(buf) > 1 else buf[0][1]
-        buf.clear()
         if sa:
+            X = np.vstack([s for _, s in buf]) if len(buf) > 1 else buf[0][1]
+            buf.clear()
             rows = rows - self.replications
             rank_rows(self.sensitivity, rows, X, self.groups[True], serial=True)
         else:
-            self.scores[rows] = X
-            rank_rows(self.ranks, rows, X, self.groups[False], serial=True, ties=self.ties)
+            buf.clear()
+            rank_rows(self.ranks, rows, self.scores, self.groups[False], serial=True, ties=self.ties, gather=True)
         R = (self.sensitivity if sa else self.ranks)["min"]
         R[np.ix_(rows, self.unscored[sa])] = np.nan  # not ranked (`rank_rows` leaves them)
 

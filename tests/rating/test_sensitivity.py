@@ -165,6 +165,26 @@ def test_rows_ranked_into_a_larger_result_equal_rank_matrix_and_leave_other_rows
         rank_rows({"min": np.zeros((10, 300)).T}, rows, scores, groups)
 
 
+def test_rows_ranked_from_a_kept_matrix_equal_rows_ranked_from_their_copy():
+    """`gather`: the rows `rows` of a matrix as tall as the result are ranked in place of a
+    stacked copy of them (the Monte Carlo keeps its scores and ranks them from there)."""
+    rng = np.random.default_rng(9)
+    kept = _round40(np.round(rng.normal(50, 10, (10, 300)), 1))  # ties too
+    kept[rng.random(kept.shape) < 0.05] = np.nan
+    groups = rng.integers(-1, 3, 300)
+    rows = np.array([9, 0, 4, 5, 2, 7])
+    copied = {"min": np.full((10, 300), -7.0, np.float32)}
+    gathered = {"min": np.full((10, 300), -7.0, np.float32)}
+    ties_c, ties_g = [], []
+    rank_rows(copied, rows, kept[rows], groups, serial=True, ties=ties_c)
+    rank_rows(gathered, rows, kept, groups, serial=True, ties=ties_g, gather=True)
+    np.testing.assert_array_equal(gathered["min"], copied["min"])
+    assert (gathered["min"][[1, 3, 6, 8]] == -7).all()
+    for (a, x), (b, y) in zip(ties_c, ties_g, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(x, y)
+
+
 def test_logged_tie_ends_equal_the_last_ranks_where_a_band_is_wider_than_one():
     from rating.ranks import tie_ends
 
