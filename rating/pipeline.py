@@ -29,6 +29,7 @@ from models import features as model_features
 from models import risk as risk_model
 from models import rules
 from rating.version import __version__
+from rating import heap
 from rating.adjust import read_overrides
 from reports.excel import write_workbook
 from rating.migration import migration
@@ -360,23 +361,25 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
     reuse = _staged is not None and _staged.key == definitions_key(fw) and _staged.as_of == as_of \
         and _staged.data == data and _staged.engine["name"] == engine and _staged.spark_master == spark_master \
         and _staged.years == years
-    st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master, years)
+    with heap.kept():  # freed memory is reused by the run rather than mapped and zeroed again
+        st = _staged if reuse else stage(data, fw, as_of, timer, memory_limit, engine, spark_master, years)
 
-    def rated_result(ahead=None) -> Result:
-        tables, ew, rated, scope = rate(st, fw, seed, reps, timer, ahead)
-        manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
-        return Result(tables=tables, manifest=manifest, framework=fw, out=Path(out) if out is not None else None,
-                      timings=timer.timings, staged=st, model=ew, rated=rated)
+        def rated_result(ahead=None) -> Result:
+            tables, ew, rated, scope = rate(st, fw, seed, reps, timer, ahead)
+            manifest = manifest_of(st, fw, tables, seed=seed, reps=reps, lang=lang, audience=audience, scope=scope)
+            return Result(tables=tables, manifest=manifest, framework=fw, out=Path(out) if out is not None else None,
+                          timings=timer.timings, staged=st, model=ew, rated=rated)
 
-    if out is None:
-        return rated_result()
-    from reports.page_files import reserved_pages
+        if out is None:
+            return rated_result()
+        from reports.page_files import reserved_pages
 
-    # the output folder is prepared first (a folder that may not be replaced fails before the
-    # rating), and the unit pages' files are created in it on an idle CPU from the early warning on
-    with atomic_dir(Path(out), force=force) as tmp, reserved_pages(tmp, st.units["unit_id"], start=False) as reserved:
-        result = rated_result(ahead=reserved.start)
-        write_run(result, tmp, st.loaded, st.records, timer, lang=lang, audience=audience, reserved=reserved)
+        # the output folder is prepared first (a folder that may not be replaced fails before the
+        # rating), and the unit pages' files are created in it on an idle CPU from the early warning on
+        with atomic_dir(Path(out), force=force) as tmp, \
+                reserved_pages(tmp, st.units["unit_id"], start=False) as reserved:
+            result = rated_result(ahead=reserved.start)
+            write_run(result, tmp, st.loaded, st.records, timer, lang=lang, audience=audience, reserved=reserved)
     return result
 
 
