@@ -25,6 +25,10 @@ ELEMENTWISE = ("goalposts", "scaled", "none")
 STATISTICAL = ("zscore", "minmax")
 
 
+#: Masks whose per-group counts a `Groups` keeps (`Groups.counts`).
+COUNTS_KEPT = 4
+
+
 class Groups:
     """Group codes (0..G-1 per row) with what the column-wise statistics need, built once and
     reused for every matrix of the same rows: the rows sorted by group (stable) and where each
@@ -52,6 +56,7 @@ class Groups:
             else np.zeros(0, np.int64)
         self.present = sorted_codes[self.starts]  # the code of each run of sorted rows
         self._bins: dict[int, np.ndarray] = {}
+        self._counts: list[tuple[np.ndarray, np.ndarray]] = []  # (mask, its counts), most recent last
 
     def bins(self, columns: int) -> np.ndarray:
         """Bin of each cell of a columns x rows matrix, in C order: column * G + group."""
@@ -65,6 +70,18 @@ class Groups:
         m = Vt.shape[0]
         return np.bincount(self.bins(m), np.ascontiguousarray(Vt).reshape(-1),
                            minlength=m * self.size).reshape(m, self.size)
+
+    def counts(self, ok: np.ndarray) -> np.ndarray:
+        """`sums` of the mask `ok` (columns x rows): the cells that count, per column and group.
+        The Monte Carlo asks again and again for the same few masks (a drawn data set keeps the
+        observed cells' pattern, and so does its imputation): a mask equal to one of the last
+        `COUNTS_KEPT` is answered from them. The result is shared: never change it."""
+        for mask, n in reversed(self._counts):  # a list kept whole by each append: safe across threads
+            if mask.shape == ok.shape and np.array_equal(mask, ok):
+                return n
+        n = self.sums(ok.astype(float))
+        self._counts = [*self._counts[-(COUNTS_KEPT - 1):], (ok.copy(), n)]
+        return n
 
     def spread(self, stat: np.ndarray) -> np.ndarray:
         """A per column and group statistic (columns x G) at every cell (columns x rows)."""
@@ -104,7 +121,7 @@ def _zscore(Vt: np.ndarray, ok: np.ndarray, g: Groups, lo: np.ndarray, hi: np.nd
     `hi` plus `lo` (per column, columns x 1); NaN in a group with fewer than two values or none spread."""
     keep = ok.astype(np.int64)
     np.negative(keep, out=keep)
-    n = g.sums(ok.astype(float))
+    n = g.counts(ok)
     with np.errstate(all="ignore"):
         mean = g.sums(_masked(Vt, keep)) / n
         dev = Vt - g.spread(mean)
@@ -187,7 +204,7 @@ def impute_groups(X: np.ndarray, groups, stat: str, applicable: np.ndarray) -> n
         return out
     Xt = _columns(X)
     ok = ~np.isnan(Xt)
-    n = g.sums(ok.astype(float))
+    n = g.counts(ok)
     with np.errstate(all="ignore"):
         mean = np.where(n > 0, g.sums(np.where(ok, Xt, 0.0)) / n, np.nan)
     return np.where(~ok & np.asarray(applicable).T, g.spread(mean), Xt).T

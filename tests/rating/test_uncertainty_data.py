@@ -294,6 +294,25 @@ def test_a_matrix_is_normalised_column_by_column_to_the_bit():
         assert filled[:, j].tobytes() == impute_groups(X[:, [j]], g, "mean", app[:, [j]])[:, 0].tobytes()
 
 
+
+def test_one_groups_normalises_many_data_sets_each_as_if_alone():
+    """A `Groups` shared by every configuration of a Monte Carlo remembers the counts of the
+    masks it saw: data sets with the same missing cells reuse them, and a data set with other
+    missing cells gets its own, exactly as a fresh `Groups` gives."""
+    from rating.groupwise import COUNTS_KEPT, Groups, normalise_matrix
+
+    rng = np.random.default_rng(11)
+    g = rng.integers(0, 7, 300)
+    shared = Groups(g)
+    specs, direction = [("zscore", (50, 10))] * 4, [1, -1, 1, 1]
+    holes = [rng.random((300, 4)) < p for p in (0.1, 0.3, 0.0)]
+    for k in range(3 * (COUNTS_KEPT + 2)):  # masks return after others pushed them out too
+        X = rng.normal(100, 20, (300, 4))
+        X[holes[k % 3] | (rng.random((300, 4)) < (0.05 if k % 4 == 3 else 0.0))] = np.nan
+        assert normalise_matrix(X, shared, specs, direction).tobytes() == \
+            normalise_matrix(X, Groups(g), specs, direction).tobytes()
+
+
 def test_a_runs_sensitivity_evaluates_only_the_latest_year_and_leaves_the_intervals_unchanged(monkeypatch):
     """Published years keep the sensitivity published with them: a run evaluates the Saltelli
     design on the latest year's unit-years only, and the Monte Carlo intervals of every year are
