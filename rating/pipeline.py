@@ -254,19 +254,24 @@ def tickets_behind(con: duckdb.DuckDBPyConnection, fw: Framework, rated) -> pl.D
 def rate(st: Staged, fw: Framework, seed: int, reps: int, timer: "_Timer | None" = None, ahead=None):
     """Rating (rating.publish) and early warning over staged indicators: every output table,
     the early-warning outcome, the framework as rated (without the indicators the data cannot
-    compute) and the scope. `ahead()`, if given, is called as the early warning starts, the
-    stage that leaves a CPU idle most (a run starts the unit page files there)."""
+    compute) and the scope. `ahead` (`start()` and `pause()`), if given, works while a CPU is
+    idle: while the scores are computed and from the early warning on, not while the Monte
+    Carlo keeps both busy (a run creates the unit page files so: reports.page_files)."""
     timer = timer or _Timer()
     ind = st.indicators
     fw, scope = rated_framework(fw, ind, st.coverage, st.data)
     with timer.stage("rating"):
+        if ahead is not None:
+            ahead.start()
         scored = score(ind, st.units, fw)
+        if ahead is not None:
+            ahead.pause()
         pub = publish(scored, ind, fw, seed=seed, replications=reps,
                       overrides=read_overrides(st.data, fw, scored.keys), records=st.records)
         scores = pub.scores
     with timer.stage("early_warning"):
         if ahead is not None:
-            ahead()
+            ahead.start()
         # region_id (the contract's declared relation) tells the model which departments are a region's
         peers = scores.join(st.units.select("unit_id", "kind", "level", *(["region_id"] if "region_id" in st.units.columns else [])),
                             on="unit_id", how="left")
@@ -375,10 +380,10 @@ def run(data: str | Path, framework: str | Path | Framework | None = None, seed:
         from reports.page_files import reserved_pages
 
         # the output folder is prepared first (a folder that may not be replaced fails before the
-        # rating), and the unit pages' files are created in it on an idle CPU from the early warning on
+        # rating), and the unit pages' files are created in it on an idle CPU as the run rates
         with atomic_dir(Path(out), force=force) as tmp, \
                 reserved_pages(tmp, st.units["unit_id"], start=False) as reserved:
-            result = rated_result(ahead=reserved.start)
+            result = rated_result(ahead=reserved)
             write_run(result, tmp, st.loaded, st.records, timer, lang=lang, audience=audience, reserved=reserved)
     return result
 

@@ -143,3 +143,22 @@ def test_pages_written_into_files_made_ahead_are_the_same_and_no_empty_file_is_l
     assert not (tmp_path / "ahead" / "units" / "999999.html").exists()
     assert not (tmp_path / "escape.html").exists()
     assert [p for p in (tmp_path / "ahead").rglob("*") if p.is_file() and p.stat().st_size == 0] == []
+
+
+def test_page_files_paused_for_a_busy_stage_wait_and_then_are_all_made(tmp_path):
+    """A run pauses the page files' thread while the Monte Carlo keeps every CPU busy: no file
+    is made while paused (beyond the one under way), and once started again every file exists."""
+    import time
+
+    from reports.page_files import reserved_pages
+
+    ids = [f"44{k:04d}" for k in range(400)]
+    with reserved_pages(tmp_path, ids, start=False) as reserved:
+        reserved.start().pause()
+        time.sleep(0.05)  # the file under way, if any, is done
+        held = len(reserved.created)
+        time.sleep(0.3)
+        assert len(reserved.created) == held < len(ids)
+        reserved.start()
+        reserved.join()
+    assert sorted(p.stem for p in (tmp_path / "units").iterdir()) == ids
