@@ -16,6 +16,7 @@ import polars as pl
 from indicators.contract import TABLES
 from indicators.mask import mask
 from reports import fmt
+from reports.fmt import escape_text
 from reports.records import conditions
 
 LIMIT = 10
@@ -110,16 +111,45 @@ def _yes(v, t) -> str:
     return fmt.DASH if v is None else (t["yes"] if v else t["no"])
 
 
-def row_cells(table: str, r: dict, against, lang: str, t: dict, values) -> dict:
-    """One contract or ticket as the page shows it (codes in words, dates, amounts in yuan)."""
-    if table == "contracts":
-        return {"id": fmt.text(r.get("contract_id")), "against": against,
-                "cells": [values(r.get("kind")), fmt.date(r.get("due_on")), fmt.date(r.get("fulfilled_on")),
-                          values(r.get("status")), fmt.num(r.get("amount"), 0), fmt.num(r.get("arrears_amount"), 0)]}
-    return {"id": fmt.text(r.get("ticket_id")), "against": against,
-            "cells": [fmt.date(r.get("received_at")), values(r.get("kind")), _topic(r.get("topic")),
-                      fmt.date(r.get("due_at")), fmt.date(r.get("resolved_at")), values(r.get("satisfaction")),
-                      _yes(r.get("repeat"), t)]}
+def rows_html(rows: pl.DataFrame, against, t: dict, words) -> list[str]:
+    """Each contract or ticket of `rows` (`behind`) as a row of its table (codes in words, dates,
+    amounts in yuan), every text escaped: `against(unit_id, target)` is the cell of the unit the
+    row counts against (HTML), and `words(v)` a coded value in words, escaped. Made column by
+    column before any page is written, each distinct value of a column written once."""
+    e = escape_text  # every value escaped here is a str
+    out: list = [None] * rows.height
+    tables, targets = rows.get_column("table").to_list(), rows.get_column("target").to_list()
+    for table, ident, cells in _CELLS:
+        at = [i for i, name in enumerate(tables) if name == table]
+        if not at or f"row_{table}" not in rows.columns:
+            continue
+        items = rows.get_column(f"row_{table}").gather(at)
+        names = {f.name for f in items.dtype.fields}
+
+        def column(name: str, write) -> list:
+            values = items.struct.field(name).to_list() if name in names else [None] * len(at)
+            seen: dict = {}
+            return [seen[v] if v in seen else seen.setdefault(v, write(v)) for v in values]
+
+        other = column("unit_id", lambda v: v)
+        lines = zip(column(ident, lambda v: e(fmt.text(v))),
+                    [against(u, targets[i]) for u, i in zip(other, at)],
+                    *[column(name, {"words": words, "date": lambda v: e(fmt.date(v)),
+                                    "amount": lambda v: fmt.num(v, 0), "topic": lambda v: e(_topic(v)),
+                                    "yes": lambda v: e(_yes(v, t))}[kind]) for name, kind in cells])
+        for i, (key, unit, *values) in zip(at, lines):
+            out[i] = f'<tr><th scope="row">{key}</th><td>{unit}</td><td>{"</td><td>".join(values)}</td></tr>\n'
+    return out
+
+
+#: Per table: its rows' id column, and the columns of its cells (`HEADERS` order) with how each is
+#: written.
+_CELLS = (
+    ("contracts", "contract_id", (("kind", "words"), ("due_on", "date"), ("fulfilled_on", "date"),
+                                  ("status", "words"), ("amount", "amount"), ("arrears_amount", "amount"))),
+    ("complaints", "ticket_id", (("received_at", "date"), ("kind", "words"), ("topic", "topic"), ("due_at", "date"),
+                                 ("resolved_at", "date"), ("satisfaction", "words"), ("repeat", "yes"))),
+)
 
 
 #: Message keys of the columns of each table's rows (reports.labels).

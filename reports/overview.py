@@ -7,10 +7,11 @@ Shows the latest rated year. Columns the run did not produce (e.g. outlook) show
 """
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from markupsafe import Markup
 
-from reports import charts, fmt, plots, whatif
+from reports import badges, charts, fmt, plots, whatif
 from reports.datafiles import listing
 from reports.embed import _XMLNS, script_json
 from reports.headline import headline
@@ -49,7 +50,10 @@ def score_cells(row: dict, inp: Inputs, grades: dict) -> dict:
     }
 
 
-def ranking(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> list[dict]:
+def ranking(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> Markup:
+    """The rows of the ranking of all units (every text escaped; a template loop over thousands
+    of rows costs several times as much)."""
+    e, t = fmt.escape_output, fmt.escape_text  # `t` for the cells that are str whatever the data
     rows = []
     for r in rows_of(latest):
         cell = score_cells(r, inp, grades)
@@ -62,8 +66,21 @@ def ranking(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -> li
             "alert_v": "" if alert is None else ALERT_ORDER.get(alert, 9),
             "yoy": fmt.signed(r["yoy"]), "yoy_v": "" if fmt.missing(r["yoy"]) else f"{r['yoy']:.4f}",
         })
-        rows.append(cell)
-    return rows
+        c = cell
+        rows.append(
+            f'<tr data-unit="{t(c["id"])}" data-level="{t(c["level"])}" data-kind="{t(c["kind"])}" '
+            f'data-city="{t(c["city"])}" data-grade="{t(c["grade"])}">\n'
+            f'<th scope="row">{badges.link_html(c["label"], c["href"])}</th>\n'
+            f'<td>{t(c["kind_label"])}</td><td>{t(c["level_label"])}</td><td>{e(c["city_label"])}</td>\n'
+            f'<td class="num c-score whatif" data-value="{t(c["score_v"])}">{t(c["score"])}</td>\n'
+            f'<td class="num c-rank whatif" data-value="{e(c["rank_v"])}">{t(c["rank"])}</td>\n'
+            f'<td class="num" data-value="{e(c["interval_v"])}">{t(c["interval"])}</td>\n'
+            f'<td class="c-grade whatif" data-value="{e(c["grade_idx"])}">'
+            f'{badges.grade_html(c["grade_text"], c["grade_idx"])}</td>\n'
+            f'<td>{t(c["outlook"])}</td>\n'
+            f'<td data-value="{e(c["alert_v"])}">{badges.alert_html(c["alert"], c["alert_label"])}</td>\n'
+            f'<td class="num" data-value="{t(c["yoy_v"])}">{t(c["yoy"])}</td>\n</tr>\n')
+    return Markup("".join(rows))
 
 
 def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
@@ -82,7 +99,7 @@ def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
         return df.get_column(name).to_list() if name in df.columns else [None] * df.height
 
     def num(name: str, digits: int = 4) -> list:  # column by column: the rows are every unit and year
-        return [None if x is None or x != x else round(float(x), digits) for x in col(name)]
+        return rounded(df.get_column(name), digits) if name in df.columns else [None] * df.height
 
     grade, uncapped, veto, override = col("grade"), col("grade_uncapped"), col("veto"), col("override")
     outlook = col("outlook")
@@ -101,6 +118,30 @@ def earlier_years(inp: Inputs, grades: dict, cities: dict) -> dict | None:
     return {"latest": str(inp.year), "units": units, "years": rows,
             "grades": {g: v["idx"] for g, v in grades.items()},
             "alerts": {lv: alert_label(lv, inp.lang) for lv in ALERT_ORDER}, "order": ALERT_ORDER}
+
+
+def rounded(values: pl.Series, digits: int) -> list:
+    """`[None if x is None or x != x else round(float(x), digits) for x in values]`, the same
+    floats, rounded by numpy for the whole column: the nearest float to k / 10**digits, with k
+    the product `x * 10**digits` rounded half to even. That product is itself rounded, so where it
+    lies within two units in its last place of a tie (or is too large to hold a fraction, or is
+    not finite) Python rounds the value instead; everywhere else k is what `round` finds.
+
+    >>> rounded(pl.Series([0.12345, 2.675, None, float("nan"), -0.00004, 1e300]), 4)
+    [0.1235, 2.675, None, None, -0.0, 1e+300]
+    """
+    x = values.cast(pl.Float64).to_numpy()
+    scale = 10.0 ** digits
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * scale
+        out = np.rint(y) / scale
+        frac = y - np.floor(y)
+        exact = np.isfinite(y) & (np.abs(y) < 2.0 ** 50) & (np.abs(frac - 0.5) > 2 * np.spacing(np.abs(y)))
+    result = out.tolist()
+    for i in np.flatnonzero(~exact).tolist():
+        v = x[i]
+        result[i] = None if v != v else round(float(v), digits)
+    return result
 
 
 def filters(latest: pl.DataFrame, inp: Inputs, cities: dict) -> dict:
@@ -228,13 +269,25 @@ def comparisons(latest: pl.DataFrame, inp: Inputs, grades: dict, cities: dict) -
     labels = dict(zip(units["unit_id"].to_list(), units["label"].to_list()))
     region_of = dict(zip(inp.units["unit_id"].to_list(), inp.units["region_id"].to_list()))
     depts = depts.with_columns((pl.col("dept_code") + "|" + pl.col("level")).alias("_dept"))
-    dept_rows = rows(depts, dept=lambda r: r["_dept"], hidden=lambda r: r["_dept"] != first_dept,
-                     region=lambda r: labels.get(region_of.get(r["unit_id"]), fmt.DASH))
+    dept_rows = _dept_table(rows(depts, dept=lambda r: r["_dept"], hidden=lambda r: r["_dept"] != first_dept,
+                                 region=lambda r: labels.get(region_of.get(r["unit_id"]), fmt.DASH)))
     return {
         "dims": dims, "cities": city_rows, "counties": county_rows,
         "city_options": [{"value": c, "label": cities.get(c, c)} for c in county_cities],
         "departments": dept_rows, "dept_options": options,
     }
+
+
+def _dept_table(rows: list[dict]) -> Markup:
+    """The rows of the departments' table (thousands of rows: written here, every text escaped)."""
+    e = fmt.escape_output
+    return Markup("".join(
+        f'<tr data-dept="{e(c["dept"])}"{" hidden" if c["hidden"] else ""}>'
+        f'<th scope="row">{badges.link_html(c["label"], c["href"])}</th><td>{e(c["region"])}</td>'
+        f'<td>{e(c["level_label"])}</td><td class="num" data-value="{e(c["score_v"])}">{e(c["score"])}</td>'
+        f'<td class="num" data-value="{e(c["rank_v"])}">{e(c["rank"])}</td><td data-value="{e(c["grade_idx"])}">'
+        f'{badges.grade_html(c["grade_text"], c["grade_idx"])}</td>'
+        + "".join(f'<td class="num">{e(v)}</td>' for v in c["dims"]) + "</tr>\n" for c in rows))
 
 
 def dept_name(label: str, region: str | None) -> str:
@@ -309,8 +362,15 @@ def certainty(latest: pl.DataFrame, inp: Inputs, grades: dict) -> dict | None:
         c.update({"p_own": fmt.pct(p, 0), "p_own_v": "" if fmt.missing(p) else f"{p:.4f}",
                   "probs": [fmt.pct(r.get(col), 0) for _, col in inp.grade_probs]})
         rows.append(c)
-    return {"groups": groups, "rows": rows, "grades": [{"code": g, "idx": grades[g]["idx"] if g in grades else ""}
-                                                       for g, _ in inp.grade_probs]}
+    e = fmt.escape_output  # the borderline units' rows (thousands: written here, every text escaped)
+    html = "".join(
+        f'<tr><th scope="row">{badges.link_html(c["label"], c["href"])}</th><td>{e(c["level_label"])} · '
+        f'{e(c["kind_label"])}</td><td class="num" data-value="{e(c["score_v"])}">{e(c["score"])}</td>'
+        f'<td data-value="{e(c["grade_idx"])}">{badges.grade_html(c["grade_text"], c["grade_idx"])}</td>'
+        f'<td class="num" data-value="{e(c["p_own_v"])}">{e(c["p_own"])}</td>'
+        + "".join(f'<td class="num">{e(p)}</td>' for p in c["probs"]) + "</tr>\n" for c in rows)
+    return {"groups": groups, "rows": Markup(html),
+            "grades": [{"code": g, "idx": grades[g]["idx"] if g in grades else ""} for g, _ in inp.grade_probs]}
 
 
 def overview(inp: Inputs, colours: dict, files=()) -> dict:

@@ -26,7 +26,7 @@ from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup
 
 from rating.publish import RunTables
-from reports import template_cache
+from reports import badges, template_cache
 from reports.alerts_page import alerts_context
 from reports.charts import grade_colours
 from reports.compare import compare_context
@@ -157,9 +157,7 @@ def grade(code, idx) -> Markup:
     >>> str(grade("A", 0)), str(grade("<", ""))
     ('<span class="grade g0">A</span>', '&lt;')
     """
-    if idx != "":
-        return Markup(f'<span class="grade g{escape_output(idx)}">{escape_output(code)}</span>')
-    return Markup(escape_output(code))
+    return Markup(badges.grade_html(code, idx))
 
 
 def alert(level, label) -> Markup:
@@ -168,9 +166,7 @@ def alert(level, label) -> Markup:
     >>> str(alert("red", "红色")), str(alert("", "x"))
     ('<span class="alert al-red">红色</span>', '—')
     """
-    if level:
-        return Markup(f'<span class="alert al-{escape_output(level)}">{escape_output(label)}</span>')
-    return Markup("—")
+    return Markup(badges.alert_html(level, label))
 
 
 def unit_link(label, href) -> Markup:
@@ -179,9 +175,7 @@ def unit_link(label, href) -> Markup:
     >>> str(unit_link("A&B", "440300.html")), str(unit_link("A&B", None))
     ('<a href="440300.html">A&amp;B</a>', 'A&amp;B')
     """
-    if href:
-        return Markup(f'<a href="{escape_output(href)}">{escape_output(label)}</a>')
-    return Markup(escape_output(label))
+    return Markup(badges.link_html(label, href))
 
 
 def evidence(pairs) -> Markup:
@@ -190,10 +184,7 @@ def evidence(pairs) -> Markup:
     >>> str(evidence([("n", "<3>"), ("", "x")])), str(evidence([]))
     ('<dl class="evidence"><dt>n</dt><dd>&lt;3&gt;</dd><dd>x</dd></dl>', '—')
     """
-    if not pairs:
-        return Markup("—")
-    return Markup('<dl class="evidence">' + "".join(
-        (f"<dt>{escape_output(k)}</dt>" if k else "") + f"<dd>{escape_output(v)}</dd>" for k, v in pairs) + "</dl>")
+    return Markup(badges.evidence_html(pairs))
 
 
 def environment() -> jinja2.Environment:

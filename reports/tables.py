@@ -239,9 +239,11 @@ class RowGroups:
     Only the group asked for last is kept (a page asks for its own unit's group a few times, and
     never again once written: keeping them all would hold every unit's rows until the end)."""
 
-    def __init__(self, df: pl.DataFrame, key: str = "unit_id", by: str | None = None):
+    def __init__(self, df: pl.DataFrame, key: str = "unit_id", by: str | None = None,
+                 columns: list[str] | None = None):
+        """`columns`: those the rows hold (default all); the fewer, the less each page builds."""
         df = df.with_row_index("_row").sort(key, "_row", nulls_last=True)  # a group's rows in their order
-        self._names = [c for c in df.columns if c != "_row"]
+        self._names = [c for c in df.columns if c != "_row"] if columns is None else list(columns)
         self._columns = [df.get_column(c).to_list() for c in self._names]
         runs = df.get_column(key).rle().struct.unnest()  # the sorted keys' runs: value and length
         lengths = runs.get_column("len").to_list()
@@ -261,6 +263,33 @@ class RowGroups:
         hit = {r[self._by]: r for r in rows} if self._by else rows
         self._last, self._hit = key, hit
         return hit
+
+    def tuples(self, key) -> list[tuple]:
+        """The rows of group `key` as tuples of the columns, in their order (no dict per row, none
+        kept: for a loop that reads every column of every row); [] for no such group."""
+        span = self._spans.get(key)
+        if span is None:
+            return []
+        a, b = span
+        return list(zip(*[c[a:b] for c in self._columns]))
+
+    def only(self, columns) -> "RowGroups":
+        """The same groups, their rows holding `columns` alone (no polars step: the columns
+        converted here already are shared)."""
+        view = object.__new__(RowGroups)
+        at = {c: i for i, c in enumerate(self._names)}
+        view._names = list(columns)
+        view._columns = [self._columns[at[c]] for c in columns]
+        view._spans, view._by, view._last, view._hit = self._spans, self._by, _NONE, None
+        return view
+
+    def row(self, key, i: int) -> dict:
+        """Row `i` of group `key` alone (the group's other rows not built)."""
+        a, b = self._spans[key]
+        if not -(b - a) <= i < b - a:
+            raise IndexError(i)
+        at = a + i if i >= 0 else b + i
+        return dict(zip(self._names, [c[at] for c in self._columns]))
 
     def __getitem__(self, key):
         hit = self.get(key, _NONE)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 
 import polars as pl
+from markupsafe import Markup
 
 from reports import fmt
+from reports.badges import grade_html
+from reports.fmt import escape_output
 from reports.i18n import alert_label, lookup, message
 from reports.labels import OUTLOOK
 from reports.tables import Inputs, group_rows, rows_of
@@ -137,30 +140,38 @@ def _feature_value(feature: str, v, info: dict) -> str:
     return text
 
 
-def explanation_rows(uid: str, inp: Inputs, parts: RiskParts, info: dict) -> list[dict]:
+def explanation_rows(uid: str, inp: Inputs, parts: RiskParts, info: dict) -> Markup:
+    """The features that raised the unit's model risk most, as the rows of their table (every
+    text escaped); empty when there are none."""
     rows = parts.explanations.get(uid, [])
     top = max((r["contribution"] or 0.0 for r in rows), default=0.0)
-    out = []
+    e, out = escape_output, []
     for r in rows:
         c = r["contribution"]
         label = (r["label_zh"] or r["label_en"]) if inp.lang == "zh" else (r["label_en"] or r["label_zh"])
-        out.append({"rank": r["rank"], "feature": fmt.text(r["feature"]), "label": fmt.text(label),
-                    "value": _feature_value(r["feature"] or "", r["value"], info),
-                    "contribution": fmt.DASH if fmt.missing(c) else f"{c:+.3f}",
-                    "bar": None if fmt.missing(c) or top <= 0 else f"{max(0.0, c) / top * BAR_PX:.0f}"})
-    return out
+        bar = "" if fmt.missing(c) or top <= 0 else \
+            f'<span class="bar" style="width: {max(0.0, c) / top * BAR_PX:.0f}px"></span>'
+        out.append(f'<tr><td class="num">{e(r["rank"])}</td><th scope="row">{e(fmt.text(label))}<br>'
+                   f'<code class="muted">{e(fmt.text(r["feature"]))}</code></th>'
+                   f'<td class="num">{e(_feature_value(r["feature"] or "", r["value"], info))}</td>'
+                   f'<td class="num">{bar}{fmt.DASH if fmt.missing(c) else f"{c:+.3f}"}</td></tr>')
+    return Markup("".join(out))
 
 
 def grade_probabilities(row: dict, inp: Inputs, grades: dict) -> dict | None:
-    """P(grade) for every grade and the borderline flag, when the scores carry them."""
+    """P(grade) for every grade (the rows of their table as `html`, every text escaped) and the
+    borderline flag, when the scores carry them."""
     if not inp.grade_probs:
         return None
-    rows = []
+    own = f' <span class="muted">{escape_output(inp.t["grade_of_score"])}</span>'
+    out = []
     for code, col in inp.grade_probs:
         p = row.get(col)
-        rows.append({"code": code, "idx": grades.get(code, ""), "p": fmt.pct(p, 0),
-                     "bar": None if fmt.missing(p) else f"{max(0.0, min(1.0, p)) * BAR_PX:.0f}",
-                     "own": code == row.get("grade")})  # the published grade, after vetoes
+        bar = "" if fmt.missing(p) else \
+            f'<span class="bar" style="width: {max(0.0, min(1.0, p)) * BAR_PX:.0f}px"></span>'
+        out.append(f'<tr><th scope="row">{grade_html(code, grades.get(code, ""))}'
+                   f'{own if code == row.get("grade") else ""}</th>'  # the published grade, after vetoes
+                   f'<td class="num">{bar}{fmt.pct(p, 0)}</td></tr>')
     b = row.get("borderline")
     text = None if b is None else inp.t["borderline_yes" if b else "borderline_no"]
-    return {"rows": rows, "borderline": b, "text": text}
+    return {"html": Markup("".join(out)), "borderline": b, "text": text}
