@@ -76,6 +76,38 @@ def threaded(fn, tasks: list[tuple]) -> None:
             future.result()
 
 
+def missing(dtype):
+    """The mark of an unranked cell in a rank matrix of `dtype`: NaN for a float type, the largest
+    value for an integer one (sorted last either way; an integer type holds ranks in less memory).
+
+    Examples
+    --------
+    >>> missing(np.float32), missing(np.int16)
+    (nan, 32767)
+    """
+    dtype = np.dtype(dtype)
+    return float("nan") if dtype.kind == "f" else int(np.iinfo(dtype).max)
+
+
+def unranked(R: np.ndarray) -> np.ndarray:
+    """Where a rank matrix (or part of one) holds no rank (`missing`)."""
+    return np.isnan(R) if R.dtype.kind == "f" else R == missing(R.dtype)
+
+
+def rank_dtype(groups: np.ndarray):
+    """The smallest integer type that holds every rank within `groups` (negative: not ranked) and
+    the `missing` mark: int16 below 32,767 units in a group, else int32.
+
+    Examples
+    --------
+    >>> rank_dtype(np.array([0, 0, 1, -1])).__name__
+    'int16'
+    """
+    g = np.asarray(groups)
+    largest = int(np.bincount(g[g >= 0]).max()) if (g >= 0).any() else 0
+    return np.int16 if largest < np.iinfo(np.int16).max else np.int32
+
+
 #: Low bits of a float64 that are zero in scores kept to 40 significant bits (as the Monte Carlo
 #: evaluation rounds them): the ranking drops them to pack a score and its column in one int64.
 _LOW = 13
@@ -87,8 +119,9 @@ def rank_matrix(scores: np.ndarray, groups: np.ndarray, ties: str = "min", dtype
     """Ranks (1 = best, NaN kept) of each row of `scores` (replications x units) within the
     column groups `groups`, vectorised over the replications; columns of a negative group are
     not ranked (NaN). `ties`: "min" (tied scores share the first of their positions), "max" (the
-    last), or "both" (a pair: the band of positions tied scores occupy). `dtype` of the result,
-    a float type (float32 holds ranks exactly, in half the memory).
+    last), or "both" (a pair: the band of positions tied scores occupy). `dtype` of the result:
+    a float type (float32 holds ranks exactly, in half the memory), or an integer type that holds
+    them (`rank_dtype`), unranked cells then `missing`.
 
     Examples
     --------
@@ -101,7 +134,7 @@ def rank_matrix(scores: np.ndarray, groups: np.ndarray, ties: str = "min", dtype
     if ties not in ("min", "max", "both"):
         raise ValueError(f"ties: expected min, max or both, got {ties!r}")
     scores = np.asarray(scores, dtype=float)
-    res = {t: np.full(scores.shape, np.nan, dtype=dtype) for t in (("min", "max") if ties == "both" else (ties,))}
+    res = {t: np.full(scores.shape, missing(dtype), dtype=dtype) for t in (("min", "max") if ties == "both" else (ties,))}
     rank_rows(res, np.arange(scores.shape[0]), scores, groups)
     return (res["min"], res["max"]) if ties == "both" else res[ties]
 
@@ -127,6 +160,8 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
     bounds = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1], True])
     base = np.asarray(rows, dtype=np.int64) * scores.shape[1]  # flat position of each row's first unit
     dtype = next(iter(out.values())).dtype
+    gap = missing(dtype)  # an unranked cell; for an integer type also above every rank
+    top = np.inf if dtype.kind == "f" else gap
 
     at = np.asarray(rows, dtype=np.int64)[:, None] if gather else None
 
@@ -140,11 +175,11 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
         pos = np.arange(1, cols.size + 1, dtype=dtype)
         first = np.broadcast_to(pos, x.shape)
         if has_nan:  # sorted last: no rank
-            first = np.where(pos <= (cols.size - nan.sum(axis=1))[:, None], pos, np.nan).astype(dtype, copy=False)
+            first = np.where(pos <= (cols.size - nan.sum(axis=1))[:, None], pos, gap).astype(dtype, copy=False)
         dest = cols[order]
         dest += base[lo:hi, None]  # flat positions in the result
         if ties is not None and rows.any():
-            _log_ties(ties, tie[rows], first[rows], dest[rows], pos)
+            _log_ties(ties, tie[rows], first[rows], dest[rows], pos, top)
         for t, res in out.items():
             p = first
             if rows.any():
@@ -152,8 +187,8 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
                 if t == "min":
                     acc = np.maximum.accumulate(np.where(np.c_[no, tr], 0, pos), axis=1)
                 else:
-                    acc = np.minimum.accumulate(np.where(np.c_[tr, no], np.inf, pos)[:, ::-1], axis=1)[:, ::-1]
-                p[rows] = np.where(np.isnan(first[rows]), np.nan, acc)
+                    acc = np.minimum.accumulate(np.where(np.c_[tr, no], top, pos)[:, ::-1], axis=1)[:, ::-1]
+                p[rows] = np.where(unranked(first[rows]), gap, acc)
             res.reshape(-1)[dest.reshape(-1)] = p.reshape(-1)
 
     n, tasks = len(rows), []
@@ -169,13 +204,14 @@ def rank_rows(out: dict, rows: np.ndarray, scores: np.ndarray, groups: np.ndarra
         threaded(block, tasks)
 
 
-def _log_ties(ties: list, tie: np.ndarray, first: np.ndarray, dest: np.ndarray, pos: np.ndarray) -> None:
+def _log_ties(ties: list, tie: np.ndarray, first: np.ndarray, dest: np.ndarray, pos: np.ndarray, top) -> None:
     """Append (positions, last ranks) of the cells of rows with a tie whose band is wider than one;
-    `tie[:, j]`: sorted positions j and j + 1 are equal, `first`: the ranks without ties (NaN: none)."""
+    `tie[:, j]`: sorted positions j and j + 1 are equal, `first`: the ranks without ties (`missing`:
+    none); `top`: a value above every rank of `pos`'s type."""
     no = np.zeros((tie.shape[0], 1), bool)
     low = np.maximum.accumulate(np.where(np.c_[no, tie], 0, pos), axis=1)
-    high = np.minimum.accumulate(np.where(np.c_[tie, no], np.inf, pos)[:, ::-1], axis=1)[:, ::-1]
-    wide = (high > low) & ~np.isnan(first)
+    high = np.minimum.accumulate(np.where(np.c_[tie, no], top, pos)[:, ::-1], axis=1)[:, ::-1]
+    wide = (high > low) & ~unranked(first)
     ties.append((dest[wide], high[wide].astype(pos.dtype)))
 
 
@@ -237,7 +273,8 @@ def _sorted(x: np.ndarray, nan: np.ndarray, has_nan: bool) -> tuple[np.ndarray, 
 
 
 def quantiles(M: np.ndarray, qs, block: int = 64, at_least=None):
-    """Order-statistic quantiles (inverted CDF) over axis 0 ignoring NaN; NaN for an empty column.
+    """Order-statistic quantiles (inverted CDF) over axis 0 ignoring NaN (in an integer rank
+    matrix, its `missing` mark); NaN for an empty column (float64 for an integer matrix).
     Columns are sorted `block` at a time as rows of a transposed copy (a strided sort down each
     column of a wide matrix costs twice as much), on up to `THREADS` threads. With thresholds
     `at_least`, also the count of each column's values >= each threshold (thresholds x columns;
@@ -255,17 +292,19 @@ def quantiles(M: np.ndarray, qs, block: int = 64, at_least=None):
     """
     qs, n = np.asarray(qs, dtype=float), M.shape[0]
     thresholds = np.asarray([] if at_least is None else at_least, dtype=float)  # compared in float64
-    out = np.full((qs.size, M.shape[1]), np.nan, dtype=M.dtype if n else float)
+    out = np.full((qs.size, M.shape[1]), np.nan, dtype=M.dtype if n and M.dtype.kind == "f" else float)
+    gap = M.dtype.kind != "f"  # an integer rank matrix: `missing` (its largest value) sorts last
     counts = np.zeros((thresholds.size, M.shape[1]), dtype=np.int64)
 
     def columns(lo: int) -> None:
         srt = M[:, lo:lo + block].T.copy()
-        srt.sort(axis=1)  # NaN last
-        n_ok = n - np.isnan(srt).sum(axis=1)
+        srt.sort(axis=1)  # NaN (or an integer matrix's `missing`) last
+        no = unranked(srt)
+        n_ok = n - no.sum(axis=1)
         idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, n - 1)
         out[:, lo:lo + block] = np.where(n_ok > 0, np.take_along_axis(srt, idx.T, axis=1).T, np.nan)
         for i, t in enumerate(thresholds):
-            counts[i, lo:lo + block] = (srt >= t).sum(axis=1)
+            counts[i, lo:lo + block] = ((srt >= t) & ~no if gap else srt >= t).sum(axis=1)
 
     if n:
         threaded(columns, [(lo,) for lo in range(0, M.shape[1], block)])

@@ -35,7 +35,7 @@ from rating.impute import IMPUTERS
 from rating.normalise import NORMALISERS
 from rating.resample import MODELS, DataModel, data_model
 from rating.score import group_codes, peer_groups
-from rating.ranks import rank_rows, threaded, tie_ends
+from rating.ranks import missing, rank_dtype, rank_rows, threaded, tie_ends
 from rating.sensitivity import (Design, Sensitivity, design, evaluate, factor_columns, indices, quantiles,
                                 rank_matrix, saltelli_plan, year_rows)
 from indicators.spec import format_spec, parse_spec
@@ -345,7 +345,7 @@ class Uncertainty:
 
     summary: pl.DataFrame
     scores: np.ndarray  # replications x rows
-    ranks: np.ndarray  # replications x rows (float32: ranks are exact in it)
+    ranks: np.ndarray  # replications x rows, int16 (int32 for a peer group of 32,767 or more); unranked: rating.ranks.missing
     nominal_scores: np.ndarray
     nominal_ranks: np.ndarray
     design: Design
@@ -371,7 +371,7 @@ class _Ranked:
         # every row is ranked once, its unscored cells set to NaN then: no NaN fill of the whole
         # matrices up front (first writes to fresh memory cost; the evaluation's threads share them)
         self.scores = np.empty((replications, n))
-        self.ranks = {"min": np.empty((replications, n), np.float32)}
+        self.ranks = {"min": np.empty((replications, n), rank_dtype(groups))}  # half float32's memory
         self.ties: list = []  # the last ranks of tied bands wider than one (`rating.ranks.tie_ends`)
         self.sensitivity = {"min": np.empty((runs, unscored[at].size), np.float32)}
         self.pending: dict[tuple, list] = {}  # per thread and design: blocks not ranked yet
@@ -409,7 +409,7 @@ class _Ranked:
             buf.clear()
             rank_rows(self.ranks, rows, self.scores, self.groups[False], serial=True, ties=self.ties, gather=True)
         R = (self.sensitivity if sa else self.ranks)["min"]
-        R[np.ix_(rows, self.unscored[sa])] = np.nan  # not ranked (`rank_rows` leaves them)
+        R[np.ix_(rows, self.unscored[sa])] = missing(R.dtype)  # not ranked (`rank_rows` leaves them)
 
 
 def latest_year(exp: Experiment) -> int | None:

@@ -265,3 +265,28 @@ def test_quantiles_are_inverted_cdf_order_statistics(M):
         col = M[~np.isnan(M[:, j]), j]
         want = np.percentile(col, [5, 50, 95], method="inverted_cdf") if col.size else np.full(3, np.nan)
         np.testing.assert_array_equal(got[:, j], want)
+
+
+def test_ranks_kept_as_small_integers_equal_the_float_ones_and_their_quantiles_too():
+    """The Monte Carlo keeps its ranks as int16 (`rank_dtype`): the same ranks, tie ends and
+    quantiles as float ranks, with `missing` where a float matrix has NaN."""
+    from rating.ranks import missing, quantiles, rank_dtype, tie_ends, unranked
+
+    rng = np.random.default_rng(12)
+    scores = _round40(np.round(rng.normal(50, 10, (60, 400))))  # ties too
+    scores[rng.random(scores.shape) < 0.05] = np.nan
+    groups = rng.integers(-1, 4, 400)
+    assert rank_dtype(groups) is np.int16 and rank_dtype(np.zeros(40_000, int)) is np.int32
+    floats, whole = {"min": np.full((60, 400), np.nan, np.float32)}, []
+    ints, small = {"min": np.full((60, 400), missing(np.int16), np.int16)}, []
+    rank_rows(floats, np.arange(60), scores, groups, serial=True, ties=whole)
+    rank_rows(ints, np.arange(60), scores, groups, serial=True, ties=small)
+    F, I = floats["min"], ints["min"]
+    assert (unranked(I) == np.isnan(F)).all() and unranked(I).any()
+    np.testing.assert_array_equal(I[~unranked(I)], F[~np.isnan(F)])
+    np.testing.assert_array_equal(rank_matrix(scores, groups, dtype=np.int16), I)
+    qs = [0.05, 0.5, 0.95]
+    np.testing.assert_array_equal(quantiles(I, qs), quantiles(F, qs))
+    (fc, fl), (ic, il) = tie_ends(F, whole), tie_ends(I, small)
+    np.testing.assert_array_equal(fc, ic)
+    np.testing.assert_array_equal(quantiles(il, [0.95]), quantiles(fl, [0.95]))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from indicators.errors import FrameworkError, MethodError
 from indicators.framework_load import parse_framework
 from rating.coinr import read_idata, read_imeta, score_tables
-from rating.ranks import rank
+from rating.ranks import rank, unranked
 from rating.score import score
 from rating.sensitivity import Design, FACTORS, design, evaluate, factor_columns, rank_matrix
 from rating.uncertainty import Assumptions, demo_scored, experiment_from_scored, experiment_from_tables, uncertainty
@@ -191,7 +191,7 @@ def test_geometric_mean_of_z_scores_is_refused_or_shifted_never_nan():
         uncertainty(experiment_from_tables(idata, imeta, a), replications=3, seed=0)
     shifted = Assumptions(**{**a.__dict__, "invalid": "shift"})
     u = uncertainty(experiment_from_tables(idata, imeta, shifted), replications=3, seed=0)
-    assert not np.isnan(u.ranks).any() and u.summary["rank_low"].null_count() == 0
+    assert not unranked(u.ranks).any() and u.summary["rank_low"].null_count() == 0
 
 
 def test_shift_moves_each_non_positive_column_to_a_minimum_of_one():
