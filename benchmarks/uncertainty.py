@@ -19,7 +19,7 @@ province: a data folder given with --data (e.g. `rating synth --out DATA --scale
        a run does it, 1,000 replications with every source of the framework's [uncertainty]
        (data redrawn from the evidence, composite bootstrap, weights, imputation); then that stage
        with the sensitivity analysis evaluated in the same pass on the latest year's unit-years, as
-       `rating.run` does it.
+       `rating.run` does it (both with freed memory kept for reuse, `rating.heap.kept`, as in a run).
 
 Usage: python benchmarks/uncertainty.py [large|asem|demo|all|province] [--repeat N] [--data DATA]
 Times are the median of N runs of the analysis (building the experiment from scored data or
@@ -42,6 +42,7 @@ import numpy as np
 import polars as pl
 
 from indicators.framework_load import parse_framework
+from rating import heap
 from rating.coinr import read_idata, read_imeta
 from rating.score import aggregate_tree, score
 from rating.sensitivity import sensitivity
@@ -215,7 +216,8 @@ def main(argv=None) -> None:
         if args.which in (name, "all"):
             fn(args.repeat)
     if args.which == "province":
-        run_province(args.repeat, args.data)
+        with heap.kept():  # as `rating.run` holds the analysis
+            run_province(args.repeat, args.data)
     print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
           f"load average {os.getloadavg()[0]:.2f}")
 
