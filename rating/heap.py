@@ -3,8 +3,8 @@
 By default glibc hands memory back to the kernel as soon as a little is free at the top of the
 heap, and gives each allocation above 128 KiB (adapting up to 32 MiB) its own mapping, returned
 on free. The Monte Carlo allocates and frees arrays of a few MiB thousands of times, so the
-kernel maps and zeroes the same amount of memory again and again: about a tenth of the
-analysis's CPU at province scale. `kept` raises both limits for the duration of a run, then
+kernel maps and zeroes the same amount of memory again and again: about 0.6 s of the analysis's
+8 s of CPU at province scale (benchmarks/RESULTS.md). `kept` raises both limits for the duration of a run, then
 returns what is free and sets glibc's documented defaults again. Arrays of 32 MiB or more still
 get their own mappings, so the largest ones never linger.
 """

@@ -293,7 +293,7 @@ def quantiles(M: np.ndarray, qs, block: int = 64, at_least=None):
     qs, n = np.asarray(qs, dtype=float), M.shape[0]
     thresholds = np.asarray([] if at_least is None else at_least, dtype=float)  # compared in float64
     out = np.full((qs.size, M.shape[1]), np.nan, dtype=M.dtype if n and M.dtype.kind == "f" else float)
-    gap = M.dtype.kind != "f"  # an integer rank matrix: `missing` (its largest value) sorts last
+    integer = M.dtype.kind != "f"  # an integer rank matrix: `missing` (its largest value) sorts last
     counts = np.zeros((thresholds.size, M.shape[1]), dtype=np.int64)
 
     def columns(lo: int) -> None:
@@ -304,7 +304,7 @@ def quantiles(M: np.ndarray, qs, block: int = 64, at_least=None):
         idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, n - 1)
         out[:, lo:lo + block] = np.where(n_ok > 0, np.take_along_axis(srt, idx.T, axis=1).T, np.nan)
         for i, t in enumerate(thresholds):
-            counts[i, lo:lo + block] = ((srt >= t) & ~no if gap else srt >= t).sum(axis=1)
+            counts[i, lo:lo + block] = ((srt >= t) & ~no if integer else srt >= t).sum(axis=1)
 
     if n:
         threaded(columns, [(lo,) for lo in range(0, M.shape[1], block)])

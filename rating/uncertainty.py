@@ -368,8 +368,8 @@ class _Ranked:
         self.replications, self.batch = replications, batch
         self.groups = {False: groups, True: groups[at]}
         self.unscored = {False: np.flatnonzero(unscored), True: np.flatnonzero(unscored[at])}
-        # every row is ranked once, its unscored cells set to NaN then: no NaN fill of the whole
-        # matrices up front (first writes to fresh memory cost; the evaluation's threads share them)
+        # every row is ranked once, its unscored cells marked then (NaN scores, `missing` ranks): no
+        # fill of the whole matrices up front (first writes to fresh memory cost; the threads share them)
         self.scores = np.empty((replications, n))
         self.ranks = {"min": np.empty((replications, n), rank_dtype(groups))}  # half float32's memory
         self.ties: list = []  # the last ranks of tied bands wider than one (`rating.ranks.tie_ends`)

@@ -155,8 +155,10 @@ def test_page_files_paused_for_a_busy_stage_wait_and_then_are_all_made(tmp_path)
     ids = [f"44{k:04d}" for k in range(400)]
     with reserved_pages(tmp_path, ids, start=False) as reserved:
         reserved.start().pause()
-        time.sleep(0.05)  # the file under way, if any, is done
-        held = len(reserved.created)
+        held = -1
+        while held != len(reserved.created):  # the file under way, if any, is done
+            held = len(reserved.created)
+            time.sleep(0.1)
         time.sleep(0.3)
         assert len(reserved.created) == held < len(ids)
         reserved.start()

@@ -135,3 +135,20 @@ def test_doctests(module):
     mod = importlib.import_module(f"reports.{module}")
     result = doctest.testmod(mod)
     assert result.failed == 0
+
+
+def test_earlier_years_are_rounded_by_column_exactly_as_python_rounds_each_value():
+    """The overview's earlier years round whole columns with numpy; every value, ties and
+    near-ties included, is the float Python's `round` gives it."""
+    import numpy as np
+    import polars as pl
+
+    from reports.overview import rounded
+
+    rng = np.random.default_rng(3)
+    ties = (np.arange(-20_000, 20_000) + 0.5) / 10_000  # x.xxxx5: exact ties in decimal, near ties in binary
+    values = np.concatenate([rng.normal(60, 25, 50_000), rng.uniform(0, 1, 50_000), ties,
+                             np.nextafter(ties, np.inf), np.nextafter(ties, -np.inf), [1e300, -0.0, 0.0]])
+    series = pl.Series(values.tolist() + [None, float("nan")])
+    assert rounded(series, 4) == [round(v, 4) for v in values.tolist()] + [None, None]
+    assert rounded(series, 1) == [round(v, 1) for v in values.tolist()] + [None, None]
