@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from indicators.framework import ALERT_LEVELS, ALERT_RANK
 
@@ -70,6 +69,62 @@ def precision_at_k(y: np.ndarray, p: np.ndarray, k: int) -> float:
     return float(y[top].mean())
 
 
+def _curve(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """True and false positives (float) at each distinct probability, highest first: the points
+    of sklearn's `roc_curve` and `precision_recall_curve`, found by the same steps (a stable sort,
+    a cumulative sum of the outcomes) so that the areas below come out the same to the last bit."""
+    order = np.argsort(-p, kind="stable")
+    at = np.r_[np.flatnonzero(np.diff(p[order])), y.size - 1]
+    tps = np.cumsum(y[order].astype(np.float64))[at]
+    return tps, 1 + at.astype(np.float64) - tps
+
+
+def auroc(y: np.ndarray, p: np.ndarray) -> float:
+    """Area under the ROC curve, as sklearn's `roc_auc_score` gives it (y with both outcomes),
+    without its input checks, which cost more than the area.
+
+    Examples
+    --------
+    >>> auroc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.75
+    """
+    tps, fps = _curve(y, p)
+    if fps.size > 2:  # the points where the curve bends, as roc_curve(drop_intermediate=True)
+        keep = np.flatnonzero(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])
+        tps, fps = tps[keep], fps[keep]
+    tps, fps = np.r_[0.0, tps], np.r_[0.0, fps]
+    return float(np.trapezoid(tps / tps[-1], fps / fps[-1]))
+
+
+def average_precision(y: np.ndarray, p: np.ndarray) -> float:
+    """Average precision, as sklearn's `average_precision_score` gives it (y with an event).
+
+    Examples
+    --------
+    >>> average_precision(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.8333333333333333
+    """
+    tps, fps = _curve(y, p)
+    ps = tps + fps
+    with np.errstate(all="ignore"):
+        precision = np.r_[np.where(ps != 0, np.divide(tps, ps), 0.0)[::-1], 1.0]
+    recall = np.r_[(tps / tps[-1])[::-1], 0.0]
+    return float(max(0.0, -np.sum(np.diff(recall) * precision[:-1])))
+
+
+def brier(y: np.ndarray, p: np.ndarray) -> float:
+    """Brier score, as sklearn's `brier_score_loss` gives it for two classes: half the squared
+    error of both columns of the one-hot outcome.
+
+    Examples
+    --------
+    >>> brier(np.array([0, 1]), np.array([0.2, 0.6]))
+    0.1
+    """
+    y = y.astype(np.float64)
+    return float(np.average(((1 - y) - (1 - p)) ** 2 + (y - p) ** 2) * 0.5)
+
+
 def metrics(y: np.ndarray, p: np.ndarray, *, mu: float, k: int, base_rate: float) -> dict:
     """Every metric of one set of predictions (NaN where undefined, e.g. AUROC without events).
 
@@ -83,10 +138,10 @@ def metrics(y: np.ndarray, p: np.ndarray, *, mu: float, k: int, base_rate: float
     p = np.asarray(p, dtype=float)
     both = 0 < y.sum() < len(y)
     return {
-        "auroc": float(roc_auc_score(y, p)) if both else float("nan"),
-        "average_precision": float(average_precision_score(y, p)) if y.sum() > 0 else float("nan"),
+        "auroc": auroc(y, p) if both else float("nan"),
+        "average_precision": average_precision(y, p) if y.sum() > 0 else float("nan"),
         "precision_at_k": precision_at_k(y, p, k),
-        "brier": float(brier_score_loss(y, p, labels=[0, 1])) if len(y) else float("nan"),
+        "brier": brier(y, p) if len(y) else float("nan"),
         "usefulness_ad": usefulness_ad(y, p, mu, base_rate) if len(y) else float("nan"),
         "usefulness_sarlin": sarlin_ur(y, p >= 1 - mu, mu),
     }
@@ -140,8 +195,8 @@ def choose(preds: pl.DataFrame, candidates: tuple[str, ...], select_by: str) -> 
         if g.is_empty() or not 0 < y.sum() < len(y):
             continue
         p = g["probability"].to_numpy()
-        v = {"auroc": lambda: roc_auc_score(y, p), "average_precision": lambda: average_precision_score(y, p),
-             "brier": lambda: -brier_score_loss(y, p)}[select_by]()
+        v = {"auroc": auroc, "average_precision": average_precision,
+             "brier": lambda y, p: -brier(y, p)}[select_by](y, p)
         if best_v is None or v > best_v + 1e-12:
             best, best_v = c, v
     return best
@@ -227,7 +282,7 @@ def calibration_table(selected: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
         rows.append({"group": name[0], "n": len(y), "events": int(y.sum()), "mean_probability": float(p.mean()) if len(p) else None,
                      "event_rate": float(y.mean()) if len(y) else None,
                      "observed_over_predicted": float(y.mean() / p.mean()) if len(p) and p.mean() > 0 else None,
-                     "auroc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+                     "auroc": auroc(y, p) if 0 < y.sum() < len(y) else None,
                      "top_decile_probability": float(p[top].mean()) if len(p) else None,
                      "top_decile_event_rate": float(y[top].mean()) if len(p) else None})
     return pl.DataFrame(rows)
@@ -256,8 +311,8 @@ def value_added(alerts: pl.DataFrame, selected: pl.DataFrame) -> dict:
     by_model[np.argsort(-p, kind="stable")[:volume]] = True
     union = flagged | d["model_alert"].to_numpy()
     return {"unit_years": len(y), "events": int(y.sum()),
-            "auroc_rules": float(roc_auc_score(y, rr)), "auroc_rules_plus_model": float(roc_auc_score(y, rr + p)),
-            "auroc_model": float(roc_auc_score(y, p)),
+            "auroc_rules": auroc(y, rr), "auroc_rules_plus_model": auroc(y, rr + p),
+            "auroc_model": auroc(y, p),
             "rule_alerts": volume, "events_caught_rules": int(y[flagged].sum()),
             "events_caught_model_same_volume": int(y[by_model].sum()),
             "alerts_rules_plus_model": int(union.sum()), "events_caught_rules_plus_model": int(y[union].sum())}
