@@ -29,3 +29,18 @@ def test_freed_memory_stays_for_reuse_within_a_run_and_goes_back_after_it():
         return
     assert peak - held < size // 8  # freed, still the process's: the next arrays reuse it unfaulted
     assert held - released > size * 3 // 4  # after the run it is the kernel's again
+
+
+def test_numpy_asks_for_no_huge_pages_within_a_run_and_as_before_after_it():
+    get = np._core.multiarray._get_madvise_hugepage
+    start = get()
+    for before in (True, False):
+        heap._huge_pages(before)
+        try:
+            with heap.kept():
+                assert get() is False
+                raise KeyError("a run that fails")
+        except KeyError:
+            pass
+        assert get() is before
+    heap._huge_pages(start)
