@@ -298,7 +298,7 @@ def quantiles(M: np.ndarray, qs, block: int = 64, at_least=None):
 
     def columns(lo: int) -> None:
         srt = M[:, lo:lo + block].T.copy()
-        srt.sort(axis=1)  # NaN (or an integer matrix's `missing`) last
+        srt.sort(axis=1, kind="stable" if integer else None)  # NaN (`missing`) last; integers: radix
         no = unranked(srt)
         n_ok = n - no.sum(axis=1)
         idx = np.clip(np.ceil(np.outer(qs, n_ok) - 1e-9).astype(np.int64) - 1, 0, n - 1)
