@@ -11,8 +11,10 @@ get their own mappings, so the largest ones never linger.
 numpy also asks the kernel (madvise) to back each array of 4 MiB or more with 2 MiB pages. Where
 the kernel then has to compact memory to find them (transparent huge pages on "madvise", as on
 the machine of benchmarks/RESULTS.md), the first touch of a fresh 240 MB array took 0.22-0.40 s
-against 0.10 s in 4 KiB pages, and the analysis's 4.26-4.64 s against 4.03-4.05 s in three
-alternating runs each. `kept` turns that advice off for the run and back on after.
+against 0.10 s in 4 KiB pages. The Monte Carlo, which fills such arrays once each, took 4.26-4.64 s
+with the advice and 4.03-4.05 s without (three alternating runs each); the early warning, which
+reads its arrays again and again, took 3.03-3.26 s with it and 3.27-3.38 s without. So
+`small_pages` turns the advice off for the analysis alone (rating.uncertainty.uncertainty).
 """
 from __future__ import annotations
 
@@ -44,25 +46,32 @@ def _glibc():
 
 @contextmanager
 def kept() -> Iterator[bool]:
-    """Within the block, freed memory below 512 MiB stays with the process for reuse and numpy
-    asks for no huge pages; yields whether the heap's setting applies (glibc). On leaving, free memory
-    goes back to the kernel and glibc's defaults and numpy's advice are set again."""
+    """Within the block, freed memory below 512 MiB stays with the process for reuse; yields
+    whether the setting applies (glibc). On leaving, free memory goes back to the kernel and
+    glibc's defaults are set again."""
     libc = _glibc()
-    huge = _huge_pages(False)
+    if libc is None:
+        yield False
+        return
+    for param, value in RUN.items():
+        libc.mallopt(param, value)
     try:
-        if libc is None:
-            yield False
-            return
-        for param, value in RUN.items():
-            libc.mallopt(param, value)
-        try:
-            yield True
-        finally:
-            for param, value in DEFAULTS.items():
-                libc.mallopt(param, value)
-            libc.malloc_trim(0)
+        yield True
     finally:
-        _huge_pages(huge)
+        for param, value in DEFAULTS.items():
+            libc.mallopt(param, value)
+        libc.malloc_trim(0)
+
+
+@contextmanager
+def small_pages() -> Iterator[None]:
+    """Within the block numpy asks the kernel for no huge pages (see the module's notes); on
+    leaving, its advice is what it was."""
+    before = _huge_pages(False)
+    try:
+        yield
+    finally:
+        _huge_pages(before)
 
 
 def _huge_pages(on: bool) -> bool:

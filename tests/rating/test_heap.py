@@ -31,16 +31,27 @@ def test_freed_memory_stays_for_reuse_within_a_run_and_goes_back_after_it():
     assert held - released > size * 3 // 4  # after the run it is the kernel's again
 
 
-def test_numpy_asks_for_no_huge_pages_within_a_run_and_as_before_after_it():
+def test_numpy_asks_for_no_huge_pages_within_the_analysis_and_as_before_after_it():
+    from rating.uncertainty import Assumptions, demo_experiment, uncertainty
     get = np._core.multiarray._get_madvise_hugepage
-    start = get()
+    start, seen = get(), []
     for before in (True, False):
         heap._huge_pages(before)
         try:
-            with heap.kept():
-                assert get() is False
-                raise KeyError("a run that fails")
+            with heap.small_pages():
+                seen.append(get())
+                raise KeyError("an analysis that fails")
         except KeyError:
             pass
         assert get() is before
-    heap._huge_pages(start)
+    assert seen == [False, False]
+    import rating.uncertainty as U
+    inner = U._uncertainty
+    U._uncertainty = lambda *a: seen.append(get()) or inner(*a)
+    try:
+        heap._huge_pages(True)
+        uncertainty(demo_experiment(Assumptions(impute=True)), replications=20, seed=1)
+    finally:
+        U._uncertainty = inner
+        heap._huge_pages(start)
+    assert seen[-1] is False and start is get()
