@@ -1,4 +1,5 @@
-"""Freed memory kept for reuse while a run works (glibc's malloc; elsewhere nothing changes).
+"""Memory settings of a run: freed memory kept for reuse (`kept`: glibc's malloc; elsewhere
+nothing changes), and no huge pages for the analysis (`small_pages`).
 
 By default glibc hands memory back to the kernel as soon as a little is free at the top of the
 heap, and gives each allocation above 128 KiB (adapting up to 32 MiB) its own mapping, returned
