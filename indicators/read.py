@@ -225,7 +225,8 @@ def _check_archive(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    # NotImplementedError: a zip version or compression Python cannot read (e.g. a damaged header)
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):
         return
     unpacked = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
