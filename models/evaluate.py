@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import roc_auc_score
 
 from indicators.framework import Framework
 from indicators.framework_load import load_framework
+from models.backtest import auroc
 
 MODELS = ("selected", "logit", "gbm", "naive_last_event", "naive_last_score")
 SHOWN = ("auroc", "average_precision", "precision_at_k", "brier", "usefulness_ad", "usefulness_sarlin")
@@ -53,7 +53,7 @@ def truth_auroc(data: Path, risk: pl.DataFrame, units: pl.DataFrame, scope: str)
         t = t.group_by("unit_id", "year").agg(pl.col("event").max())
     j = risk.join(t.select("unit_id", (pl.col("year") - 1).alias("year"), "event"), on=["unit_id", "year"])
     y = j["event"].to_numpy()
-    return float(roc_auc_score(y, j["probability"].to_numpy())) if 0 < y.sum() < len(y) else float("nan")
+    return auroc(y, j["probability"].to_numpy()) if 0 < y.sum() < len(y) else float("nan")
 
 
 def ceiling_by_kind(data: Path, predictions: pl.DataFrame, units: pl.DataFrame, scope: str) -> dict:
@@ -78,7 +78,7 @@ def ceiling_by_kind(data: Path, predictions: pl.DataFrame, units: pl.DataFrame, 
     out = {}
     for (kind,), g in sorted(j.group_by("kind"), key=lambda x: x[0]):
         y = g["target"].to_numpy()
-        out[kind] = float(roc_auc_score(y, g["p"].to_numpy())) if 0 < y.sum() < len(y) else None
+        out[kind] = auroc(y, g["p"].to_numpy()) if 0 < y.sum() < len(y) else None
     return out
 
 
@@ -115,7 +115,7 @@ def auroc_by_kind(predictions: pl.DataFrame, units: pl.DataFrame) -> dict:
     out = {}
     for (m, kind), g in sorted(d.group_by("model", "kind"), key=lambda x: x[0]):
         y = g["target"].to_numpy()
-        out.setdefault(m, {})[kind] = float(roc_auc_score(y, g["probability"].to_numpy())) if 0 < y.sum() < len(y) else None
+        out.setdefault(m, {})[kind] = auroc(y, g["probability"].to_numpy()) if 0 < y.sum() < len(y) else None
     return out
 
 

@@ -431,6 +431,7 @@ def _col(name: str, v, dtype=pl.Float64) -> pl.Series:
     return pl.Series(name, v).fill_nan(None).cast(dtype)
 
 
+@heap.small_pages()  # arrays filled once: huge pages cost more to find than they save
 def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensitivity_base: int = 0,
                 resamples: int = 500, ci: float = 0.95, sensitivity_year: int | None = None) -> Uncertainty:
     """Monte Carlo uncertainty analysis of ranks, scores and grades.
@@ -464,13 +465,6 @@ def uncertainty(exp: Experiment, replications: int = 1000, seed: int = 0, sensit
     >>> u.summary.select("uCode", "rank_nominal", "rank_low", "rank_median", "rank_high").rows()
     [('X', 3, 3, 3, 3), ('Y', 2, 1, 2, 2), ('Z', 1, 1, 1, 2)]
     """
-    with heap.small_pages():  # arrays filled once: huge pages cost more to find than they save
-        return _uncertainty(exp, replications, seed, sensitivity_base, resamples, ci, sensitivity_year)
-
-
-def _uncertainty(exp: Experiment, replications: int, seed: int, sensitivity_base: int, resamples: int, ci: float,
-                 sensitivity_year: int | None) -> Uncertainty:
-    """`uncertainty` itself, with numpy's huge page advice off (`heap.small_pages`)."""
     rng = np.random.default_rng(seed)
     D = max((sl.stop for _, sl in factor_columns(exp)), default=0)
     d = design(exp, rng.random((int(replications), D)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 
 from rating import heap
 
@@ -31,27 +32,23 @@ def test_freed_memory_stays_for_reuse_within_a_run_and_goes_back_after_it():
     assert held - released > size * 3 // 4  # after the run it is the kernel's again
 
 
-def test_numpy_asks_for_no_huge_pages_within_the_analysis_and_as_before_after_it():
-    from rating.uncertainty import Assumptions, demo_experiment, uncertainty
+def test_numpy_asks_for_no_huge_pages_within_the_analysis_and_as_before_after_it(monkeypatch):
+    import rating.uncertainty as U
     get = np._core.multiarray._get_madvise_hugepage
     start, seen = get(), []
-    for before in (True, False):
-        heap._huge_pages(before)
-        try:
-            with heap.small_pages():
-                seen.append(get())
-                raise KeyError("an analysis that fails")
-        except KeyError:
-            pass
-        assert get() is before
-    assert seen == [False, False]
-    import rating.uncertainty as U
-    inner = U._uncertainty
-    U._uncertainty = lambda *a: seen.append(get()) or inner(*a)
     try:
+        for before in (True, False):
+            heap._huge_pages(before)
+            with pytest.raises(KeyError):
+                with heap.small_pages():
+                    seen.append(get())
+                    raise KeyError("an analysis that fails")
+            assert get() is before
+        assert seen == [False, False]
+        evaluate = U.evaluate
+        monkeypatch.setattr(U, "evaluate", lambda *a, **k: seen.append(get()) or evaluate(*a, **k))
         heap._huge_pages(True)
-        uncertainty(demo_experiment(Assumptions(impute=True)), replications=20, seed=1)
+        U.uncertainty(U.demo_experiment(U.Assumptions(impute=True)), replications=20, seed=1)
+        assert seen[2:] and not any(seen[2:]) and get() is True  # off while it evaluates, on again after
     finally:
-        U._uncertainty = inner
         heap._huge_pages(start)
-    assert seen[-1] is False and start is get()
