@@ -22,15 +22,19 @@ PAGE_SUFFIXES = (".html",)
 
 
 def present(out: pathlib.Path) -> list[str]:
-    """The files in `out` other than the report pages, as sorted names relative to `out`."""
+    """The files in `out` other than the report pages, as sorted names relative to `out`. Hidden
+    names are left out: a file still being written (the workbook's `.rating.xlsx.part`, renamed
+    when complete, while the run lists the folder) is not one of the run's files."""
     out = pathlib.Path(out)
     if not out.is_dir():
         return []
     names = []
     for p in out.rglob("*"):
-        rel = p.relative_to(out).as_posix()
-        if p.is_file() and not rel.startswith("units/") and p.suffix not in PAGE_SUFFIXES:
-            names.append(rel)
+        rel = p.relative_to(out)
+        name = rel.as_posix()
+        if p.is_file() and not name.startswith("units/") and p.suffix not in PAGE_SUFFIXES \
+                and not any(part.startswith(".") for part in rel.parts):
+            names.append(name)
     return sorted(names)
 
 
