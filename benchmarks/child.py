@@ -92,9 +92,10 @@ class Recorder:
 
 
 #: What the pipeline calls for the uncertainty analysis (the names it imports; the sensitivity
-#: analysis runs in the same call). Code before the one pass called `sensitivity` apart: it is
-#: timed on its own where it exists.
-UNCERTAINTY = ("experiment_from_scored", "uncertainty")
+#: analysis runs in the same call): `summarised` (the analysis or, with a warm cache, its entry:
+#: rating.analysis_cache), `uncertainty` in code before it. Code before the one pass called
+#: `sensitivity` apart: it is timed on its own where it exists.
+UNCERTAINTY = ("experiment_from_scored", "summarised", "uncertainty")
 
 
 def _wrap(module, name: str, rec: Recorder, region: str) -> None:

@@ -30,7 +30,8 @@ from rating.audit import audit_tables
 from rating.grade import apply_vetoes, grade_of, honours, published_probabilities, ranks, veto_sources
 from rating.scope import scope_of
 from rating.score import Scored, indicator_table
-from rating.uncertainty import experiment_from_scored, latest_year, uncertainty
+from rating.analysis_cache import summarised
+from rating.uncertainty import experiment_from_scored, latest_year
 
 #: Published scores are rounded to this many decimals: far below any meaningful difference, and
 #: enough to keep float noise from separating units whose scores are equal.
@@ -93,15 +94,15 @@ def with_uncertainty(scores: pl.DataFrame, scored: Scored, fw: Framework, *, rep
     base = int(fw.uncertainty["sensitivity"])
     # the sensitivity design is evaluated with the replications (each configuration prepared once)
     # on the latest year's unit-years: earlier years' indices were published with them
-    u = uncertainty(exp, replications, seed, sensitivity_base=max(base, 0),
-                    resamples=int(fw.uncertainty["bootstrap"]), sensitivity_year=latest_year(exp))
-    summary = u.summary
+    # kept between runs (rating.analysis_cache): a rerun of the same experiment reads it back
+    summary, indices = summarised(exp, replications, seed, sensitivity_base=max(base, 0),
+                                  resamples=int(fw.uncertainty["bootstrap"]), sensitivity_year=latest_year(exp))
     probs = [c for c in summary.columns if c.startswith("p_grade_")]
     scores = scores.join(summary.select("unit_id", "year", *UNCERTAINTY_COLUMNS, *probs),
                          on=["unit_id", "year"], how="left")
-    if base <= 0 or replications <= 0 or u.sensitivity is None:
+    if base <= 0 or replications <= 0 or indices is None:
         return scores, pl.DataFrame()
-    return scores, u.sensitivity.indices
+    return scores, indices
 
 
 def capped(scores: pl.DataFrame, indicators: pl.DataFrame, fw: Framework,

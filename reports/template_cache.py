@@ -1,4 +1,4 @@
-"""The pages' compiled templates kept between runs, in the run's cache (`models.cache`).
+"""The pages' compiled templates kept between runs, in the run's cache (`rating.cache`).
 
 Parsing and compiling the templates costs a report about a fifth of a second, the same every
 run; a rerun loads their Python code (jinja's bytecode) instead. An entry is keyed by the sha256
@@ -19,7 +19,7 @@ from importlib.metadata import version
 import jinja2
 import numpy as np
 
-from models.cache import Cache
+from rating.cache import Cache
 
 log = logging.getLogger("reports")
 
@@ -33,7 +33,7 @@ def code_version() -> str:
 
 
 class TemplateCache(jinja2.BytecodeCache):
-    """A `jinja2.BytecodeCache` over a `models.cache.Cache` (an entry: the bytes of the code)."""
+    """A `jinja2.BytecodeCache` over a `rating.cache.Cache` (an entry: the bytes of the code)."""
 
     def __init__(self, cache: Cache):
         self.cache = cache
@@ -57,6 +57,6 @@ class TemplateCache(jinja2.BytecodeCache):
 
 
 def from_env() -> TemplateCache | None:
-    """The template cache of $RATING_CACHE (`models.cache.default_folder`); None when it is off."""
+    """The template cache of $RATING_CACHE (`rating.cache.default_folder`); None when it is off."""
     cache = Cache.from_env()
     return TemplateCache(cache) if cache.folder is not None else None

@@ -1,4 +1,5 @@
-"""The early warning's cache: a run with a warm cache says exactly what a run without one says,
+"""The early warning's cache: a run with a warm cache says exactly what a run without one says
+(and takes the Monte Carlo analysis from the cache too: rating.analysis_cache),
 reuses every fit, refits only what changed, and recomputes entries that are corrupt, foreign or
 stale instead of failing."""
 from __future__ import annotations
@@ -125,13 +126,20 @@ def test_a_run_with_a_warm_cache_writes_what_a_run_without_one_writes(small_worl
     import datetime as dt
 
     import rating
+    from rating import analysis_cache
 
     def run(name, cache):
         monkeypatch.setenv("RATING_CACHE", cache)
         return rating.run(small_world, seed=3, out=tmp_path / name, as_of=dt.date(AS_OF_YEAR, 6, 30), replications=20)
 
     cold = run("cold", str(tmp_path / "cache"))
-    warm = run("warm", str(tmp_path / "cache"))
+
+    def no_analysis(*a, **k):
+        raise AssertionError("the Monte Carlo ran although its entry is in the cache")
+
+    with monkeypatch.context() as m:  # the analysis too comes from the cache (rating.analysis_cache)
+        m.setattr(analysis_cache, "uncertainty", no_analysis)
+        warm = run("warm", str(tmp_path / "cache"))
     off = run("off", "off")
     assert cold.model.cached["computed"] > 0
     assert warm.model.cached == {"hits": cold.model.cached["computed"], "computed": 0}

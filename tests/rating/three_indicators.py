@@ -5,8 +5,9 @@ from __future__ import annotations
 from indicators.framework_load import parse_framework
 
 
-def framework(methods: dict | None = None, uncertainty: dict | None = None):
-    """The three-indicator framework with extra `[methods]` and `[uncertainty]` settings."""
+def framework(methods: dict | None = None, uncertainty: dict | None = None, **tables):
+    """The three-indicator framework with extra `[methods]` and `[uncertainty]` settings; `tables`
+    replace whole top-level tables (e.g. `grade`)."""
     return parse_framework({
         "framework": {"code": "IDX", "name_zh": "指数", "name_en": "Index"},
         "methods": {"normalise": "zscore:50,10", "normalise_over": "year", "peer_group": "kind-level", **(methods or {})},
@@ -21,4 +22,5 @@ def framework(methods: dict | None = None, uncertainty: dict | None = None):
             {"code": "amount", "parent": "d", "name_zh": "额", "name_en": "Amount", "direction": -1, "weight": 1,
              "table": "failure_records", "measure": "sum", "column": "amount", "per": "budget"},
         ],
+        **tables,
     })
