@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib
 import io
 import logging
 import platform
@@ -48,7 +49,7 @@ def code_version() -> str:
 
     from rating.version import __version__
 
-    features = getattr(np._core._multiarray_umath, "__cpu_features__", {})  # private; absent: the processor's name
+    features = _cpu_features()
     blas = sorted((i.get("internal_api"), i.get("version"), i.get("architecture"))
                   for i in threadpool_info() if i.get("user_api") == "blas")
     h = hashlib.sha256(repr((__version__, sys.version, np.__version__, pl.__version__, platform.machine(),
@@ -59,6 +60,17 @@ def code_version() -> str:
         for path in sorted((root / package).glob("*.py")):
             h.update(f"{package}/{path.name}\0".encode() + path.read_bytes())
     return h.hexdigest()
+
+
+def _cpu_features() -> dict:
+    """The CPU features numpy found (private: numpy 2 `numpy._core`, numpy 1 `numpy.core`); empty
+    where neither has them (the processor's name is keyed instead)."""
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:
+            return dict(getattr(importlib.import_module(module), "__cpu_features__", {}))
+        except ImportError:
+            continue
+    return {}
 
 
 def _parts(value) -> list:
