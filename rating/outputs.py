@@ -292,10 +292,14 @@ def write_json(obj, path: Path) -> None:
 
 def write_duckdb(tables: dict[str, pl.DataFrame], path: Path) -> None:
     """Every output table in one DuckDB file, for SQL (rows in the order of the frames). A frame
-    without columns holds nothing to query and is left out (SQL has no table without columns)."""
+    without columns holds nothing to query and is left out (SQL has no table without columns).
+    The file is written under a hidden name and renamed when complete, as the workbook is: a run
+    lists its folder while the file is written (reports.datafiles)."""
     import duckdb
 
-    con = duckdb.connect(str(path))
+    path = Path(path)
+    part = path.with_name(f".{path.name}.part")
+    con = duckdb.connect(str(part))
     try:
         for name, df in tables.items():
             if not df.columns:
@@ -304,8 +308,12 @@ def write_duckdb(tables: dict[str, pl.DataFrame], path: Path) -> None:
             con.register("_t", df.to_arrow())
             con.execute(f"CREATE TABLE {quoted} AS SELECT * FROM _t")
             con.unregister("_t")
-    finally:
+    except BaseException:
         con.close()
+        part.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(part, path)
 
 
 #: The model's output (probabilities, explanations, its alert levels and backtest): internal only.

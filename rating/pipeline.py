@@ -406,10 +406,12 @@ def write_run(result: Result, tmp: Path, loaded, records: pl.DataFrame, timer: _
     from reports.render import render
 
     tables = edition_tables(result.tables, result.rated, audience)  # public: no model output in any file
-    with ThreadPoolExecutor(1) as pool:  # leaving waits for the workbook
-        # the workbook is written on a thread while the CSV files and the reports are written: its
-        # work (polars, zlib) runs outside the GIL; `excel` times what the run still waits for it
+    with ThreadPoolExecutor(2) as pool:  # leaving waits for the workbook and the DuckDB file
+        # the workbook and the DuckDB file are written on threads while the CSV files and the
+        # reports are written: their work (polars, zlib, DuckDB) runs outside the GIL; `excel`
+        # times what the run still waits for the workbook
         book = pool.submit(write_workbook, tables, result.rated, result.manifest, tmp / "rating.xlsx", lang=lang)
+        db = pool.submit(write_duckdb, tables, tmp / "results.duckdb")
         (tmp / "audit").mkdir()
         for name, df in tables.items():
             if name.startswith("audit_"):
@@ -442,5 +444,5 @@ def write_run(result: Result, tmp: Path, loaded, records: pl.DataFrame, timer: _
             (tmp / "model").mkdir()
             write_json(result.model.card, tmp / "model" / "card.json")
             write_csv(result.model.backtest, tmp / "model" / "backtest.csv")
-        write_duckdb(tables, tmp / "results.duckdb")
+        db.result()
         write_json({**result.manifest, "timings": timer.timings}, tmp / "manifest.json")
