@@ -44,7 +44,8 @@ PACKAGES = ("rating", "indicators")
 def code_version() -> str:
     """sha256 of what turns an experiment into its analysis besides the experiment: the source of
     `PACKAGES`, the versions of Python, numpy and polars, and the machine's arithmetic (numpy's
-    CPU features, the BLAS libraries and their kernels, the analysis's threads)."""
+    CPU features, the BLAS libraries and their kernels; the analysis's threads, which a caller
+    may change, are keyed with each experiment)."""
     from threadpoolctl import threadpool_info
 
     from rating.version import __version__
@@ -53,8 +54,7 @@ def code_version() -> str:
     blas = sorted((i.get("internal_api"), i.get("version"), i.get("architecture"))
                   for i in threadpool_info() if i.get("user_api") == "blas")
     h = hashlib.sha256(repr((__version__, sys.version, np.__version__, pl.__version__, platform.machine(),
-                             sorted(k for k, on in features.items() if on) or platform.processor(), blas,
-                             ranks.THREADS, sensitivity.THREADS)).encode())
+                             sorted(k for k, on in features.items() if on) or platform.processor(), blas)).encode())
     root = Path(__file__).resolve().parent.parent
     for package in PACKAGES:
         for path in sorted((root / package).glob("*.py")):
@@ -94,12 +94,13 @@ def _parts(value) -> list:
 
 
 def experiment_key(exp: Experiment, **arguments) -> str:
-    """sha256 of the experiment, the analysis's `arguments` and `code_version()`. The experiment's
+    """sha256 of the experiment, the analysis's `arguments`, its threads and `code_version()`. The experiment's
     `refill` is left out: a function of its `data` (the observed values), `applicable` and
     `norm_groups`, all keyed, and of the code."""
     fields = [p for f in dataclasses.fields(exp) if f.name != "refill"
               for p in [f.name, *_parts(getattr(exp, f.name))]]
-    return digest("monte carlo analysis", code_version(), sorted(arguments.items()), *fields)
+    return digest("monte carlo analysis", code_version(), [ranks.THREADS, sensitivity.THREADS],
+                  sorted(arguments.items()), *fields)
 
 
 def _ipc(frame: pl.DataFrame) -> np.ndarray:

@@ -83,6 +83,15 @@ def test_what_the_analysis_reads_is_in_the_key_and_nothing_else():
         assert experiment_key(exp, **{**ARGS, arg: value}) != key, arg
 
 
+def test_the_threads_are_keyed_when_they_change(monkeypatch):
+    from rating import ranks
+
+    exp = experiment()
+    key = experiment_key(exp, **ARGS)
+    monkeypatch.setattr(ranks, "THREADS", ranks.THREADS + 1)
+    assert experiment_key(exp, **ARGS) != key
+
+
 def test_a_field_of_an_unknown_kind_is_an_error_not_a_silent_miss():
     exp = experiment()
     with pytest.raises(TypeError, match="cannot key a object"):
