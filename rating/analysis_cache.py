@@ -11,9 +11,10 @@ arithmetic on this machine (the CPU features numpy dispatches on, the BLAS libra
 kernels it chose, the threads). So a rerun that changes the report's language or audience, the
 alert rules, the model, the vetoes, the honours or the overrides reuses it; one that changes a
 weight, a method, a grade bound, an uncertainty setting, the seed or any input value computes it
-again. The entry holds the two frames as Arrow IPC bytes (zstd; 2 MB at province scale); what is read back is checked against
-the experiment's keys, and anything unreadable is recomputed. A run with the cache writes the same
-bytes as a run without it (tests/rating/test_analysis_cache.py).
+again. The entry holds the two frames as Arrow IPC bytes (zstd; 1.3 MB at province scale); what
+is read back is checked against the experiment's keys, and anything unreadable is recomputed. A
+run with the cache writes the same bytes as a run without it (tests/models/test_cache.py runs
+both; tests/rating/test_analysis_cache.py checks the key).
 """
 from __future__ import annotations
 

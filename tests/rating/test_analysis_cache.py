@@ -68,14 +68,17 @@ def test_what_the_analysis_reads_is_in_the_key_and_nothing_else():
     key = experiment_key(exp, **ARGS)
     assert experiment_key(experiment(), **ARGS) == key  # the same inputs: the same key
     # labels are not read by the analysis
-    assert experiment_key(experiment(framework={"code": "IDX", "name_zh": "另一个", "name_en": "Other"}), **ARGS) == key
+    relabelled = experiment(framework={"code": "IDX", "name_zh": "另一个", "name_en": "Other"})
+    assert experiment_key(relabelled, **ARGS) == key
     changed = {
         "a weight": dataclasses.replace(exp, weight=exp.weight * np.r_[2.0, np.ones(exp.weight.size - 1)]),
-        "a grade bound": experiment(grade=[{"code": "A", "min": 56}, {"code": "B", "min": 45}, {"code": "C", "min": 0}]),
+        "a grade bound": experiment(grade=[{"code": "A", "min": 56}, {"code": "B", "min": 45},
+                                           {"code": "C", "min": 0}]),
         "the weight noise": experiment(unc={**UNC, "weight_noise": 0.2}),
         "the data draws": experiment(unc={**UNC, "data_draws": 11}),
         "a method": experiment(methods={"normalise": "minmax:0,100"}),
-        "an input value": dataclasses.replace(exp, data={k: (v[0] + (v[0] == v[0]) * 1e-9, v[1]) for k, v in exp.data.items()}),
+        "an input value": dataclasses.replace(exp, data={k: (v[0] + (v[0] == v[0]) * 1e-9, v[1])
+                                                         for k, v in exp.data.items()}),
     }
     for what, other in changed.items():
         assert experiment_key(other, **ARGS) != key, what
