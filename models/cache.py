@@ -10,12 +10,11 @@ never a fitted object. Where and how entries are kept: rating.cache.
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from rating.cache import ENV, Cache, default_folder, digest
+from rating.cache import ENV, Cache, code_digest, default_folder, digest
 
 __all__ = ["ENV", "Cache", "code_version", "default_folder", "digest"]
 
@@ -29,7 +28,4 @@ def code_version() -> str:
 
     from rating.version import __version__
 
-    h = hashlib.sha256(f"{__version__} {np.__version__} {scipy.__version__} {sklearn.__version__}".encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return code_digest((__version__, np.__version__, scipy.__version__, sklearn.__version__), Path(__file__).parent)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import importlib
 import io
 import logging
@@ -32,7 +31,7 @@ import numpy as np
 import polars as pl
 
 from rating import ranks, sensitivity
-from rating.cache import Cache, digest
+from rating.cache import Cache, code_digest, digest
 from rating.uncertainty import Experiment, uncertainty
 
 log = logging.getLogger("rating")
@@ -54,13 +53,10 @@ def code_version() -> str:
     features = _cpu_features()
     blas = sorted((i.get("internal_api"), i.get("version"), i.get("architecture"))
                   for i in threadpool_info() if i.get("user_api") == "blas")
-    h = hashlib.sha256(repr((__version__, sys.version, np.__version__, pl.__version__, platform.machine(),
-                             sorted(k for k, on in features.items() if on) or platform.processor(), blas)).encode())
     root = Path(__file__).resolve().parent.parent
-    for package in PACKAGES:
-        for path in sorted((root / package).glob("*.py")):
-            h.update(f"{package}/{path.name}\0".encode() + path.read_bytes())
-    return h.hexdigest()
+    return code_digest((__version__, sys.version, np.__version__, pl.__version__, platform.machine(),
+                        sorted(k for k, on in features.items() if on) or platform.processor(), blas),
+                       *(root / package for package in PACKAGES))
 
 
 def _cpu_features() -> dict:
@@ -95,9 +91,9 @@ def _parts(value) -> list:
 
 
 def experiment_key(exp: Experiment, **arguments) -> str:
-    """sha256 of the experiment, the analysis's `arguments`, its threads and `code_version()`. The experiment's
-    `refill` is left out: a function of its `data` (the observed values), `applicable` and
-    `norm_groups`, all keyed, and of the code."""
+    """sha256 of the experiment, the analysis's `arguments`, its threads and `code_version()`.
+    The experiment's `refill` is left out: a function of its `data` (the observed values),
+    `applicable` and `norm_groups`, all keyed, and of the code."""
     fields = [p for f in dataclasses.fields(exp) if f.name != "refill"
               for p in [f.name, *_parts(getattr(exp, f.name))]]
     return digest("monte carlo analysis", code_version(), [ranks.THREADS, sensitivity.THREADS],

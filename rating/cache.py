@@ -1,8 +1,9 @@
 """Results kept between runs, so that a rerun recomputes nothing whose inputs have not changed
-(the early warning's fits: models.cache; the Monte Carlo analysis: rating.uncertainty.summarised).
+(the early warning's fits: models.cache; the Monte Carlo analysis: rating.analysis_cache; the
+reports' compiled templates: reports.template_cache).
 
 An entry is keyed by the sha256 of everything its result depends on, the code that computes it
-included (each user hashes its own). It holds plain arrays (an .npz file read without pickle),
+included (`code_digest` of each user's own sources and library versions). It holds plain arrays (an .npz file read without pickle),
 never a Python object. Entries are written atomically (a temporary file renamed into place); an
 entry that cannot be read, has the wrong key or belongs to another user is ignored and the
 result recomputed, so the cache never changes what a run writes and never makes it fail.
@@ -44,6 +45,24 @@ def default_folder(environ=os.environ) -> Path | None:
         return Path(value).expanduser()
     base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "integrity-rating" / "early-warning"
+
+
+def code_digest(versions, *sources: Path) -> str:
+    """sha256 of what computes a cache's entries besides their inputs: `versions` (its repr: the
+    libraries and settings that decide the results) and the `sources`, each a file or a folder
+    whose `*.py` files are read, sorted, by folder, name and content.
+
+    Examples
+    --------
+    >>> a = code_digest(("1.0",), Path(__file__))
+    >>> a == code_digest(("1.0",), Path(__file__)) != code_digest(("1.1",), Path(__file__))
+    True
+    """
+    h = hashlib.sha256(repr(versions).encode() + b"\0")
+    for source in map(Path, sources):
+        for path in sorted(source.glob("*.py")) if source.is_dir() else [source]:
+            h.update(f"{path.parent.name}/{path.name}\0".encode() + path.read_bytes())
+    return h.hexdigest()
 
 
 def digest(*parts) -> str:

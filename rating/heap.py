@@ -78,5 +78,6 @@ def small_pages() -> Iterator[None]:
 def _huge_pages(on: bool) -> bool:
     """Set whether numpy advises the kernel to back its large arrays with huge pages; return the
     setting before (True where numpy cannot say)."""
-    setter = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    core = getattr(np, "_core", None) or np.core  # numpy 2, numpy 1
+    setter = getattr(core.multiarray, "_set_madvise_hugepage", None)
     return True if setter is None else bool(setter(on))

@@ -308,12 +308,9 @@ def write_duckdb(tables: dict[str, pl.DataFrame], path: Path) -> None:
             con.register("_t", df.to_arrow())
             con.execute(f"CREATE TABLE {quoted} AS SELECT * FROM _t")
             con.unregister("_t")
-    except BaseException:
+    finally:
         con.close()
-        part.unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(part, path)
+    os.replace(part, path)  # (a failed file is left under its hidden name: the run's folder is discarded)
 
 
 #: The model's output (probabilities, explanations, its alert levels and backtest): internal only.

@@ -13,13 +13,13 @@ import functools
 import hashlib
 import logging
 import sys
-from importlib import resources
 from importlib.metadata import version
+from pathlib import Path
 
 import jinja2
 import numpy as np
 
-from rating.cache import Cache
+from rating.cache import Cache, code_digest
 
 log = logging.getLogger("reports")
 
@@ -27,9 +27,7 @@ log = logging.getLogger("reports")
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """sha256 of what turns a template's source into code besides the source itself."""
-    h = hashlib.sha256(f"{sys.version} {version('jinja2')} {version('markupsafe')}\0".encode())
-    h.update((resources.files("reports") / "render.py").read_bytes())
-    return h.hexdigest()
+    return code_digest((sys.version, version("jinja2"), version("markupsafe")), Path(__file__).with_name("render.py"))
 
 
 class TemplateCache(jinja2.BytecodeCache):
