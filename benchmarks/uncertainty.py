@@ -20,8 +20,15 @@ province: a data folder given with --data (e.g. `rating synth --out DATA --scale
        (data redrawn from the evidence, composite bootstrap, weights, imputation); then that stage
        with the sensitivity analysis evaluated in the same pass on the latest year's unit-years, as
        `rating.run` does it (both with freed memory kept for reuse, `rating.heap.kept`, as in a run).
+draws: the same data folder (--data): the one pass as a run does it, for each number of data sets
+       (--draws, the framework's `data_draws`) and each seed (--seeds); the time, and the Monte
+       Carlo error of what a run publishes: per unit-year, the standard deviation over the seeds
+       of its interval ends, its median rank, its score interval and its grade probabilities
+       (mean and 90th percentile over unit-years), and the share of unit-years whose borderline
+       flag differs between seeds.
 
-Usage: python benchmarks/uncertainty.py [large|asem|demo|all|province] [--repeat N] [--data DATA]
+Usage: python benchmarks/uncertainty.py [large|asem|demo|all|province|draws] [--repeat N] [--data DATA]
+       [--draws D ...] [--seeds S ...]
 Times are the median of N runs of the analysis (building the experiment from scored data or
 tables included; reading files and the nominal scoring excluded), as wall time and as CPU time
 of the process; peak memory is the largest traced allocation (tracemalloc, numpy arrays
@@ -30,6 +37,7 @@ included) during one run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import resource
@@ -204,20 +212,70 @@ def run_province(repeat: int, data: Path | None) -> None:
                                      sensitivity_base=base, resamples=resamples, sensitivity_year=year), repeat))
 
 
+#: The published columns whose Monte Carlo error the draws case reports.
+PUBLISHED = ("rank_low", "rank_high", "rank_median", "score_low", "score_high")
+
+
+def monte_carlo_error(summaries: list[pl.DataFrame]) -> dict:
+    """Per published column (and each `p_grade_*`), the mean and 90th percentile over unit-years of
+    the standard deviation across `summaries` (one per seed, same rows); and `borderline`: the
+    share of unit-years whose flag is not the same in all of them."""
+    out = {}
+    cols = [*PUBLISHED, *(c for c in summaries[0].columns if c.startswith("p_grade_"))]
+    for c in cols:
+        M = np.column_stack([s[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for s in summaries])
+        sd = np.std(M[~np.isnan(M).any(axis=1)], axis=1, ddof=1)
+        out[c] = (float(sd.mean()), float(np.percentile(sd, 90)))
+    if "borderline" in summaries[0].columns:
+        B = np.column_stack([s["borderline"].cast(pl.Float64).fill_null(np.nan).to_numpy() for s in summaries])
+        B = B[~np.isnan(B).any(axis=1)]
+        out["borderline"] = float((B.max(axis=1) != B.min(axis=1)).mean())
+    return out
+
+
+def run_draws(data: Path | None, draws: list[int], seeds: list[int]) -> None:
+    if data is None or len(seeds) < 2:
+        raise SystemExit("draws: give the data folder with --data and at least two --seeds")
+    scored, fw, ind = province_scored(data)
+    base, resamples = int(fw.uncertainty["sensitivity"]), int(fw.uncertainty["bootstrap"])
+    print(f"draws: {scored.keys.height} unit-years; 1,000 replications and the sensitivity design as a run does "
+          f"them; seeds {seeds}")
+    for d in draws:
+        a = dataclasses.replace(Assumptions.from_config(fw.uncertainty), data_draws=d)
+        wall, cpu, summaries = [], [], []
+        for seed in seeds:
+            t0, c0 = time.perf_counter(), time.process_time()
+            exp = experiment_from_scored(scored, fw, a, indicators=ind, seed=seed)
+            u = uncertainty(exp, 1000, seed, sensitivity_base=base, resamples=resamples,
+                            sensitivity_year=latest_year(exp))
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            summaries.append(u.summary)
+        width = float((summaries[0]["rank_high"] - summaries[0]["rank_low"]).cast(pl.Float64).median())
+        err = monte_carlo_error(summaries)
+        print(f"  {d} data sets: {statistics.median(wall):.2f} s wall (min {min(wall):.2f}; cpu "
+              f"{statistics.median(cpu):.2f} s); median rank interval width {width:.0f}", flush=True)
+        print("    Monte Carlo error (sd over seeds; mean, 90th percentile over unit-years): " + "; ".join(
+            f"{c} {v[0]:.3g}, {v[1]:.3g}" for c, v in err.items() if c != "borderline")
+            + (f"; borderline flag differs in {err['borderline']:.1%}" if "borderline" in err else ""), flush=True)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("which", nargs="?", choices=("large", "asem", "demo", "all", "province"), default="all")
+    p.add_argument("which", nargs="?", choices=("large", "asem", "demo", "all", "province", "draws"), default="all")
     p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--data", type=Path, default=None, help="data folder of the province case")
+    p.add_argument("--data", type=Path, default=None, help="data folder of the province and draws cases")
+    p.add_argument("--draws", type=int, nargs="+", default=[100, 50], help="data sets (draws case)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (draws case)")
     args = p.parse_args(argv)
     print(f"python {platform.python_version()}, numpy {np.__version__}, polars {pl.__version__}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
     for name, fn in (("large", run_large), ("asem", run_asem), ("demo", run_demo)):
         if args.which in (name, "all"):
             fn(args.repeat)
-    if args.which == "province":
+    if args.which in ("province", "draws"):
         with heap.kept():  # as `rating.run` holds the analysis
-            run_province(args.repeat, args.data)
+            run_province(args.repeat, args.data) if args.which == "province" else run_draws(args.data, args.draws, args.seeds)
     print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
           f"load average {os.getloadavg()[0]:.2f}")
 

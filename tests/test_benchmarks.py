@@ -113,3 +113,22 @@ def test_sizes_parse():
     assert [parse_size(s) for s in ("1e6", "10^7", "100_000_000", "3000")] == [10**6, 10**7, 10**8, 3000]
     assert [size_label(n) for n in (10**6, 3000)] == ["10^6", "3,000"]
 
+
+
+def test_monte_carlo_error_is_the_spread_over_seeds():
+    """The draws case's error: per unit-year the sd over seeds of each published column, then its
+    mean and 90th percentile; rows with a missing value in any seed are left out; the borderline
+    share counts unit-years whose flag differs."""
+    from benchmarks.uncertainty import monte_carlo_error
+
+    def summary(low, flag):
+        return pl.DataFrame({"rank_low": low, "rank_high": [9.0, 9.0, 9.0], "rank_median": [5.0, 5.0, 5.0],
+                             "score_low": [1.0, 2.0, 3.0], "score_high": [4.0, 5.0, 6.0],
+                             "p_grade_A": [0.5, 0.5, 0.5], "borderline": flag})
+
+    err = monte_carlo_error([summary([1.0, 2.0, None], [True, False, False]),
+                             summary([3.0, 2.0, 7.0], [True, True, False])])
+    sd = np.std([[1.0, 3.0], [2.0, 2.0]], axis=1, ddof=1)  # the third row has a missing value
+    assert err["rank_low"] == pytest.approx((sd.mean(), np.percentile(sd, 90)))
+    assert err["rank_high"] == (0.0, 0.0) and err["p_grade_A"] == (0.0, 0.0)
+    assert err["borderline"] == pytest.approx(1 / 3)
