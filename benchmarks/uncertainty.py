@@ -219,16 +219,18 @@ PUBLISHED = ("rank_low", "rank_high", "rank_median", "score_low", "score_high")
 def monte_carlo_error(summaries: list[pl.DataFrame]) -> dict:
     """Per published column (and each `p_grade_*`), the mean and 90th percentile over unit-years of
     the standard deviation across `summaries` (one per seed, same rows); and `borderline`: the
-    share of unit-years whose flag is not the same in all of them."""
-    out = {}
-    cols = [*PUBLISHED, *(c for c in summaries[0].columns if c.startswith("p_grade_"))]
-    for c in cols:
+    share of unit-years whose flag is not the same in all of them. Unit-years missing a value in
+    any summary are left out of that column."""
+    def across(c: str) -> np.ndarray:  # unit-years x seeds
         M = np.column_stack([s[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for s in summaries])
-        sd = np.std(M[~np.isnan(M).any(axis=1)], axis=1, ddof=1)
+        return M[~np.isnan(M).any(axis=1)]
+
+    out = {}
+    for c in [*PUBLISHED, *(c for c in summaries[0].columns if c.startswith("p_grade_"))]:
+        sd = np.std(across(c), axis=1, ddof=1)
         out[c] = (float(sd.mean()), float(np.percentile(sd, 90)))
     if "borderline" in summaries[0].columns:
-        B = np.column_stack([s["borderline"].cast(pl.Float64).fill_null(np.nan).to_numpy() for s in summaries])
-        B = B[~np.isnan(B).any(axis=1)]
+        B = across("borderline")
         out["borderline"] = float((B.max(axis=1) != B.min(axis=1)).mean())
     return out
 
@@ -275,7 +277,10 @@ def main(argv=None) -> None:
             fn(args.repeat)
     if args.which in ("province", "draws"):
         with heap.kept():  # as `rating.run` holds the analysis
-            run_province(args.repeat, args.data) if args.which == "province" else run_draws(args.data, args.draws, args.seeds)
+            if args.which == "province":
+                run_province(args.repeat, args.data)
+            else:
+                run_draws(args.data, args.draws, args.seeds)
     print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB; "
           f"load average {os.getloadavg()[0]:.2f}")
 

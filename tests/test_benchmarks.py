@@ -114,7 +114,6 @@ def test_sizes_parse():
     assert [size_label(n) for n in (10**6, 3000)] == ["10^6", "3,000"]
 
 
-
 def test_monte_carlo_error_is_the_spread_over_seeds():
     """The draws case's error: per unit-year the sd over seeds of each published column, then its
     mean and 90th percentile; rows with a missing value in any seed are left out; the borderline
